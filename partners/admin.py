@@ -1,0 +1,211 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+
+from partners.models import (
+    CaseCategory,
+    CaseReason,
+    CaseType,
+    CreditBand,
+    Device,
+    EligibilityRule,
+    Organisation,
+    PolicyVersion,
+    ResponseTarget,
+    User,
+)
+
+
+class DeviceInline(admin.TabularInline):
+    model = Device
+    fk_name = "organisation"
+    extra = 0
+    fields = ["serial_number", "name", "model", "kind", "pbx", "wms_version", "firmware_version"]
+    show_change_link = True
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "tier", "region", "country", "upstream_partner", "installer"]
+    list_filter = ["kind", "tier", "region"]
+    search_fields = ["name", "tax_id", "contact_email"]
+    list_select_related = ["upstream_partner", "installer"]
+    autocomplete_fields = ["upstream_partner", "installer"]
+    inlines = [DeviceInline]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "tier", "region", "country", "tax_id"]}),
+        ("Contact", {"fields": ["contact_email", "contact_phone"]}),
+        ("Who supports them", {"fields": ["upstream_partner", "installer"]}),
+    ]
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ["serial_number", "name", "model", "kind", "organisation", "wms_version"]
+    list_filter = ["kind"]
+    search_fields = ["serial_number", "name", "model", "organisation__name"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation", "pbx"]
+
+
+class StaffUserCreationForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "organisation"]
+
+
+class StaffUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = StaffUserChangeForm
+    add_form = StaffUserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "full_name", "organisation", "roles", "is_active", "last_login"]
+    list_filter = ["is_active", "is_staff", "groups", "organisation__kind"]
+    search_fields = ["email", "full_name", "organisation__name"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["full_name", "organisation", "time_zone"]}),
+        (
+            "Staff roles and access",
+            {
+                "fields": ["is_active", "groups", "is_staff", "is_superuser", "user_permissions"],
+                "description": "Staff roles are the groups Support agents, NOC engineers, "
+                "Billing and Administrators. Organisation members hold no staff role.",
+            },
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "full_name", "organisation", "password1", "password2"],
+            },
+        )
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="Staff roles")
+    def roles(self, user: User) -> str:
+        return ", ".join(group.name for group in user.groups.all()) or "—"
+
+
+class CaseTypeInline(admin.TabularInline):
+    model = CaseType
+    extra = 0
+    fields = ["code", "name", "description", "is_technical", "position"]
+    show_change_link = True
+
+
+class EligibilityRuleInline(admin.TabularInline):
+    model = EligibilityRule
+    extra = 0
+    fields = ["audience", "access", "allowed_reasons", "note"]
+    filter_horizontal = ["allowed_reasons"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "allowed_reasons":
+            kwargs["queryset"] = CaseReason.objects.select_related("case_type__policy")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ResponseTargetInline(admin.TabularInline):
+    model = ResponseTarget
+    extra = 0
+    fields = [
+        "metric",
+        "case_type",
+        "reason",
+        "class_of_service",
+        "kind",
+        "target",
+        "calendar",
+        "only_outside_support_hours",
+        "pauses_while_waiting",
+    ]
+
+
+class CreditBandInline(admin.TabularInline):
+    model = CreditBand
+    extra = 0
+    fields = ["lower_bound", "upper_bound", "payable_percent"]
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "effective_from", "availability_commitment"]
+    search_fields = ["code", "title"]
+    inlines = [CaseTypeInline, EligibilityRuleInline, ResponseTargetInline, CreditBandInline]
+
+
+class CaseReasonInline(admin.TabularInline):
+    model = CaseReason
+    extra = 0
+    fields = ["code", "name", "position"]
+    show_change_link = True
+
+
+@admin.register(CaseType)
+class CaseTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "policy", "is_technical", "position"]
+    list_filter = ["policy"]
+    search_fields = ["name", "code"]
+    inlines = [CaseReasonInline]
+
+
+class CaseCategoryInline(admin.TabularInline):
+    model = CaseCategory
+    extra = 0
+    fields = ["code", "name", "parent", "position"]
+
+
+@admin.register(CaseReason)
+class CaseReasonAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "case_type", "policy"]
+    list_filter = ["case_type__policy", "case_type__name"]
+    search_fields = ["name", "code"]
+    list_select_related = ["case_type__policy"]
+    inlines = [CaseCategoryInline]
+
+    @admin.display(ordering="case_type__policy__code")
+    def policy(self, reason: CaseReason):
+        return reason.case_type.policy
+
+
+@admin.register(CaseCategory)
+class CaseCategoryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "reason", "code"]
+    list_filter = ["reason__case_type__policy"]
+    search_fields = ["name", "code", "reason__name"]
+    list_select_related = ["reason__case_type", "parent"]
+
+
+@admin.register(EligibilityRule)
+class EligibilityRuleAdmin(admin.ModelAdmin):
+    list_display = ["policy", "audience", "access", "note"]
+    list_filter = ["policy", "access"]
+    filter_horizontal = ["allowed_reasons"]
+
+
+@admin.register(ResponseTarget)
+class ResponseTargetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "metric", "class_of_service", "kind", "target", "calendar"]
+    list_filter = ["policy", "metric"]
+    list_select_related = ["policy", "case_type", "reason"]
+
+
+@admin.register(CreditBand)
+class CreditBandAdmin(admin.ModelAdmin):
+    list_display = ["policy", "lower_bound", "upper_bound", "payable_percent"]
+    list_filter = ["policy"]

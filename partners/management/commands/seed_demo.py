@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from partners.demo import DEMO_PASSWORD, USERS, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo organisations, devices and accounts (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off. The demo accounts share a published password.",
+        )
+
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to create demo accounts with DEBUG off: their password is public. "
+                "Pass --force if this really is a demo installation."
+            )
+        counts = seed_demo()
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data ready: {organisations} organisations, {devices} devices, "
+                "{users} accounts.".format(**counts)
+            )
+        )
+        if options["verbosity"] > 1:
+            for user in USERS:
+                self.stdout.write(f"  {user.email}  /  {DEMO_PASSWORD}")

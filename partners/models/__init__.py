@@ -1,0 +1,24 @@
+from partners.models.organisations import Device, Organisation
+from partners.models.policy import (
+    CaseCategory,
+    CaseReason,
+    CaseType,
+    CreditBand,
+    EligibilityRule,
+    PolicyVersion,
+    ResponseTarget,
+)
+from partners.models.users import User
+
+__all__ = [
+    "CaseCategory",
+    "CaseReason",
+    "CaseType",
+    "CreditBand",
+    "Device",
+    "EligibilityRule",
+    "Organisation",
+    "PolicyVersion",
+    "ResponseTarget",
+    "User",
+]

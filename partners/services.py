@@ -1,0 +1,231 @@
+"""Writes for partners, users and the support policy."""
+
+import tomllib
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from itertools import pairwise
+from pathlib import Path
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from partners.models import (
+    CaseCategory,
+    CaseReason,
+    CaseType,
+    CreditBand,
+    EligibilityRule,
+    Organisation,
+    PolicyVersion,
+    ResponseTarget,
+    User,
+)
+from partners.roles import GROUP_NAMES, STAFF_ROLES, Role
+
+POLICY_DATA_DIR = Path(__file__).resolve().parent / "policy_data"
+
+
+# --- Users -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    full_name: str = "",
+    organisation: Organisation | None = None,
+    roles: tuple[Role, ...] = (),
+    time_zone: str = "",
+) -> User:
+    """A partner-side member (``organisation`` set, no roles) or vendor staff with roles."""
+    staff_roles = [role for role in roles if role != Role.PARTNER]
+    if organisation is not None and staff_roles:
+        raise ValidationError("Members of an organisation cannot hold staff roles.")
+    if organisation is None and not staff_roles:
+        raise ValidationError("A user belongs to an organisation or holds at least one staff role.")
+    if any(role not in STAFF_ROLES for role in staff_roles):
+        raise ValidationError(f"Unknown role in {roles!r}.")
+    user = User(
+        email=email.strip().lower(),
+        full_name=full_name,
+        organisation=organisation,
+        time_zone=time_zone or (organisation.time_zone if organisation else ""),
+        is_staff=Role.ADMIN in staff_roles,
+    )
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    if staff_roles:
+        user.groups.set(Group.objects.filter(name__in=[GROUP_NAMES[r] for r in staff_roles]))
+    return user
+
+
+# --- Support policy ----------------------------------------------------------------------
+
+
+class PolicyDataError(ValueError):
+    """A policy data file is incomplete or inconsistent."""
+
+
+def policy_files(directory: Path = POLICY_DATA_DIR) -> list[Path]:
+    """The version files (``YYYY-MM.toml``); files starting with ``_`` are shared parts."""
+    return sorted(p for p in directory.glob("*.toml") if not p.name.startswith("_"))
+
+
+def read_policy_file(path: Path) -> dict:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    for case_type in data.get("case_types", []):
+        reasons = list(case_type.get("reasons", []))
+        if "reasons_from" in case_type:
+            with (path.parent / case_type["reasons_from"]).open("rb") as handle:
+                reasons = tomllib.load(handle)["reasons"] + reasons
+        reasons += case_type.get("extra_reasons", [])
+        case_type["reasons"] = reasons
+    return data
+
+
+def _decimal(value, *, field: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise PolicyDataError(f"{field}: {value!r} is not a number") from exc
+
+
+def _check_credit_bands(code: str, bands: list[dict]) -> None:
+    """The rows must tile [0, 100] without gaps or overlaps, with one open-ended top row."""
+    rows = sorted(bands, key=lambda b: _decimal(b["lower"], field="lower"))
+    if not rows or _decimal(rows[0]["lower"], field="lower") != 0:
+        raise PolicyDataError(f"{code}: the credit table must start at 0 %")
+    for below, above in pairwise(rows):
+        if _decimal(below.get("upper"), field="upper") != _decimal(above["lower"], field="lower"):
+            raise PolicyDataError(f"{code}: credit table rows must meet without gap or overlap")
+    if rows[-1].get("upper") is not None:
+        raise PolicyDataError(f"{code}: the top row of the credit table has no upper bound")
+
+
+@transaction.atomic
+def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVersion, bool]:
+    """Create a policy version from its data file, or with ``update`` re-apply the file over
+    an existing one (rows are matched by code; rows the file no longer names are kept).
+
+    Returns the version and whether anything was written.
+    """
+    code = data["code"]
+    existing = PolicyVersion.objects.filter(code=code).first()
+    if existing and not update:
+        return existing, False
+
+    audiences = set(EligibilityRule.Audience.values)
+    missing = audiences - set(data["eligibility"])
+    if missing:
+        raise PolicyDataError(f"{code}: no eligibility rule for {', '.join(sorted(missing))}")
+    _check_credit_bands(code, data["credit_bands"])
+
+    policy, _ = PolicyVersion.objects.update_or_create(
+        code=code,
+        defaults={
+            "title": data["title"],
+            "effective_from": data["effective_from"],
+            "availability_commitment": _decimal(
+                data["availability_commitment"], field="commitment"
+            ),
+            "maintenance_notice": timedelta(hours=data.get("maintenance_notice_hours", 48)),
+            "summary": " ".join(data.get("summary", "").split()),
+        },
+    )
+
+    reasons_by_path: dict[str, CaseReason] = {}
+    types_by_code: dict[str, CaseType] = {}
+    for type_position, type_data in enumerate(data["case_types"]):
+        case_type, _ = CaseType.objects.update_or_create(
+            policy=policy,
+            code=type_data["code"],
+            defaults={
+                "name": type_data["name"],
+                "description": type_data.get("description", ""),
+                "is_technical": type_data.get("technical", False),
+                "position": type_data.get("position", type_position * 10),
+            },
+        )
+        types_by_code[case_type.code] = case_type
+        for reason_position, reason_data in enumerate(type_data["reasons"]):
+            reason, _ = CaseReason.objects.update_or_create(
+                case_type=case_type,
+                code=reason_data["code"],
+                defaults={
+                    "name": reason_data["name"],
+                    "position": reason_data.get("position", reason_position * 10),
+                },
+            )
+            reasons_by_path[f"{case_type.code}/{reason.code}"] = reason
+            _load_categories(reason, reason_data.get("categories", []), parent=None)
+
+    for audience, rule_data in data["eligibility"].items():
+        if audience not in audiences:
+            raise PolicyDataError(f"{code}: unknown audience {audience!r}")
+        rule, _ = EligibilityRule.objects.update_or_create(
+            policy=policy,
+            audience=audience,
+            defaults={"access": rule_data["access"], "note": rule_data.get("note", "")},
+        )
+        try:
+            allowed = [reasons_by_path[path] for path in rule_data.get("allowed_reasons", [])]
+        except KeyError as exc:
+            raise PolicyDataError(f"{code}: eligibility names unknown reason {exc}") from exc
+        rule.allowed_reasons.set(allowed)
+
+    policy.response_targets.all().delete()
+    for target in data["targets"]:
+        case_type = types_by_code.get(target["case_type"]) if "case_type" in target else None
+        reason = (
+            reasons_by_path.get(f"{target['case_type']}/{target['reason']}")
+            if "reason" in target
+            else None
+        )
+        if ("case_type" in target and case_type is None) or ("reason" in target and reason is None):
+            raise PolicyDataError(f"{code}: target names an unknown case type or reason: {target}")
+        kind = target.get("kind", ResponseTarget.Kind.BUSINESS_TIME)
+        ResponseTarget.objects.create(
+            policy=policy,
+            metric=target["metric"],
+            case_type=case_type,
+            reason=reason,
+            class_of_service=target.get("class_of_service", ""),
+            kind=kind,
+            target=timedelta(minutes=target["minutes"]) if "minutes" in target else None,
+            calendar=target.get("calendar", ResponseTarget.Calendar.REGION),
+            only_outside_support_hours=target.get("only_outside_support_hours", False),
+            pauses_while_waiting=target.get("pauses_while_waiting", False),
+        )
+
+    policy.credit_bands.all().delete()
+    CreditBand.objects.bulk_create(
+        CreditBand(
+            policy=policy,
+            lower_bound=_decimal(band["lower"], field="lower"),
+            upper_bound=_decimal(band["upper"], field="upper") if "upper" in band else None,
+            payable_percent=band["payable"],
+        )
+        for band in data["credit_bands"]
+    )
+    return policy, True
+
+
+def _load_categories(reason: CaseReason, items: list[dict], parent: CaseCategory | None) -> None:
+    for position, item in enumerate(items):
+        category, _ = CaseCategory.objects.update_or_create(
+            reason=reason,
+            parent=parent,
+            code=item["code"],
+            defaults={"name": item["name"], "position": item.get("position", position * 10)},
+        )
+        _load_categories(reason, item.get("subcategories", []), parent=category)
+
+
+def policy_versions_load_all(*, update: bool = False) -> list[tuple[PolicyVersion, bool]]:
+    return [
+        policy_version_load(data=read_policy_file(path), update=update) for path in policy_files()
+    ]

@@ -1,0 +1,26 @@
+from django.urls import reverse
+
+from partners.roles import Role, has_role, primary_role
+
+# (label, url name, roles that see it) in the order the navigation shows them.
+NAVIGATION = [
+    ("My cases", "tickets:my_cases", (Role.PARTNER,)),
+    ("Queue", "tickets:queue", (Role.AGENT,)),
+    ("NOC board", "sla:noc_board", (Role.NOC,)),
+    ("Billing", "availability:billing", (Role.BILLING,)),
+    ("Administration", "partners:administration", (Role.ADMIN,)),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "user_role": None}
+    path = request.path
+    items = []
+    for label, url_name, roles in NAVIGATION:
+        if has_role(user, *roles):
+            url = reverse(url_name)
+            items.append({"label": label, "url": url, "current": path.startswith(url)})
+    role = primary_role(user)
+    return {"nav_items": items, "user_role": role.label if role else None}

@@ -1,0 +1,10 @@
+from django.utils import timezone
+
+from supportdesk import health
+from supportdesk.celery import task
+
+
+@task(name="supportdesk.heartbeat", soft_time_limit=10, time_limit=20)
+def heartbeat() -> str:
+    """Beat sends this every minute; the health check reads when a worker last ran it."""
+    return health.record_worker_heartbeat(timezone.now()).isoformat()

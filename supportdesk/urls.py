@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from partners import api as partners_api
+from partners import views as partners_views
+from partners.auth import EmailAuthenticationForm
+from supportdesk import views
+
+admin.site.site_header = "Support desk administration"
+admin.site.site_title = "Support desk admin"
+
+api_patterns = [
+    path("auth/token/", partners_api.ObtainTokenView.as_view(), name="api-token"),
+    path("me/", partners_api.MeView.as_view(), name="api-me"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", partners_views.landing, name="landing"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("partners.urls")),
+    path("", include("tickets.urls")),
+    path("", include("sla.urls")),
+    path("", include("availability.urls")),
+    path("api/", include(api_patterns)),
+    path("health/", views.health_check, name="health"),
+    path("admin/", admin.site.urls),
+]
