@@ -1,0 +1,185 @@
+"""Serve the whole product on this machine: web server, Celery worker and Celery beat.
+
+``make run`` calls this after migrating and seeding. Ctrl-C stops every process it started.
+"""
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from partners.demo import DEMO_PASSWORD, ORGANISATIONS, USERS
+
+GRACE_SECONDS = 10
+PID_FILE = Path(settings.VAR_DIR) / "run_local.json"
+
+
+class Command(BaseCommand):
+    help = "Run the web server, a Celery worker and Celery beat together until Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--noreload", action="store_true", help="Do not restart the web server on code changes."
+        )
+
+    def handle(self, *args, host: str, port: int, noreload: bool, **options):
+        if not _port_free(host, port):
+            raise CommandError(
+                f"Port {port} on {host} is already in use. Stop what runs there, "
+                f"or choose another port: make run PORT=8001"
+            )
+        python = sys.executable
+        celery = [python, "-m", "celery", "-A", "supportdesk"]
+        web = [python, "manage.py", "runserver", f"{host}:{port}"]
+        if noreload:
+            web.append("--noreload")
+        commands = {
+            "web": web,
+            "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
+            "beat": [*celery, "beat", "--loglevel=INFO"],
+        }
+        processes: dict[str, subprocess.Popen] = {}
+        stopping = False
+
+        def stop(signum=None, frame=None):
+            nonlocal stopping
+            if stopping:
+                return
+            stopping = True
+            self.stdout.write("\nStopping the web server, worker and beat…")
+            _stop_all(processes)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+
+        cwd = Path(settings.BASE_DIR)
+        for name, command in commands.items():
+            # Each in its own process group, so stopping one also stops what it spawned
+            # (the reloader's server, the worker's pool).
+            processes[name] = subprocess.Popen(command, cwd=cwd, start_new_session=True)  # noqa: S603
+        PID_FILE.write_text(json.dumps({name: p.pid for name, p in processes.items()}))
+
+        url = f"http://{host}:{port}/"
+        if _wait_for_health(url, processes, timeout=60):
+            worker_seconds = _check_worker()
+            self._banner(url, worker_seconds)
+        elif not stopping:
+            self.stderr.write("The web server did not come up; see the output above.")
+            stop()
+
+        try:
+            while not stopping:
+                for name, process in processes.items():
+                    if process.poll() is not None:
+                        self.stderr.write(f"The {name} process exited ({process.returncode}).")
+                        stop()
+                        break
+                time.sleep(0.5)
+        finally:
+            _stop_all(processes)
+        self.stdout.write("All processes stopped.")
+
+    def _banner(self, url: str, worker_seconds: float | None) -> None:
+        worker = (
+            f"answered a test task in {worker_seconds:.1f} s"
+            if worker_seconds is not None
+            else "has not answered yet (it may still be starting)"
+        )
+        lines = [
+            "",
+            "=" * 64,
+            f"  Support desk is running at {url}",
+            f"  Worker {worker}; beat is scheduling.",
+            f"  Demo accounts (password: {DEMO_PASSWORD}):",
+            *(f"    {user.email:<22} {_describe(user)}" for user in USERS),
+            "  Press Ctrl-C to stop everything.",
+            "=" * 64,
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+
+
+def _describe(user) -> str:
+    if user.roles:
+        return ", ".join(role.label for role in user.roles)
+    organisation = next(o for o in ORGANISATIONS if o.key == user.organisation)
+    status = f"{organisation.tier.label} partner" if organisation.tier else organisation.kind.label
+    return f"{status}, {organisation.name}"
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_for_health(url: str, processes: dict, *, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes.values()):
+            return False
+        try:
+            with urllib.request.urlopen(url + "health/", timeout=2) as response:  # noqa: S310
+                if json.load(response).get("database") == "ok":
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def _check_worker(timeout: float = 20) -> float | None:
+    """Send a heartbeat through the broker and wait for the worker to record it."""
+    from supportdesk import health
+    from supportdesk.tasks import heartbeat
+
+    started = time.monotonic()
+    before = health.last_worker_heartbeat()
+    heartbeat.delay()
+    while time.monotonic() - started < timeout:
+        latest = health.last_worker_heartbeat()
+        if latest is not None and latest != before:
+            return time.monotonic() - started
+        time.sleep(0.3)
+    return None
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+def _stop_all(processes: dict[str, subprocess.Popen]) -> None:
+    # The leader first, so the worker can shut its pool down warmly...
+    for process in processes.values():
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+    deadline = time.monotonic() + GRACE_SECONDS
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+        # ...then anything it left behind (the reloader's server process).
+        _signal_group(process, signal.SIGTERM)
+    time.sleep(0.5)
+    for process in processes.values():
+        _signal_group(process, signal.SIGKILL)
+    PID_FILE.unlink(missing_ok=True)

@@ -1,0 +1,71 @@
+import factory
+from django.core.management import call_command
+
+from partners.models import Device, Organisation, User
+from partners.roles import GROUP_NAMES, Role
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Partner {n} Ltd")
+    kind = Organisation.Kind.PARTNER
+    tier = Organisation.Tier.GOLD
+    region = Organisation.Region.EU
+    country = "IT"
+    contact_email = factory.LazyAttribute(lambda o: f"support@{o.name.split()[0].lower()}.test")
+    contact_phone = "+39 0461 000 000"
+    tax_id = factory.Sequence(lambda n: f"IT{n:011d}")
+
+    class Params:
+        reseller = factory.Trait(kind=Organisation.Kind.RESELLER, tier="")
+        end_customer = factory.Trait(kind=Organisation.Kind.END_CUSTOMER, tier="")
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Device
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    serial_number = factory.Sequence(lambda n: f"SN-{n:08d}")
+    model = "Cloud PBX Business"
+    name = factory.Sequence(lambda n: f"PBX {n}")
+    kind = Device.Kind.CLOUD_PBX
+    wms_version = "7.02.1"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A partner-side user by default; pass ``roles=[Role.AGENT]`` for staff."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    full_name = factory.Faker("name")
+    organisation = factory.SubFactory(OrganisationFactory)
+    password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        from django.contrib.auth.models import Group
+
+        for role in extracted:
+            group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
+            self.groups.add(group)
+        if Role.ADMIN in extracted:
+            self.is_staff = True
+            self.save(update_fields=["is_staff"])
+
+
+class StaffFactory(UserFactory):
+    organisation = None
+    time_zone = "UTC"
+
+
+def load_policies() -> None:
+    call_command("load_policy", verbosity=0)
