@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

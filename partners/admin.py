@@ -101,6 +101,23 @@ class UserAdmin(DjangoUserAdmin):
         return ", ".join(group.name for group in user.groups.all()) or "—"
 
 
+class TaxonomyChoicesMixin:
+    """Reasons and sub-categories are labelled with their parent's name ("Tech Support:
+    Password reset"): fetch the parent in the same query, not once per choice and row."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is CaseReason:
+            kwargs.setdefault("queryset", CaseReason.objects.select_related("case_type"))
+        elif db_field.related_model is CaseCategory:
+            kwargs.setdefault("queryset", CaseCategory.objects.select_related("parent"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is CaseReason:
+            kwargs.setdefault("queryset", CaseReason.objects.select_related("case_type"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 class CaseTypeInline(admin.TabularInline):
     model = CaseType
     extra = 0
@@ -120,7 +137,7 @@ class EligibilityRuleInline(admin.TabularInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ResponseTargetInline(admin.TabularInline):
+class ResponseTargetInline(TaxonomyChoicesMixin, admin.TabularInline):
     model = ResponseTarget
     extra = 0
     fields = [
@@ -164,7 +181,7 @@ class CaseTypeAdmin(admin.ModelAdmin):
     inlines = [CaseReasonInline]
 
 
-class CaseCategoryInline(admin.TabularInline):
+class CaseCategoryInline(TaxonomyChoicesMixin, admin.TabularInline):
     model = CaseCategory
     extra = 0
     fields = ["code", "name", "parent", "position"]
@@ -184,7 +201,7 @@ class CaseReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseCategory)
-class CaseCategoryAdmin(admin.ModelAdmin):
+class CaseCategoryAdmin(TaxonomyChoicesMixin, admin.ModelAdmin):
     list_display = ["__str__", "reason", "code"]
     list_filter = ["reason__case_type__policy"]
     search_fields = ["name", "code", "reason__name"]
@@ -192,14 +209,14 @@ class CaseCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(EligibilityRule)
-class EligibilityRuleAdmin(admin.ModelAdmin):
+class EligibilityRuleAdmin(TaxonomyChoicesMixin, admin.ModelAdmin):
     list_display = ["policy", "audience", "access", "note"]
     list_filter = ["policy", "access"]
     filter_horizontal = ["allowed_reasons"]
 
 
 @admin.register(ResponseTarget)
-class ResponseTargetAdmin(admin.ModelAdmin):
+class ResponseTargetAdmin(TaxonomyChoicesMixin, admin.ModelAdmin):
     list_display = ["__str__", "metric", "class_of_service", "kind", "target", "calendar"]
     list_filter = ["policy", "metric"]
     list_select_related = ["policy", "case_type", "reason"]

@@ -10,6 +10,17 @@ app = Celery("supportdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Each task names its queue in the decorator; the router reads it from here.
+QUEUE_BY_TASK: dict[str, str] = {}
+
+
+def route_by_task_name(name, args, kwargs, options, task=None, **kw):
+    queue = QUEUE_BY_TASK.get(name)
+    return {"queue": queue} if queue else None
+
+
+app.conf.task_routes = (route_by_task_name,)
+
 
 def task(
     *,
@@ -25,9 +36,9 @@ def task(
     Tasks take ids, not objects, and must be safe to run twice: the work is acknowledged
     only once it has finished, so a worker that dies mid-task hands it to another.
     """
+    QUEUE_BY_TASK[name] = queue
     return app.task(
         name=name,
-        queue=queue,
         autoretry_for=retry_for,
         max_retries=max_retries,
         retry_backoff=True,

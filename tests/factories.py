@@ -36,6 +36,16 @@ class DeviceFactory(factory.django.DjangoModelFactory):
     wms_version = "7.02.1"
 
 
+class PhoneFactory(DeviceFactory):
+    """A phone or other device, not a PBX; pass ``pbx=`` to register it on one."""
+
+    model = "Desk phone DP-40"
+    name = factory.Sequence(lambda n: f"Desk phone {n}")
+    kind = Device.Kind.DEVICE
+    wms_version = ""
+    firmware_version = "1.9.0"
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     """A partner-side user by default; pass ``roles=[Role.AGENT]`` for staff."""
 
@@ -69,3 +79,13 @@ class StaffFactory(UserFactory):
 
 def load_policies() -> None:
     call_command("load_policy", verbosity=0)
+
+
+def organisation_for_audience(audience: str, **fields) -> Organisation:
+    """An organisation the support terms address as ``audience`` (a tier, "reseller" or
+    "end_customer")."""
+    if audience == Organisation.Kind.RESELLER:
+        return OrganisationFactory(reseller=True, **fields)
+    if audience == Organisation.Kind.END_CUSTOMER:
+        return OrganisationFactory(end_customer=True, **fields)
+    return OrganisationFactory(tier=audience, **fields)

@@ -13,6 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from partners.models.organisations import Organisation
+
 
 class PolicyVersion(models.Model):
     code = models.CharField(max_length=20, unique=True, help_text='For example "2026-03".')
@@ -117,15 +119,15 @@ class CaseCategory(models.Model):
 class EligibilityRule(models.Model):
     """What one audience (a partner tier, resellers or end customers) may open directly."""
 
-    class Audience(models.TextChoices):
-        DIAMOND = "diamond", "Diamond partners"
-        PLATINUM = "platinum", "Platinum partners"
-        GOLD_PLUS = "gold_plus", "Gold Plus partners"
-        GOLD = "gold", "Gold partners"
-        SILVER = "silver", "Silver partners"
-        BRONZE = "bronze", "Bronze partners"
-        RESELLER = "reseller", "Resellers"
-        END_CUSTOMER = "end_customer", "End customers"
+    # Every partner tier, plus the two kinds of organisation that have no tier.
+    Audience = models.TextChoices(
+        "Audience",
+        [(tier.name, (tier.value, f"{tier.label} partners")) for tier in Organisation.Tier]
+        + [
+            ("RESELLER", ("reseller", "Resellers")),
+            ("END_CUSTOMER", ("end_customer", "End customers")),
+        ],
+    )
 
     class Access(models.TextChoices):
         DIRECT = "direct", "Direct support for every case"
@@ -230,8 +232,13 @@ class ResponseTarget(models.Model):
             raise ValidationError({"target": "Give the business time allowed."})
         if self.kind == self.Kind.SAME_WORKING_DAY and self.target is not None:
             raise ValidationError({"target": "Same-working-day targets have no fixed duration."})
-        if self.reason_id and self.case_type_id and self.reason.case_type_id != self.case_type_id:
-            raise ValidationError({"reason": "The reason must belong to the case type."})
+        if self.case_type_id and self.case_type.policy_id != self.policy_id:
+            raise ValidationError({"case_type": "Choose a case type of this policy version."})
+        if self.reason_id:
+            if self.reason.case_type.policy_id != self.policy_id:
+                raise ValidationError({"reason": "Choose a reason of this policy version."})
+            if self.case_type_id and self.reason.case_type_id != self.case_type_id:
+                raise ValidationError({"reason": "The reason must belong to the case type."})
 
 
 class CreditBand(models.Model):

@@ -1,4 +1,5 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
@@ -27,3 +28,26 @@ def when(value: datetime | None, style: str = "long") -> str:
 @register.simple_tag(takes_context=True)
 def current_time_zone(context) -> str:
     return timezone.get_current_timezone_name()
+
+
+@register.filter
+def percent(value) -> str:
+    """A percentage as the terms write it: no trailing zeros ("99.9", "98"), never rounded."""
+    if value is None:
+        return "—"
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+@register.filter
+def hours(value: timedelta | None) -> str:
+    """A duration in whole hours and minutes: "48 hours", "30 minutes", "4 h 30 min"."""
+    if value is None:
+        return "—"
+    minutes = int(value.total_seconds() // 60)
+    whole_hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return f"{whole_hours} hour{'s' if whole_hours != 1 else ''}"
+    if whole_hours == 0:
+        return f"{rest} minutes"
+    return f"{whole_hours} h {rest} min"

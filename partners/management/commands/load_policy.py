@@ -19,6 +19,8 @@ class Command(BaseCommand):
             results = policy_versions_load_all(update=update)
         except PolicyDataError as exc:
             raise CommandError(str(exc)) from exc
+        if options["verbosity"] == 0:
+            return
         for policy, written in results:
             state = "loaded" if written else "already present, left unchanged"
             self.stdout.write(f"{policy.code} (from {policy.effective_from}): {state}")
