@@ -21,6 +21,8 @@ class Command(BaseCommand):
                 "Pass --force if this really is a demo installation."
             )
         counts = seed_demo()
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready: {organisations} organisations, {devices} devices, "

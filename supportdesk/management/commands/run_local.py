@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -50,43 +51,41 @@ class Command(BaseCommand):
             "beat": [*celery, "beat", "--loglevel=INFO"],
         }
         processes: dict[str, subprocess.Popen] = {}
-        stopping = False
+        stop_requested = threading.Event()
 
-        def stop(signum=None, frame=None):
-            nonlocal stopping
-            if stopping:
-                return
-            stopping = True
-            self.stdout.write("\nStopping the web server, worker and beat…")
-            _stop_all(processes)
+        def request_stop(signum, frame):
+            # Only note it here; the main loop does the stopping, outside the handler.
+            stop_requested.set()
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
 
         cwd = Path(settings.BASE_DIR)
-        for name, command in commands.items():
-            # Each in its own process group, so stopping one also stops what it spawned
-            # (the reloader's server, the worker's pool).
-            processes[name] = subprocess.Popen(command, cwd=cwd, start_new_session=True)  # noqa: S603
-        PID_FILE.write_text(json.dumps({name: p.pid for name, p in processes.items()}))
-
-        url = f"http://{host}:{port}/"
-        if _wait_for_health(url, processes, timeout=60):
-            worker_seconds = _check_worker()
-            self._banner(url, worker_seconds)
-        elif not stopping:
-            self.stderr.write("The web server did not come up; see the output above.")
-            stop()
-
         try:
-            while not stopping:
-                for name, process in processes.items():
-                    if process.poll() is not None:
-                        self.stderr.write(f"The {name} process exited ({process.returncode}).")
-                        stop()
-                        break
-                time.sleep(0.5)
+            for name, command in commands.items():
+                # Each in its own process group, so stopping one also stops what it spawned
+                # (the reloader's server, the worker's pool).
+                processes[name] = subprocess.Popen(command, cwd=cwd, start_new_session=True)  # noqa: S603
+            PID_FILE.write_text(json.dumps({name: p.pid for name, p in processes.items()}))
+
+            url = f"http://{host}:{port}/"
+            if _wait_for_health(url, processes, stop_requested, timeout=60):
+                worker_seconds = _check_worker(stop_requested)
+                if not stop_requested.is_set():
+                    self._banner(url, worker_seconds)
+            elif not stop_requested.is_set():
+                self.stderr.write("The web server did not come up; see the output above.")
+                stop_requested.set()
+
+            while not stop_requested.is_set():
+                exited = [name for name, p in processes.items() if p.poll() is not None]
+                if exited:
+                    code = processes[exited[0]].returncode
+                    self.stderr.write(f"The {exited[0]} process exited ({code}).")
+                    break
+                stop_requested.wait(0.5)
         finally:
+            self.stdout.write("\nStopping the web server, worker and beat…")
             _stop_all(processes)
         self.stdout.write("All processes stopped.")
 
@@ -128,9 +127,9 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def _wait_for_health(url: str, processes: dict, *, timeout: float) -> bool:
+def _wait_for_health(url: str, processes: dict, stop: threading.Event, *, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stop.is_set():
         if any(p.poll() is not None for p in processes.values()):
             return False
         try:
@@ -139,11 +138,11 @@ def _wait_for_health(url: str, processes: dict, *, timeout: float) -> bool:
                     return True
         except OSError:
             pass
-        time.sleep(0.3)
+        stop.wait(0.3)
     return False
 
 
-def _check_worker(timeout: float = 20) -> float | None:
+def _check_worker(stop: threading.Event, timeout: float = 20) -> float | None:
     """Send a heartbeat through the broker and wait for the worker to record it."""
     from supportdesk import health
     from supportdesk.tasks import heartbeat
@@ -151,11 +150,11 @@ def _check_worker(timeout: float = 20) -> float | None:
     started = time.monotonic()
     before = health.last_worker_heartbeat()
     heartbeat.delay()
-    while time.monotonic() - started < timeout:
+    while time.monotonic() - started < timeout and not stop.is_set():
         latest = health.last_worker_heartbeat()
         if latest is not None and latest != before:
             return time.monotonic() - started
-        time.sleep(0.3)
+        stop.wait(0.3)
     return None
 
 
