@@ -195,11 +195,19 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
+# --- Cases -------------------------------------------------------------------------------
+
+TICKET_ATTACHMENT_MAX_BYTES = env.int("TICKET_ATTACHMENT_MAX_MB", default=20) * 1024 * 1024
+TICKET_ATTACHMENT_MAX_COUNT = 10
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 # --- E-mail ------------------------------------------------------------------------------
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Support desk <support@supportdesk.test>")
+# Where partners' answers to our e-mails go: the mailbox piped into `manage.py ingest_email`.
+SUPPORT_REPLY_TO = env("SUPPORT_REPLY_TO", default="")
 
 # --- REST API ----------------------------------------------------------------------------
 

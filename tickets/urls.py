@@ -1,10 +1,5 @@
-from django.urls import path
-
-from tickets import views
+from tickets.views import partner, staff
 
 app_name = "tickets"
 
-urlpatterns = [
-    path("cases/", views.my_cases, name="my_cases"),
-    path("queue/", views.queue, name="queue"),
-]
+urlpatterns = [*partner.urlpatterns, *staff.urlpatterns]

@@ -1,0 +1,60 @@
+import factory
+from django.utils import timezone
+
+from partners.models import CaseReason, CaseType, PolicyVersion
+from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
+from tickets.models import Article, Message, Ticket
+
+
+def policy_2026() -> PolicyVersion:
+    """The 2026-03 version; needs the ``policies`` fixture (or load_policies()) first."""
+    return PolicyVersion.objects.get(code="2026-03")
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    """A Tech Support case under the 2026-03 terms. Load the policies before using it."""
+
+    class Meta:
+        model = Ticket
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    requester = factory.SubFactory(
+        UserFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    created_by = factory.SelfAttribute("requester")
+    policy = factory.LazyFunction(policy_2026)
+    case_type = factory.LazyAttribute(
+        lambda t: CaseType.objects.get(policy=t.policy, code="tech_support")
+    )
+    reason = factory.LazyAttribute(
+        lambda t: CaseReason.objects.get(case_type=t.case_type, code="call-quality")
+    )
+    device = factory.SubFactory(DeviceFactory, organisation=factory.SelfAttribute("..organisation"))
+    subject = factory.Sequence(lambda n: f"Calls drop after a few seconds ({n})")
+    description = "Outgoing calls drop after about 30 seconds since this morning."
+    wms_version = "7.02.1"
+    firmware_versions = "DP-40 1.9.0"
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    ticket = factory.SubFactory(TicketFactory)
+    author = factory.SubFactory(StaffFactory)
+    body = "Thanks, we are looking into it."
+    visibility = Message.Visibility.PUBLIC
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+
+    title = factory.Sequence(lambda n: f"How to check trunk registration {n}")
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    body = "Open the PBX admin, go to Trunks and look at the registration state."
+    product = "PBX"
+    case_type_code = "tech_support"
+    reason_code = "pbx-configuration"
+    tags = "trunk, sip, registration"

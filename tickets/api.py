@@ -1,0 +1,3 @@
+"""REST API for cases, messages, feedback and knowledge-base search."""
+
+urlpatterns: list = []

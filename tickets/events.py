@@ -1,0 +1,62 @@
+"""The case timeline: one function per kind of event, each appending one row.
+
+``public`` events are shown to the partner too; the rest only to staff.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from tickets.models import Event, Ticket
+
+
+def _record(
+    ticket: Ticket, kind: str, *, actor=None, public: bool, at: datetime | None = None, **data
+) -> Event:
+    return Event.objects.create(
+        ticket=ticket, kind=kind, actor=actor, public=public, at=at or timezone.now(), data=data
+    )
+
+
+def created(ticket: Ticket, *, actor) -> Event:
+    return _record(
+        ticket,
+        "created",
+        actor=actor,
+        public=True,
+        at=ticket.created_at,
+        channel=ticket.channel,
+        cos=ticket.cos,
+        policy=ticket.policy.code,
+    )
+
+
+def status_changed(ticket: Ticket, *, actor, old: str, new: str, note: str = "") -> Event:
+    return _record(ticket, "status_changed", actor=actor, public=True, old=old, new=new, note=note)
+
+
+def assigned(
+    ticket: Ticket, *, actor, old_id: int | None, new_id: int | None, new_name: str
+) -> Event:
+    return _record(
+        ticket, "assigned", actor=actor, public=False, old=old_id, new=new_id, name=new_name
+    )
+
+
+def cos_changed(ticket: Ticket, *, actor, old: str, new: str, reason: str) -> Event:
+    return _record(ticket, "cos_changed", actor=actor, public=True, old=old, new=new, reason=reason)
+
+
+def message_added(ticket: Ticket, *, actor, message_id: int, internal: bool, channel: str) -> Event:
+    kind = "internal_note" if internal else "public_reply"
+    return _record(
+        ticket, kind, actor=actor, public=not internal, message=message_id, channel=channel
+    )
+
+
+def feedback_given(ticket: Ticket, *, actor, rating: int) -> Event:
+    return _record(ticket, "feedback", actor=actor, public=True, rating=rating)
+
+
+def follow_up_opened(ticket: Ticket, *, actor, follow_up_number: str) -> Event:
+    return _record(ticket, "follow_up_opened", actor=actor, public=True, number=follow_up_number)

@@ -1,0 +1,73 @@
+"""Reads for cases, scoped by who asks. A partner sees its organisation's cases and only
+their public side; support staff (agents, NOC, admins) see everything."""
+
+from django.db.models import Q, QuerySet
+
+from partners.models import User
+from partners.roles import Role, has_role
+from tickets.models import Article, Attachment, Event, Message, Ticket
+
+STAFF_READERS = (Role.AGENT, Role.NOC, Role.ADMIN)
+
+
+def is_staff_reader(user: User) -> bool:
+    return user.is_authenticated and not user.is_partner and has_role(user, *STAFF_READERS)
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    if not user.is_authenticated:
+        return Ticket.objects.none()
+    if user.is_partner:
+        return Ticket.objects.filter(organisation_id=user.organisation_id)
+    if is_staff_reader(user):
+        return Ticket.objects.all()
+    return Ticket.objects.none()
+
+
+def ticket_for(*, user: User, pk: int) -> Ticket:
+    """Raises Ticket.DoesNotExist for a missing case and for someone else's alike."""
+    return (
+        tickets_visible_to(user)
+        .select_related(
+            "organisation",
+            "organisation__upstream_partner",
+            "requester",
+            "created_by",
+            "assignee",
+            "policy",
+            "case_type",
+            "reason",
+            "category",
+            "subcategory",
+            "device",
+            "follow_up_of",
+        )
+        .get(pk=pk)
+    )
+
+
+def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
+    messages = ticket.messages.select_related("author").prefetch_related("attachments")
+    if not is_staff_reader(user):
+        messages = messages.filter(visibility=Message.Visibility.PUBLIC)
+    return messages
+
+
+def attachments_visible_to(user: User) -> QuerySet[Attachment]:
+    attachments = Attachment.objects.filter(ticket__in=tickets_visible_to(user))
+    if not is_staff_reader(user):
+        attachments = attachments.filter(
+            Q(message__isnull=True) | Q(message__visibility=Message.Visibility.PUBLIC)
+        )
+    return attachments
+
+
+def events_visible_to(user: User, ticket: Ticket) -> QuerySet[Event]:
+    events = ticket.events.select_related("actor")
+    if not is_staff_reader(user):
+        events = events.filter(public=True)
+    return events
+
+
+def articles_published() -> QuerySet[Article]:
+    return Article.objects.filter(is_published=True)
