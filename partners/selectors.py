@@ -3,7 +3,7 @@
 import logging
 from datetime import UTC, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from partners import eligibility
 from partners.models import (
@@ -127,3 +127,22 @@ def support_overview(*, organisation: Organisation, at: datetime) -> dict:
         "referral": referral,
         "case_types": list(policy.case_types.all()),
     }
+
+
+def partner_users_matching(user: User, text: str, *, limit: int = 20) -> list[User]:
+    """Partner-side users whose e-mail, name or organisation name contains ``text``; for
+    staff who take a call and open a case on the caller's behalf."""
+    text = text.strip()
+    if not text or not has_role(user, Role.AGENT, Role.NOC, Role.ADMIN):
+        return []
+    matches = (
+        User.objects.filter(organisation__isnull=False, is_active=True)
+        .filter(
+            Q(email__icontains=text)
+            | Q(full_name__icontains=text)
+            | Q(organisation__name__icontains=text)
+        )
+        .select_related("organisation")
+        .order_by("organisation__name", "email")
+    )
+    return list(matches[:limit])

@@ -5,7 +5,8 @@ from partners.roles import Role, has_role, primary_role
 # (label, url name, roles that see it) in the order the navigation shows them.
 NAVIGATION = [
     ("My cases", "tickets:my_cases", (Role.PARTNER,)),
-    ("Queue", "tickets:queue", (Role.AGENT,)),
+    ("Open a case", "tickets:case_new", (Role.PARTNER,)),
+    ("Queue", "tickets:queue", (Role.AGENT, Role.NOC)),
     ("NOC board", "sla:noc_board", (Role.NOC,)),
     ("Billing", "availability:billing", (Role.BILLING,)),
     ("Administration", "partners:administration", (Role.ADMIN,)),
@@ -21,6 +22,10 @@ def navigation(request) -> dict:
     for label, url_name, roles in NAVIGATION:
         if has_role(user, *roles):
             url = reverse(url_name)
-            items.append({"label": label, "url": url, "current": path.startswith(url)})
+            items.append({"label": label, "url": url, "current": False})
+    # The longest matching address is the current page ("/cases/new/" rather than "/cases/").
+    matching = [item for item in items if path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["current"] = True
     role = primary_role(user)
     return {"nav_items": items, "user_role": role.label if role else None}

@@ -241,12 +241,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Cases and messages both have a "channel" with different choices: name them apart.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketChannelEnum": "tickets.models.Ticket.Channel",
+        "MessageChannelEnum": "tickets.models.Message.Channel",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+# The host part means nothing to the file transport; naming one keeps kombu from warning.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _control_dir = VAR_DIR / "celery" / "control"
     for _dir in (_queue_dir, _control_dir):

@@ -1,46 +1,254 @@
-"""Building the e-mails about a case. The subject carries the case number, so a reply to
-the e-mail finds its way back to the case (see ``ingest_email``)."""
+"""Building the e-mails about a case, and the automatic answers to e-mail we cannot take.
+
+Every e-mail about a case carries the case number in its subject ("[SD-000123] …") and in
+its Message-ID, so a reply finds its way back to the case (see ``tickets.inbound``).
+Internal notes never leave the desk: no builder here renders anything but the public
+message it is given, and each refuses an internal one.
+"""
+
+import re
+from dataclasses import dataclass
+from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
-from tickets.models import Message, Ticket
+from tickets.models import NUMBER_PREFIX, Message, Ticket, parse_number
+
+# Asks Exchange and Outlook not to send out-of-office or other automatic answers back.
+SUPPRESS_AUTO_RESPONSES = "OOF, AutoReply"
 
 
-def subject_for(ticket: Ticket, headline: str) -> str:
-    return f"[{ticket.number}] {headline}: {ticket.subject}"[:250]
+@dataclass(frozen=True)
+class Kind:
+    headline: str
+    to_assignee: bool = False
+    # Sent by the desk on an event rather than written by a person (RFC 3834).
+    auto_generated: bool = True
+    carries_message: bool = False
 
 
-HEADLINES = {
-    "case_opened": "Case received",
-    "staff_replied": "New reply",
-    "partner_replied": "Partner replied",
-    "status_changed": "Status changed",
+KINDS = {
+    "case_opened": Kind("Case received"),
+    "staff_replied": Kind("New reply", auto_generated=False, carries_message=True),
+    "partner_replied": Kind("Partner replied", to_assignee=True, carries_message=True),
+    "status_changed": Kind("Status changed"),
+}
+
+STATUS_HEADLINES = {
+    Ticket.Status.OPEN: "Case in progress",
+    Ticket.Status.WAITING: "Waiting for you",
+    Ticket.Status.RESOLVED: "Case resolved",
+    Ticket.Status.CLOSED: "Case closed",
+}
+
+AUTO_REPLY_SUBJECTS = {
+    "no_reference": "New cases are opened in the support portal",
+    "case_closed": "Your case is closed: open a follow-up case",
+    "refused_sender": "Your e-mail could not be added to a case",
+    "not_added": "Your e-mail could not be added to your case",
+    "files_dropped": "Some files in your e-mail were not kept",
 }
 
 
-def build(kind: str, ticket: Ticket, message: Message | None, **extra) -> EmailMessage | None:
-    if message is not None and message.is_internal:
+# --- Addresses, links and identifiers ----------------------------------------------------
+
+
+def site_url(path: str = "/") -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def partner_case_url(ticket: Ticket) -> str:
+    return site_url(reverse("tickets:case_detail", args=[ticket.pk]))
+
+
+def staff_case_url(ticket: Ticket) -> str:
+    return site_url(reverse("tickets:staff_case", args=[ticket.pk]))
+
+
+def new_case_url(*, follow_up_of: Ticket | None = None) -> str:
+    query = f"?follow_up={follow_up_of.pk}" if follow_up_of is not None else ""
+    return site_url(reverse("tickets:case_new") + query)
+
+
+def message_id_domain() -> str:
+    """The right-hand side of our Message-IDs: the domain we send from."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    domain = address.rpartition("@")[2].strip().lower()
+    return domain or "supportdesk.invalid"
+
+
+def case_thread_id(ticket: Ticket) -> str:
+    """One id per case, referenced by every e-mail about it so mail clients thread them."""
+    return f"<{ticket.number}@{message_id_domain()}>"
+
+
+def new_message_id(ticket: Ticket | None = None) -> str:
+    return make_msgid(idstring=ticket.number if ticket else "auto", domain=message_id_domain())
+
+
+_OUR_MESSAGE_ID = re.compile(
+    rf"^<?(?:[^<>@\s]*\.)?{re.escape(NUMBER_PREFIX)}(\d{{1,18}})@([^<>@\s]+)>?$", re.IGNORECASE
+)
+
+
+def case_pk_from_message_id(message_id: str) -> int | None:
+    """The case an id of ours refers to (``<….SD-000123@our.domain>``); None for others'."""
+    match = _OUR_MESSAGE_ID.match(message_id.strip())
+    if not match or match.group(2).lower() != message_id_domain():
+        return None
+    return parse_number(match.group(1))
+
+
+def subject_for(ticket: Ticket, headline: str) -> str:
+    subject = " ".join(ticket.subject.split())  # a line break would be a header injection
+    return f"[{ticket.number}] {headline}: {subject}"[:250]
+
+
+def _headers(
+    *, ticket: Ticket | None, auto: str | None, in_reply_to: str, references: str
+) -> dict[str, str]:
+    headers = {
+        "Message-ID": new_message_id(ticket),
+        "X-Auto-Response-Suppress": SUPPRESS_AUTO_RESPONSES,
+    }
+    if ticket is not None:
+        headers["X-Support-Case"] = ticket.number
+    if auto:
+        headers["Auto-Submitted"] = auto
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+    if references:
+        headers["References"] = references
+    return headers
+
+
+def _email(*, subject, template, context, to, headers, reply_to=None) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"tickets/email/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        reply_to=reply_to,
+        headers=headers,
+    )
+    email.attach_alternative(
+        render_to_string(f"tickets/email/{template}.html", context), "text/html"
+    )
+    return email
+
+
+# --- Notifications about a case ----------------------------------------------------------
+
+
+def recipients_for(kind: str, ticket: Ticket) -> list[str]:
+    person = ticket.assignee if KINDS[kind].to_assignee else ticket.requester
+    if person is None or not person.is_active or not person.email:
+        return []
+    return [person.email]
+
+
+def _status_label(value: str | None) -> str:
+    return Ticket.Status(value).label if value in Ticket.Status.values else ""
+
+
+def build(
+    kind: str, ticket: Ticket, message: Message | None = None, **extra
+) -> EmailMultiAlternatives | None:
+    """The e-mail for ``kind`` about ``ticket``, or None when there is nothing to send."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValueError(f"Unknown kind of case e-mail: {kind}")
+    if message is not None and (message.is_internal or message.ticket_id != ticket.pk):
         return None  # internal notes never leave the desk
-    if kind == "partner_replied":
-        if ticket.assignee is None:
+    if spec.carries_message:
+        if message is None:
             return None
-        recipients = [ticket.assignee.email]
+        if message.author.is_partner != spec.to_assignee:
+            return None  # staff replies go to the partner, partner replies to staff
     else:
-        recipients = [ticket.requester.email]
+        message = None  # only replies quote a message, and only their own
+    recipients = recipients_for(kind, ticket)
+    if not recipients:
+        return None
+    headline = spec.headline
+    new_status = extra.get("new_status") or ticket.status
+    if kind == "status_changed":
+        headline = STATUS_HEADLINES.get(new_status, headline)
     context = {
+        "kind": kind,
+        "headline": headline,
         "ticket": ticket,
         "message": message,
-        "site_url": settings.SITE_URL.rstrip("/"),
-        **extra,
+        "case_url": staff_case_url(ticket) if spec.to_assignee else partner_case_url(ticket),
+        "new_case_url": new_case_url(follow_up_of=ticket),
+        "old_status": _status_label(extra.get("old_status")),
+        "new_status": new_status,
+        "new_status_label": _status_label(new_status),
     }
-    body = render_to_string(f"tickets/email/{kind}.txt", context)
-    return EmailMessage(
-        subject=subject_for(ticket, HEADLINES[kind]),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return _email(
+        subject=subject_for(ticket, headline),
+        template=kind,
+        context=context,
         to=recipients,
-        reply_to=[settings.SUPPORT_REPLY_TO] if settings.SUPPORT_REPLY_TO else None,
-        headers={"X-Support-Case": ticket.number},
+        # Partners answer by e-mail; staff answer on the case page.
+        reply_to=[settings.SUPPORT_REPLY_TO]
+        if settings.SUPPORT_REPLY_TO and not spec.to_assignee
+        else None,
+        headers=_headers(
+            ticket=ticket,
+            auto="auto-generated" if spec.auto_generated else None,
+            in_reply_to="",
+            references=case_thread_id(ticket),
+        ),
+    )
+
+
+# --- Automatic answers to incoming e-mail ------------------------------------------------
+
+
+def build_auto_reply(
+    kind: str,
+    *,
+    to: str,
+    in_reply_to: str = "",
+    references: str = "",
+    ticket: Ticket | None = None,
+    case_number: str = "",
+    dropped: list[str] | tuple[str, ...] = (),
+) -> EmailMultiAlternatives:
+    """An answer to an e-mail the desk received, marked so that no robot answers it back.
+
+    ``ticket`` is given only when the sender may see the case; a refused sender gets
+    nothing about the case but the number it wrote itself (``case_number``).
+    """
+    if kind not in AUTO_REPLY_SUBJECTS:
+        raise ValueError(f"Unknown kind of automatic answer: {kind}")
+    context = {
+        "kind": kind,
+        "headline": AUTO_REPLY_SUBJECTS[kind],
+        "ticket": ticket,
+        "case_number": ticket.number if ticket is not None else case_number,
+        "address": to,
+        "dropped": list(dropped),
+        "portal_url": site_url("/"),
+        "new_case_url": new_case_url(),
+        "follow_up_url": new_case_url(follow_up_of=ticket) if ticket is not None else "",
+        "case_url": partner_case_url(ticket) if ticket is not None else "",
+        "max_files": settings.TICKET_ATTACHMENT_MAX_COUNT,
+    }
+    subject = AUTO_REPLY_SUBJECTS[kind]
+    if ticket is not None:
+        subject = f"[{ticket.number}] {subject}"
+    refs = " ".join(part for part in (references, in_reply_to) if part)
+    return _email(
+        subject=subject,
+        template=f"auto_{kind}",
+        context=context,
+        to=[to],
+        headers=_headers(
+            ticket=ticket, auto="auto-replied", in_reply_to=in_reply_to, references=refs
+        ),
     )

@@ -4,7 +4,7 @@ their public side; support staff (agents, NOC, admins) see everything."""
 from django.db.models import Q, QuerySet
 
 from partners.models import User
-from partners.roles import Role, has_role
+from partners.roles import GROUP_NAMES, Role, has_role
 from tickets.models import Article, Attachment, Event, Message, Ticket
 
 STAFF_READERS = (Role.AGENT, Role.NOC, Role.ADMIN)
@@ -71,3 +71,14 @@ def events_visible_to(user: User, ticket: Ticket) -> QuerySet[Event]:
 
 def articles_published() -> QuerySet[Article]:
     return Article.objects.filter(is_published=True)
+
+
+def staff_assignees() -> QuerySet[User]:
+    """Active staff who work cases (agents, NOC engineers, admins): whom a case can go to."""
+    groups = [GROUP_NAMES[role] for role in STAFF_READERS]
+    return (
+        User.objects.filter(organisation__isnull=True, is_active=True)
+        .filter(Q(groups__name__in=groups) | Q(is_superuser=True))
+        .distinct()
+        .order_by("full_name", "email")
+    )

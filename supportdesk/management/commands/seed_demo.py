@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from partners.demo import DEMO_PASSWORD, USERS, seed_demo
+from partners.demo import DEMO_PASSWORD, USERS
+from supportdesk.demo import seed_everything
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo organisations, devices and accounts (idempotent)."
+    help = (
+        "Create or refresh the demo organisations, devices, accounts, knowledge-base articles "
+        "and cases (idempotent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -20,13 +24,13 @@ class Command(BaseCommand):
                 "Refusing to create demo accounts with DEBUG off: their password is public. "
                 "Pass --force if this really is a demo installation."
             )
-        counts = seed_demo()
+        counts = seed_everything()
         if options["verbosity"] == 0:
             return
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready: {organisations} organisations, {devices} devices, "
-                "{users} accounts.".format(**counts)
+                "{users} accounts, {articles} articles, {cases} new cases.".format(**counts)
             )
         )
         if options["verbosity"] > 1:

@@ -1,0 +1,520 @@
+"""The partner's pages: the organisation's case list, the case page (conversation, reply,
+close, feedback) and attachment downloads, always scoped to the partner's organisation."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from partners.models import CaseType
+from partners.roles import Role
+from tests.factories import OrganisationFactory, StaffFactory, UserFactory
+from tests.partners.pages import Page
+from tests.tickets.factories import MessageFactory, TicketFactory, policy_2026
+from tickets import events, services
+from tickets.models import Feedback, Message, Ticket
+
+pytestmark = pytest.mark.django_db
+
+MY_CASES = reverse("tickets:my_cases")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def organisation(policies):
+    return OrganisationFactory(name="Alpine Unified Comms GmbH", tier="gold")
+
+
+@pytest.fixture
+def partner(client, organisation):
+    user = UserFactory(organisation=organisation, full_name="Anna Weber")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def agent(policies):
+    return StaffFactory(roles=[Role.AGENT], full_name="Sofia Marino")
+
+
+def case_url(ticket, name: str = "case_detail") -> str:
+    return reverse(f"tickets:{name}", args=[ticket.pk])
+
+
+def listed_numbers(response) -> list[str]:
+    page = Page(response)
+    return [
+        a.text
+        for a in page.find_all("a")
+        if a.text.startswith("SD-") and a.attrs.get("href", "").startswith("/cases/")
+    ]
+
+
+def upload(
+    name: str = "trace.pcap", content: bytes = b"\xd4\xc3\xb2\xa1trace"
+) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+# --- My cases ----------------------------------------------------------------------------
+
+
+def test_lists_every_case_of_the_organisation_and_nothing_else(client, partner):
+    colleague = UserFactory(organisation=partner.organisation)
+    mine = TicketFactory(organisation=partner.organisation, requester=partner)
+    theirs = TicketFactory(organisation=partner.organisation, requester=colleague)
+    foreign = TicketFactory(subject="Foreign secret subject")
+
+    response = client.get(MY_CASES)
+
+    assert set(listed_numbers(response)) == {mine.number, theirs.number}
+    assert foreign.number not in response.content.decode()
+    assert "Foreign secret subject" not in response.content.decode()
+
+
+def test_rows_show_type_reason_status_class_of_service_and_last_update(client, partner):
+    TicketFactory(
+        organisation=partner.organisation,
+        subject="Calls drop on trunk 2",
+        status=Ticket.Status.WAITING,
+        cos=Ticket.ClassOfService.CRITICAL,
+    )
+
+    page = Page(client.get(MY_CASES))
+
+    rows = [row.text for row in page.find_all("tr") if "Calls drop on trunk 2" in row.text]
+    assert len(rows) == 1
+    for part in (
+        "Tech Support",
+        "Call quality and dropped calls",
+        "Waiting on partner",
+        "Critical",
+    ):
+        assert part in rows[0]
+    assert page.find_all("time")
+
+
+def test_newest_first_and_paginated(client, partner):
+    now = timezone.now()
+    cases = [
+        TicketFactory(organisation=partner.organisation, created_at=now - timedelta(hours=n))
+        for n in range(25)
+    ]
+
+    first = client.get(MY_CASES)
+    second = client.get(MY_CASES, {"page": 2})
+
+    assert listed_numbers(first) == [t.number for t in cases[:20]]
+    assert listed_numbers(second) == [t.number for t in cases[20:]]
+    assert "Page 2 of 2" in Page(second).text()
+
+
+def test_pagination_links_keep_the_filters(client, partner):
+    for _ in range(21):
+        TicketFactory(organisation=partner.organisation, status=Ticket.Status.OPEN)
+
+    page = Page(client.get(MY_CASES, {"status": "open"}))
+
+    next_links = [a.attrs["href"] for a in page.find_all("a") if a.attrs.get("rel") == "next"]
+    assert next_links == ["?status=open&page=2"]
+
+
+def test_filters_by_status_and_case_type(client, partner):
+    org = partner.organisation
+    open_tech = TicketFactory(organisation=org, status=Ticket.Status.OPEN)
+    resolved = TicketFactory(organisation=org, status=Ticket.Status.RESOLVED)
+    care_type = CaseType.objects.get(policy=policy_2026(), code="customer_care")
+    care = TicketFactory(
+        organisation=org,
+        case_type=care_type,
+        reason=care_type.reasons.get(code="billing"),
+        status=Ticket.Status.NEW,
+    )
+
+    assert listed_numbers(client.get(MY_CASES, {"status": "resolved"})) == [resolved.number]
+    assert set(listed_numbers(client.get(MY_CASES, {"status": "active"}))) == {
+        open_tech.number,
+        care.number,
+    }
+    assert listed_numbers(client.get(MY_CASES, {"case_type": "customer_care"})) == [care.number]
+    both = client.get(MY_CASES, {"case_type": "tech_support", "status": "open"})
+    assert listed_numbers(both) == [open_tech.number]
+
+
+def test_text_search_by_words_and_by_number(client, partner):
+    org = partner.organisation
+    audio = TicketFactory(organisation=org, subject="One-way audio on the branch PBX")
+    TicketFactory(organisation=org, subject="Invoice question")
+    foreign = TicketFactory(subject="One-way audio elsewhere")
+
+    by_words = client.get(MY_CASES, {"q": "audio"})
+    by_number = client.get(MY_CASES, {"q": audio.number})
+    foreign_number = client.get(MY_CASES, {"q": foreign.number})
+
+    assert listed_numbers(by_words) == [audio.number]
+    assert listed_numbers(by_number) == [audio.number]
+    assert listed_numbers(foreign_number) == []
+    assert "No case matches these filters" in Page(foreign_number).text()
+
+
+def test_filtering_with_htmx_returns_just_the_list(client, partner):
+    TicketFactory(organisation=partner.organisation, subject="Echo on calls")
+
+    response = client.get(
+        MY_CASES, {"q": "echo"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="case-list"
+    )
+
+    html = response.content.decode()
+    assert "Echo on calls" in html
+    assert "<html" not in html
+    assert "PBXs and devices" not in html
+
+
+def test_page_keeps_the_support_overview_and_devices(client, partner):
+    text = Page(client.get(MY_CASES)).text()
+
+    assert "Direct support" in text
+    assert "PBXs and devices" in text
+    assert "Open a case" in text
+
+
+def test_invalid_filters_are_ignored_not_an_error(client, partner):
+    TicketFactory(organisation=partner.organisation)
+
+    response = client.get(MY_CASES, {"status": "bogus", "page": "last"})
+
+    assert response.status_code == 200
+    assert len(listed_numbers(response)) == 1
+
+
+def test_list_query_count_does_not_grow_with_cases(client, partner, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    TicketFactory.create_batch(2, organisation=partner.organisation)
+    with CaptureQueriesContext(connection) as few:
+        client.get(MY_CASES)
+
+    TicketFactory.create_batch(18, organisation=partner.organisation)
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(MY_CASES, {"q": "calls"})
+    assert len(listed_numbers(response)) == 20
+
+
+# --- The case page -----------------------------------------------------------------------
+
+
+def test_case_page_shows_the_details_and_the_public_timeline(client, partner, agent):
+    ticket = TicketFactory(
+        organisation=partner.organisation,
+        requester=partner,
+        critical_criterion="call_drops",
+        cos=Ticket.ClassOfService.CRITICAL,
+    )
+    events.created(ticket, actor=partner)
+    events.assigned(ticket, actor=agent, old_id=None, new_id=agent.pk, new_name="Sofia Marino")
+
+    text = Page(client.get(case_url(ticket))).text()
+
+    for part in (
+        ticket.number,
+        ticket.subject,
+        "New",
+        "Tech Support",
+        "Call quality and dropped calls",
+        ticket.device.serial_number,
+        "Critical requested: Calls drop and the operator is not the cause",
+        "Anna Weber",
+        "Case opened",
+    ):
+        assert part in text, part
+    assert "Assigned to" not in text  # an internal event
+
+
+def test_case_page_shows_public_replies_but_never_internal_notes(client, partner, agent):
+    ticket = TicketFactory(organisation=partner.organisation)
+    MessageFactory(ticket=ticket, author=agent, body="Please send us a trace of one call.")
+    MessageFactory(
+        ticket=ticket,
+        author=agent,
+        body="Internal: partner is on an old firmware, blame them.",
+        visibility=Message.Visibility.INTERNAL,
+    )
+    services.message_post(
+        ticket=ticket, author=agent, body="Note with a file", internal=True, attachments=[upload()]
+    )
+
+    html = client.get(case_url(ticket)).content.decode()
+
+    assert "Please send us a trace of one call." in html
+    assert "Internal: partner is on an old firmware" not in html
+    assert "Note with a file" not in html
+    assert "trace.pcap" not in html
+    assert "Internal note" not in html
+
+
+def test_another_organisations_case_is_404_like_a_missing_one(client, partner):
+    foreign = TicketFactory(status=Ticket.Status.RESOLVED)
+
+    for name in ("case_detail",):
+        assert client.get(case_url(foreign, name)).status_code == 404
+    for name in ("case_reply", "case_close", "case_feedback"):
+        response = client.post(case_url(foreign, name), {"body": "hi", "rating": "5"})
+        assert response.status_code == 404
+    assert client.get(reverse("tickets:case_detail", args=[999_999])).status_code == 404
+    assert not Message.objects.exists()
+    assert not Feedback.objects.exists()
+    foreign.refresh_from_db()
+    assert foreign.status == Ticket.Status.RESOLVED
+
+
+def test_case_page_is_for_partners(client, agent):
+    ticket = TicketFactory()
+    client.force_login(agent)
+
+    assert client.get(case_url(ticket)).status_code == 403
+
+
+def test_case_page_query_count_does_not_grow_with_the_conversation(
+    client, partner, agent, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = TicketFactory(organisation=partner.organisation)
+    services.message_post(ticket=ticket, author=agent, body="First", attachments=[upload()])
+    with CaptureQueriesContext(connection) as few:
+        client.get(case_url(ticket))
+
+    for n in range(10):
+        services.message_post(
+            ticket=ticket, author=agent, body=f"Reply {n}", attachments=[upload(f"f{n}.log")]
+        )
+        services.message_post(ticket=ticket, author=partner, body=f"Answer {n}")
+
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(case_url(ticket))
+    assert "f9.log" in response.content.decode()
+
+
+# --- Replying ----------------------------------------------------------------------------
+
+
+def test_reply_with_an_attachment(client, partner):
+    ticket = TicketFactory(organisation=partner.organisation, status=Ticket.Status.WAITING)
+
+    response = client.post(
+        case_url(ticket, "case_reply"),
+        {"body": "Here is the trace you asked for.", "attachments": [upload()]},
+        follow=True,
+    )
+
+    message = Message.objects.get()
+    assert message.author == partner
+    assert message.visibility == Message.Visibility.PUBLIC
+    assert [a.original_name for a in message.attachments.all()] == ["trace.pcap"]
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+    html = response.content.decode()
+    assert "Here is the trace you asked for." in html
+    assert reverse("tickets:attachment_download", args=[message.attachments.get().pk]) in html
+
+
+def test_reply_to_a_resolved_case_reopens_it(client, partner):
+    ticket = TicketFactory(organisation=partner.organisation, status=Ticket.Status.RESOLVED)
+
+    client.post(case_url(ticket, "case_reply"), {"body": "It happened again this morning."})
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+    assert ticket.resolved_at is None
+
+
+def test_an_empty_reply_or_a_bad_file_comes_back_with_the_text(client, partner, settings):
+    ticket = TicketFactory(organisation=partner.organisation)
+
+    empty = Page(client.post(case_url(ticket, "case_reply"), {"body": "  "}))
+    bad_file = Page(
+        client.post(
+            case_url(ticket, "case_reply"),
+            {"body": "See the attached program", "attachments": [upload("tool.exe", b"MZ")]},
+        )
+    )
+
+    assert "Write a message" in empty.errors_for(empty.field_labelled("Your reply"))
+    reply = bad_file.field_labelled("Your reply")
+    assert "See the attached program" in bad_file.html
+    errors = bad_file.errors_for(bad_file.field_labelled("Attachments"))
+    assert "tool.exe" in errors
+    assert "attach them again" in errors
+    assert reply.tag == "textarea"
+    assert not Message.objects.exists()
+
+
+def test_a_closed_case_refuses_replies_and_offers_a_follow_up(client, partner):
+    ticket = TicketFactory(organisation=partner.organisation, status=Ticket.Status.CLOSED)
+    follow_up = f"{reverse('tickets:case_new')}?follow_up={ticket.pk}"
+
+    page = Page(client.get(case_url(ticket)))
+    refused = Page(
+        client.post(case_url(ticket, "case_reply"), {"body": "One more thing about this."})
+    )
+
+    assert not page.find_all("form", action=case_url(ticket, "case_reply"))
+    assert "This case is closed. Need more help?" in page.text()
+    assert page.find_all("a", href=follow_up)
+    assert not Message.objects.exists()
+    assert "was not added" in refused.text()
+    assert "One more thing about this." in [e.text for e in refused.find_all("pre")]
+    assert refused.find_all("a", href=follow_up)
+
+
+# --- Closing and feedback ----------------------------------------------------------------
+
+
+def test_partner_closes_a_resolved_case(client, partner):
+    ticket = TicketFactory(organisation=partner.organisation, status=Ticket.Status.RESOLVED)
+    assert Page(client.get(case_url(ticket))).find_all(
+        "form", action=case_url(ticket, "case_close")
+    )
+
+    response = client.post(case_url(ticket, "case_close"), follow=True)
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.CLOSED
+    assert ticket.closed_at is not None
+    assert "is closed" in Page(response).text()
+
+
+def test_only_a_resolved_case_can_be_closed(client, partner):
+    ticket = TicketFactory(organisation=partner.organisation, status=Ticket.Status.OPEN)
+    assert not Page(client.get(case_url(ticket))).find_all(
+        "form", action=case_url(ticket, "case_close")
+    )
+
+    response = client.post(case_url(ticket, "case_close"), follow=True)
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+    assert "Only a resolved case can be closed" in Page(response).text()
+
+
+def test_feedback_is_offered_once_resolved_and_given_once(client, partner):
+    ticket = TicketFactory(organisation=partner.organisation, status=Ticket.Status.RESOLVED)
+    page = Page(client.get(case_url(ticket)))
+    ratings = [e for e in page.find_all("input") if e.attrs.get("name") == "rating"]
+    assert sorted(e.attrs["value"] for e in ratings) == ["1", "2", "3", "4", "5"]
+    assert all(e.attrs["type"] == "radio" for e in ratings)
+
+    first = client.post(
+        case_url(ticket, "case_feedback"), {"rating": "4", "comment": "Quick fix."}, follow=True
+    )
+    second = client.post(
+        case_url(ticket, "case_feedback"),
+        {"rating": "1", "comment": "Changed my mind"},
+        follow=True,
+    )
+
+    feedback = Feedback.objects.get()
+    assert (feedback.rating, feedback.comment, feedback.author) == (4, "Quick fix.", partner)
+    assert "4/5" in Page(first).text()
+    assert "already been given" in Page(second).text()
+    assert not Page(second).find_all("form", action=case_url(ticket, "case_feedback"))
+
+
+def test_feedback_is_not_offered_while_the_case_is_open(client, partner):
+    ticket = TicketFactory(organisation=partner.organisation, status=Ticket.Status.OPEN)
+    assert not Page(client.get(case_url(ticket))).find_all(
+        "form", action=case_url(ticket, "case_feedback")
+    )
+
+    client.post(case_url(ticket, "case_feedback"), {"rating": "5"})
+
+    assert not Feedback.objects.exists()
+
+
+def test_feedback_on_a_closed_case_and_a_missing_rating(client, partner):
+    ticket = TicketFactory(organisation=partner.organisation, status=Ticket.Status.CLOSED)
+
+    missing = Page(client.post(case_url(ticket, "case_feedback"), {"comment": "Good work"}))
+    client.post(case_url(ticket, "case_feedback"), {"rating": "5", "comment": "Good work"})
+
+    assert "Choose a rating from 1 to 5" in missing.text()
+    assert "Good work" in missing.html
+    assert Feedback.objects.get().rating == 5
+
+
+# --- Attachment downloads ----------------------------------------------------------------
+
+
+def test_download_gives_the_file_with_its_stored_type(client, partner, agent):
+    ticket = TicketFactory(organisation=partner.organisation)
+    message = services.message_post(
+        ticket=ticket,
+        author=agent,
+        body="The fixed dial plan",
+        attachments=[upload("dialplan.pdf", b"%PDF-1.4 plan")],
+    )
+    attachment = message.attachments.get()
+
+    response = client.get(reverse("tickets:attachment_download", args=[attachment.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert 'filename="dialplan.pdf"' in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 plan"
+
+
+def test_download_of_another_organisations_file_is_404(client, partner):
+    foreign = TicketFactory()
+    foreign_user = foreign.requester
+    message = services.message_post(
+        ticket=foreign, author=foreign_user, body="Our invoice", attachments=[upload("inv.pdf")]
+    )
+
+    url = reverse("tickets:attachment_download", args=[message.attachments.get().pk])
+
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("tickets:attachment_download", args=[999_999])).status_code == 404
+
+
+def test_download_of_an_internal_notes_file_is_404_for_partners_not_staff(client, partner, agent):
+    ticket = TicketFactory(organisation=partner.organisation)
+    note = services.message_post(
+        ticket=ticket, author=agent, body="Log from our side", internal=True, attachments=[upload()]
+    )
+    url = reverse("tickets:attachment_download", args=[note.attachments.get().pk])
+
+    assert client.get(url).status_code == 404
+
+    client.force_login(agent)
+    assert client.get(url).status_code == 200
+
+
+def test_download_needs_a_login(client, policies):
+    ticket = TicketFactory()
+    message = services.message_post(
+        ticket=ticket, author=ticket.requester, body="File", attachments=[upload()]
+    )
+    url = reverse("tickets:attachment_download", args=[message.attachments.get().pk])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_ids_too_large_for_the_database_are_404_not_an_error(client, partner):
+    huge = 2**63
+
+    assert client.get(f"/cases/{huge}/").status_code == 404
+    assert client.post(f"/cases/{huge}/reply/", {"body": "hi"}).status_code == 404
+    assert client.get(f"/attachments/{huge}/").status_code == 404
+    assert client.get(reverse("tickets:case_new"), {"follow_up": str(huge)}).status_code == 404

@@ -1,0 +1,219 @@
+"""Filters and sort orders for lists of cases seen by staff: the agent queue, and the API's
+ticket list for staff.
+
+``QueueFilter`` takes the query string (``?status=new&status=open&assignee=me&q=…``) and
+the queryset to narrow. The default sort is "nearest due first"; until cases carry due
+times that means critical first, then the oldest.
+"""
+
+from functools import cache
+
+import django_filters
+from django import forms
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.expressions import OrderBy
+
+from partners.models import CaseReason, CaseType, Organisation
+from tickets import search, selectors, workflow
+from tickets.models import Ticket
+
+ASSIGNEE_ME = "me"
+ASSIGNEE_NONE = "none"
+
+
+def _rank(field: str, values: list[str]) -> Case:
+    """Sort a field by its position in ``values`` instead of alphabetically."""
+    return Case(
+        *(When(**{field: value}, then=Value(index)) for index, value in enumerate(values)),
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
+STATUS_RANK = _rank("status", [status.value for status in workflow.Status])
+COS_RANK = _rank("cos", [Ticket.ClassOfService.CRITICAL, Ticket.ClassOfService.STANDARD])
+
+DUE_FIRST = "due"
+# Nearest due first. Cases have no due times yet, so the most urgent are the critical ones,
+# oldest first. Once cases carry a ``due_at`` this becomes
+# (F("due_at").asc(nulls_last=True), COS_RANK.asc(), F("created_at").asc(), F("id").asc()).
+DUE_FIRST_ORDER: tuple[OrderBy, ...] = (
+    COS_RANK.asc(),
+    F("created_at").asc(),
+    F("id").asc(),
+)
+
+# Sort keys offered besides the default; "-key" sorts the other way round.
+SORT_KEYS = {
+    "created_at": F("created_at"),
+    "updated_at": F("updated_at"),
+    "status": STATUS_RANK,
+    "cos": COS_RANK,
+    "organisation": F("organisation__name"),
+}
+
+ORDERING_CHOICES = [
+    (DUE_FIRST, "Most urgent first"),
+    ("created_at", "Oldest first"),
+    ("-created_at", "Newest first"),
+    ("-updated_at", "Recently updated first"),
+    ("updated_at", "Longest without an update first"),
+    ("status", "Status, new to closed"),
+    ("-status", "Status, closed to new"),
+    ("cos", "Class of service, critical first"),
+    ("-cos", "Class of service, standard first"),
+    ("organisation", "Organisation, A to Z"),
+    ("-organisation", "Organisation, Z to A"),
+]
+
+
+def order_for(key: str | None) -> tuple[OrderBy, ...]:
+    """The ORDER BY of a sort key; always ends on a unique column so pages never overlap."""
+    if not key or key == DUE_FIRST:
+        return DUE_FIRST_ORDER
+    descending = key.startswith("-")
+    name = key.removeprefix("-")
+    if name not in SORT_KEYS:
+        return DUE_FIRST_ORDER
+    primary = SORT_KEYS[name].desc() if descending else SORT_KEYS[name].asc()
+    if name == "created_at":
+        return (primary, F("id").desc() if descending else F("id").asc())
+    return (primary, F("created_at").asc(), F("id").asc())
+
+
+# --- Choices, read when the form is shown or checked -------------------------------------
+
+
+def case_type_choices() -> list[tuple[str, str]]:
+    """Every case type code of every version of the terms, named as the newest names it."""
+    seen: dict[str, str] = {}
+    rows = CaseType.objects.order_by("-policy__effective_from", "position").values_list(
+        "code", "name"
+    )
+    for code, name in rows:
+        seen.setdefault(code, name)
+    return list(seen.items())
+
+
+def reason_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Reasons grouped by case type; values are "<type code>/<reason code>"."""
+    groups: dict[str, tuple[str, dict[str, str]]] = {}
+    rows = CaseReason.objects.order_by(
+        "-case_type__policy__effective_from", "case_type__position", "position"
+    ).values_list("case_type__code", "case_type__name", "code", "name")
+    for type_code, type_name, code, name in rows:
+        _, reasons = groups.setdefault(type_code, (type_name, {}))
+        reasons.setdefault(f"{type_code}/{code}", name)
+    return [("", "Any reason")] + [
+        (type_name, list(reasons.items())) for type_name, reasons in groups.values()
+    ]
+
+
+def assignee_choices() -> list[tuple[str, str]]:
+    staff = selectors.staff_assignees().values_list("pk", "full_name", "email")
+    return [
+        (ASSIGNEE_ME, "Me"),
+        (ASSIGNEE_NONE, "Nobody (unassigned)"),
+        *((str(pk), full_name or email) for pk, full_name, email in staff),
+    ]
+
+
+REGION_CHOICES = [(Organisation.Region.EU, "Europe"), (Organisation.Region.US, "United States")]
+
+
+class QueueFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_text",
+        label="Search",
+        help_text="A case number (SD-000123) or words from the subject or description.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=Ticket.Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Status",
+        distinct=False,  # a plain IN on the case's own column cannot repeat rows
+    )
+    case_type = django_filters.ChoiceFilter(
+        field_name="case_type__code",
+        choices=case_type_choices,
+        label="Case type",
+        empty_label="Any type",
+    )
+    reason = django_filters.CharFilter(
+        method="filter_reason",
+        label="Reason",
+        widget=forms.Select(choices=reason_choices),
+    )
+    cos = django_filters.ChoiceFilter(
+        choices=Ticket.ClassOfService.choices, label="Class of service", empty_label="Any"
+    )
+    tier = django_filters.ChoiceFilter(
+        field_name="organisation__tier",
+        choices=Organisation.Tier.choices,
+        label="Partner tier",
+        empty_label="Any tier",
+    )
+    region = django_filters.ChoiceFilter(
+        field_name="organisation__region",
+        choices=REGION_CHOICES,
+        label="Region",
+        empty_label="Any region",
+    )
+    assignee = django_filters.ChoiceFilter(
+        method="filter_assignee",
+        choices=assignee_choices,
+        label="Assigned to",
+        empty_label="Anyone or nobody",
+    )
+    organisation = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.only("pk", "name").order_by("name"),
+        label="Organisation",
+        empty_label="Any organisation",
+    )
+    ordering = django_filters.ChoiceFilter(
+        method="filter_nothing", choices=ORDERING_CHOICES, label="Sort by", empty_label=None
+    )
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.user = user if user is not None else getattr(request, "user", None)
+        # Choices are read from the database once per use of the filters, however many
+        # times the form checks or renders them.
+        self.filters["case_type"].extra["choices"] = cache(case_type_choices)
+        self.filters["assignee"].extra["choices"] = cache(assignee_choices)
+        self.filters["reason"].extra["widget"] = forms.Select(choices=cache(reason_choices))
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.search_tickets(queryset, value)
+
+    def filter_reason(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """ "tech_support/call-quality" names one reason; a bare "call-quality" matches that
+        code under any case type."""
+        type_code, _, code = value.rpartition("/")
+        if type_code:
+            return queryset.filter(case_type__code=type_code, reason__code=code)
+        return queryset.filter(reason__code=code)
+
+    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == ASSIGNEE_NONE:
+            return queryset.filter(assignee__isnull=True)
+        if value == ASSIGNEE_ME:
+            user_id = self.user.pk if self.user is not None else None
+            return queryset.filter(assignee_id=user_id) if user_id else queryset.none()
+        return queryset.filter(assignee_id=int(value))
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # the sort order is applied last, in filter_queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*order_for(self.form.cleaned_data.get("ordering")))
+
+
+def active_statuses() -> list[str]:
+    return [status.value for status in workflow.Status if status in workflow.ACTIVE]

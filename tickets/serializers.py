@@ -1,0 +1,264 @@
+"""Shapes of the REST API's requests and answers for cases, messages, feedback and articles.
+
+Reading serializers only present what a selector already decided the user may see; writing
+serializers check the shape of the input and leave the rules to ``tickets.services``.
+"""
+
+from django.urls import NoReverseMatch, reverse
+from rest_framework import serializers
+
+from tickets.models import Article, Attachment, Feedback, Message, Ticket
+
+EXCERPT_CHARS = 200
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """One case as it appears in lists."""
+
+    number = serializers.CharField(read_only=True, help_text='For example "SD-000123".')
+    case_type = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    reason = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
+    category = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
+    subcategory = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
+    device = serializers.CharField(
+        source="device.serial_number",
+        read_only=True,
+        allow_null=True,
+        help_text="Serial number of the PBX or device, if one was named.",
+    )
+    organisation = OrganisationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "status",
+            "cos",
+            "case_type",
+            "reason",
+            "category",
+            "subcategory",
+            "subject",
+            "device",
+            "organisation",
+            "critical_criterion",
+            "channel",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """One case with its description and versions, as on the case page."""
+
+    follow_up_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta(TicketSerializer.Meta):
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "description",
+            "wms_version",
+            "firmware_versions",
+            "follow_up_of",
+        ]
+        read_only_fields = fields
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    """What a partner sends to open a case. Taxonomy values are the codes (slugs) of the
+    support policy in force; the device is named by its serial number."""
+
+    case_type = serializers.SlugField(
+        help_text="tech_support, customer_care, customer_success, feature_request or "
+        "hwaas_management."
+    )
+    reason = serializers.SlugField(
+        required=False, allow_blank=True, allow_null=True, help_text="Code of the case reason."
+    )
+    category = serializers.SlugField(required=False, allow_blank=True, allow_null=True)
+    subcategory = serializers.SlugField(required=False, allow_blank=True, allow_null=True)
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    device = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=64,
+        help_text="Serial number of one of your organisation's PBXs or devices.",
+    )
+    wms_version = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=40,
+        help_text="Required for Tech Support.",
+    )
+    firmware_versions = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=200,
+        help_text="Required for Tech Support.",
+    )
+    critical_criterion = serializers.ChoiceField(
+        choices=Ticket.CriticalCriterion.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Ask for Critical by naming the criterion that applies (technical cases).",
+    )
+    follow_up_of = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Id of an earlier case this one follows up.",
+    )
+    submission_key = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Any UUID chosen by the client; sending the same one again returns the case "
+        "it already opened instead of opening another. The Idempotency-Key header works too.",
+    )
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="get_full_name", read_only=True)
+    is_staff_side = serializers.SerializerMethodField()
+
+    def get_is_staff_side(self, user) -> bool:
+        return not user.is_partner
+
+
+def _page_path(name: str, fallback: str, **kwargs) -> str:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return fallback
+
+
+def attachment_path(pk: int) -> str:
+    return _page_path("tickets:attachment_download", f"/attachments/{pk}/", pk=pk)
+
+
+def article_path(slug: str) -> str:
+    return _page_path("tickets:article", f"/kb/{slug}/", slug=slug)
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    url = serializers.SerializerMethodField(help_text="Download page of the file.")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attachment: Attachment) -> str:
+        return attachment_path(attachment.pk)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "author", "visibility", "body", "channel", "created_at", "attachments"]
+        read_only_fields = fields
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(trim_whitespace=False)
+    internal = serializers.BooleanField(
+        default=False, help_text="An internal note, never shown to the partner (staff only)."
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        default=list,
+        help_text="Files to attach; send the field several times (multipart).",
+    )
+
+
+class FeedbackCreateSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5, help_text="From 1 to 5.")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Feedback
+        fields = ["id", "ticket", "rating", "comment", "created_at"]
+        read_only_fields = fields
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    tags = serializers.ListField(source="tag_list", child=serializers.CharField(), read_only=True)
+    url = serializers.SerializerMethodField()
+    excerpt = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Article
+        fields = ["id", "title", "slug", "product", "tags", "url", "excerpt"]
+        read_only_fields = fields
+
+    def get_url(self, article: Article) -> str:
+        return article_path(article.slug)
+
+    def get_excerpt(self, article: Article) -> str:
+        text = " ".join(article.body.split())
+        if len(text) <= EXCERPT_CHARS:
+            return text
+        cut = text[:EXCERPT_CHARS].rsplit(" ", 1)[0]
+        return cut.rstrip(",;:.") + "…"
+
+
+class KbSearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=300, help_text="Words to look for.")
+    case_type = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Ranks articles about this case type first."
+    )
+    reason = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Ranks articles about this reason first."
+    )
+
+
+# --- Error shapes, for the schema ----------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    phone = serializers.CharField()
+
+
+class NotEligibleSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    refer_to = ContactSerializer(
+        allow_null=True, help_text="Whom to contact instead; null when none is on file."
+    )
+    limited_to = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="With limited access: the reasons the organisation may still open itself.",
+    )
+
+
+class TicketClosedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    follow_up = serializers.CharField(help_text="How to open a follow-up case instead.")
