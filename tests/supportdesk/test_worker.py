@@ -107,7 +107,13 @@ class Worker:
 
 
 @pytest.fixture
-def worker(redis_url, worker_cache, tmp_path):
+def queue_name() -> str:
+    """A queue no other worker listens to, so a parallel run cannot take our task."""
+    return f"test-heartbeat-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def worker(redis_url, worker_cache, queue_name, tmp_path):
     prefix, _ = worker_cache
     env = {
         **os.environ,
@@ -125,7 +131,7 @@ def worker(redis_url, worker_cache, tmp_path):
             sys.executable,
             *("-m", "celery", "-A", "supportdesk", "worker"),
             *("--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat"),
-            *("--without-gossip", "--without-mingle"),
+            *("--without-gossip", "--without-mingle", "-Q", queue_name),
         ],
         cwd=ROOT,
         env=env,
@@ -152,12 +158,14 @@ def _wait_until_ready(worker: Worker, result) -> None:
         time.sleep(0.2)
 
 
-def test_worker_runs_heartbeat_and_records_it_in_the_cache(worker, worker_cache, celery_on):
+def test_worker_runs_heartbeat_and_records_it_in_the_cache(
+    worker, worker_cache, celery_on, queue_name
+):
     _, cache = worker_cache
     assert cache.get(health.HEARTBEAT_KEY) is None
 
     sent_at = datetime.now().astimezone()
-    result = heartbeat.delay()
+    result = heartbeat.apply_async(queue=queue_name)
     try:
         _wait_until_ready(worker, result)
         value = result.get(timeout=30)

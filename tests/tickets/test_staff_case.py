@@ -234,7 +234,7 @@ def test_a_public_reply_takes_a_new_case_into_work(agent, client):
     assert message.visibility == Message.Visibility.PUBLIC
     assert message.attachments.get().original_name == "howto.pdf"
     page = client.get(case_url(ticket))
-    assert reverse("tickets:staff_attachment", args=[message.attachments.get().pk]) in (
+    assert reverse("tickets:attachment_download", args=[message.attachments.get().pk]) in (
         page.content.decode()
     )
 
@@ -559,12 +559,12 @@ def test_staff_download_attachments_including_those_on_internal_notes(agent, cli
         attachments=[SimpleUploadedFile("capture.pcap", b"\xd4\xc3\xb2\xa1")],
     )
 
-    response = client.get(reverse("tickets:staff_attachment", args=[note.attachments.get().pk]))
+    response = client.get(reverse("tickets:attachment_download", args=[note.attachments.get().pk]))
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"\xd4\xc3\xb2\xa1"
     assert 'filename="capture.pcap"' in response["Content-Disposition"]
-    assert client.get(reverse("tickets:staff_attachment", args=[999999])).status_code == 404
+    assert client.get(reverse("tickets:attachment_download", args=[999999])).status_code == 404
 
 
 # --- Opening a case on behalf of a partner user --------------------------------------------

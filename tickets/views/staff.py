@@ -6,7 +6,7 @@ error on the same page, with what was typed still there.
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -335,23 +335,6 @@ def staff_case_cos(request, pk: int):
     return _case_page(request, ticket, cos_form=form)
 
 
-@role_required(*STAFF)
-def staff_attachment(request, pk: int):
-    attachment = attachments_visible_to(request.user).filter(pk=pk).first()
-    if attachment is None:
-        raise Http404("No such attachment.")
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing from storage.") from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-
-
 # --- Opening a case on behalf of a partner user --------------------------------------------
 
 
@@ -433,5 +416,4 @@ urlpatterns = [
     path("staff/cases/<int:pk>/take/", staff_case_take, name="staff_case_take"),
     path("staff/cases/<int:pk>/status/", staff_case_status, name="staff_case_status"),
     path("staff/cases/<int:pk>/cos/", staff_case_cos, name="staff_case_cos"),
-    path("staff/attachments/<int:pk>/", staff_attachment, name="staff_attachment"),
 ]
