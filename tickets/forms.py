@@ -26,7 +26,8 @@ FILES_NOT_KEPT = (
 
 # What the knowledge-base suggestions are computed from, and when typing asks again.
 SUGGESTION_INPUTS = "#id_subject, #id_case_type, #id_reason, #id_device"
-SUBJECT_TRIGGER = "keyup changed delay:400ms"
+# "input" also catches pasted text and autofill, which fire no key events.
+SUBJECT_TRIGGER = "input changed delay:400ms"
 
 
 class MultipleFileInput(forms.ClearableFileInput):

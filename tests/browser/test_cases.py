@@ -51,11 +51,10 @@ def site(live_server, demo):
 
 
 @pytest.fixture
-def eager_celery(settings):
+def eager_celery():
     """E-mails are sent in the server thread as soon as a change commits, so the test can
-    read them (the locmem outbox); restored afterwards."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    read them (the locmem outbox); restored afterwards. The values are read before any
+    change: Celery loads its configuration from the settings on first use."""
     saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
@@ -128,7 +127,9 @@ def kb_query(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     if parts.path != "/cases/new/suggestions/":
         return {}
-    return {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    return {
+        key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()
+    }
 
 
 def suggestion_titles(page: Page):
@@ -163,14 +164,12 @@ def test_case_from_intake_to_follow_up(visitors, site, eager_celery, mailoutbox)
     asked: list[str] = []
     page.on(
         "request",
-        lambda request: (
-            asked.append(request.url) if "/cases/new/suggestions/" in request.url else 0
-        ),
+        lambda request: asked.append(request.url) if kb_query(request.url) else None,
     )
     with page.expect_response(lambda response: kb_query(response.url).get("subject") == SUBJECT):
         page.get_by_label("Subject").press_sequentially(SUBJECT, delay=15)
     expect(suggestion_titles(page).first).to_contain_text(KB_TITLE)
-    assert 1 <= len(asked) <= 2, f"{len(SUBJECT)} key presses asked {len(asked)} times"
+    assert 1 <= len(asked) <= 3, f"{len(SUBJECT)} key presses asked {len(asked)} times"
     assert kb_query(asked[-1]) == {
         "subject": SUBJECT,
         "case_type": "tech_support",
@@ -263,8 +262,10 @@ def test_case_from_intake_to_follow_up(visitors, site, eager_celery, mailoutbox)
     desk.get_by_role("button", name="Change status").click()
     expect(flash(desk)).to_contain_text(f"{number} is now Resolved")
 
-    # The partner rates it; the rating shows, once.
+    # The partner sees it resolved, with the agent's word on it, and rates it once.
     page.reload()
+    expect(page.get_by_role("region", name="Details")).to_contain_text("Resolved")
+    expect(page.get_by_role("complementary", name="Timeline")).to_contain_text(RESOLVE_NOTE)
     feedback = page.get_by_role("region", name="How did we do?")
     feedback.get_by_label("4 – good").check()
     feedback.get_by_label("Comment (optional)").fill(FEEDBACK)
@@ -318,7 +319,9 @@ def test_case_from_intake_to_follow_up(visitors, site, eager_celery, mailoutbox)
     expect(page.get_by_label("WMS version")).to_have_value("6.10.4")
     expect(page.get_by_label("Firmware versions")).to_have_value("HP-200 2.3.1")
     page.get_by_label("Description").fill("The fax line at Lindenhof has no audio either.")
-    page.get_by_role("button", name="Open the case").click()
+    # A double click opens one case. (Chromium sends the form once; the submission key that
+    # makes a resent form harmless is tested in tests/tickets/test_intake.py.)
+    page.get_by_role("button", name="Open the case").dblclick()
 
     expect(page).to_have_url(re.compile(re.escape(site) + r"/cases/\d+/$"))
     follow_up = Ticket.objects.get(follow_up_of=ticket)
@@ -392,7 +395,8 @@ def test_this_solved_it_ends_the_intake_without_a_case(visitors):
     visitor = visitors()
     page = visitor.log_in("silver@demo.test")
     open_intake(page)
-    page.get_by_label("Subject").press_sequentially(typed, delay=10)
+    with page.expect_response(lambda response: kb_query(response.url).get("subject") == typed):
+        page.get_by_label("Subject").press_sequentially(typed, delay=10)
     suggestion = (
         page.get_by_role("complementary", name="Articles that may help")
         .get_by_role("listitem")

@@ -19,18 +19,6 @@ from tickets.tasks import send_ticket_mail
 NOTE = "Internal: the partner's contract lapsed last month, be careful what you promise."
 
 
-@pytest.fixture
-def eager_celery(settings):
-    """Tasks run in this process as soon as they are queued; restored afterwards."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
-
-
 @pytest.fixture(autouse=True)
 def _mail_setup(settings, tmp_path, eager_celery, policies):
     settings.MEDIA_ROOT = tmp_path / "media"

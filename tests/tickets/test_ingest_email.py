@@ -17,7 +17,6 @@ from django.core.management.base import CommandError
 from django.db import OperationalError
 
 from partners.roles import Role
-from supportdesk.celery import app as celery_app
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.tickets import mail_samples as samples
 from tests.tickets.factories import MessageFactory, TicketFactory
@@ -25,18 +24,6 @@ from tickets import inbound, selectors, services
 from tickets.models import Message, Ticket
 
 ROOT = Path(django_settings.BASE_DIR)
-
-
-@pytest.fixture
-def eager_celery(settings):
-    """Tasks run in this process as soon as they are queued; restored afterwards."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
 
 
 @pytest.fixture(autouse=True)

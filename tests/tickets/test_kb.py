@@ -129,7 +129,7 @@ def test_the_intake_form_asks_for_suggestions_while_typing(client, partner):
 
     subject = page.field_labelled("Subject")
     assert subject.attrs["hx-get"] == SUGGESTIONS
-    assert subject.attrs["hx-trigger"] == "keyup changed delay:400ms"
+    assert subject.attrs["hx-trigger"] == "input changed delay:400ms"
     assert subject.attrs["hx-target"] == "#kb-suggestions"
     for label in ("Case type", "PBX or device"):
         control = page.field_labelled(label)
