@@ -177,3 +177,31 @@ def test_partner_downloads_no_other_organisations_file(download_route, world, em
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"\xd4\xc3\xb2\xa1 packets"
     download.close()
+
+
+@pytest.mark.parametrize("email", PARTNER_EMAILS)
+def test_partner_reaches_no_other_organisations_case_through_the_pages(world, email):
+    user = User.objects.get(email=email)
+    browser = Client()
+    browser.force_login(user)
+    foreign = Ticket.objects.exclude(organisation=user.organisation)
+    messages_before, feedback_before = Message.objects.count(), Feedback.objects.count()
+    statuses_before = dict(foreign.values_list("pk", "status"))
+
+    for ticket in foreign:
+        assert browser.get(reverse("tickets:case_detail", args=[ticket.pk])).status_code == 404
+        for name in ("case_reply", "case_close", "case_feedback"):
+            url = reverse(f"tickets:{name}", args=[ticket.pk])
+            response = browser.post(url, {"body": "Hello?", "rating": "5", "comment": "x"})
+            assert response.status_code == 404, (email, url)
+        follow_up = browser.get(reverse("tickets:case_new"), {"follow_up": ticket.pk})
+        assert follow_up.status_code == 404, (email, ticket.number)
+        listed = browser.get(reverse("tickets:my_cases"), {"q": ticket.number})
+        assert reverse("tickets:case_detail", args=[ticket.pk]) not in listed.content.decode()
+        assert ticket.subject not in listed.content.decode()
+
+    assert Message.objects.count() == messages_before
+    assert Feedback.objects.count() == feedback_before
+    assert dict(foreign.values_list("pk", "status")) == statuses_before
+    own = world[user.organisation_id].ticket
+    assert browser.get(reverse("tickets:case_detail", args=[own.pk])).status_code == 200
