@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks are not part of `make test`; each writes JSON under bench/results/.
+bench: $(VENV)/.app-installed
+	$(BIN)/python bench/businesstime.py --out bench/results/$$(date +%F)-businesstime.json
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
