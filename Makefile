@@ -26,6 +26,7 @@ install: $(VENV)/.app-installed
 run: $(VENV)/.app-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_policy
+	$(BIN)/python manage.py refresh_holidays
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py run_local --port $(PORT)
 
