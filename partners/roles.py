@@ -57,6 +57,19 @@ def roles_of(user) -> frozenset[Role]:
     return roles
 
 
+# Staff who read and work cases: answer, assign, change status.
+CASE_WORKERS = (Role.AGENT, Role.NOC, Role.ADMIN)
+
+
+def works_cases(user) -> bool:
+    """Vendor staff who read and work support cases (never a partner-side user)."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and not user.is_partner
+        and has_role(user, *CASE_WORKERS)
+    )
+
+
 def has_role(user, *roles: Role) -> bool:
     """True when the user holds any of ``roles``. Administrators may act in every staff role."""
     held = roles_of(user)

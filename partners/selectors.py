@@ -15,7 +15,7 @@ from partners.models import (
     PolicyVersion,
     User,
 )
-from partners.roles import Role, has_role
+from partners.roles import Role, has_role, works_cases
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def devices_visible_to(user: User) -> QuerySet[Device]:
         return Device.objects.none()
     if user.is_partner:
         return Device.objects.filter(organisation_id=user.organisation_id)
-    if has_role(user, Role.AGENT, Role.NOC, Role.ADMIN):
+    if works_cases(user):
         return Device.objects.all()
     return Device.objects.none()
 
@@ -133,7 +133,7 @@ def partner_users_matching(user: User, text: str, *, limit: int = 20) -> list[Us
     """Partner-side users whose e-mail, name or organisation name contains ``text``; for
     staff who take a call and open a case on the caller's behalf."""
     text = text.strip()
-    if not text or not has_role(user, Role.AGENT, Role.NOC, Role.ADMIN):
+    if not text or not works_cases(user):
         return []
     matches = (
         User.objects.filter(organisation__isnull=False, is_active=True)

@@ -29,7 +29,7 @@ from partners import selectors as partner_selectors
 from partners.access import api_role
 from partners.eligibility import Outcome
 from partners.models import Organisation
-from partners.roles import Role
+from partners.roles import Role, works_cases
 from tickets import search, selectors, services
 from tickets.errors import FeedbackNotAllowed, NotEligible, TicketClosed
 from tickets.models import Message, Ticket
@@ -127,7 +127,7 @@ class TicketApiFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_queryset(self, queryset):
-        staff = self.request is not None and selectors.is_staff_reader(self.request.user)
+        staff = self.request is not None and works_cases(self.request.user)
         for name, value in self.form.cleaned_data.items():
             if name in self.STAFF_ONLY and not staff:
                 continue

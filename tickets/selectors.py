@@ -4,14 +4,8 @@ their public side; support staff (agents, NOC, admins) see everything."""
 from django.db.models import Q, QuerySet
 
 from partners.models import User
-from partners.roles import GROUP_NAMES, Role, has_role
+from partners.roles import CASE_WORKERS, GROUP_NAMES, works_cases
 from tickets.models import Article, Attachment, Event, Message, Ticket
-
-STAFF_READERS = (Role.AGENT, Role.NOC, Role.ADMIN)
-
-
-def is_staff_reader(user: User) -> bool:
-    return user.is_authenticated and not user.is_partner and has_role(user, *STAFF_READERS)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -19,7 +13,7 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
         return Ticket.objects.none()
     if user.is_partner:
         return Ticket.objects.filter(organisation_id=user.organisation_id)
-    if is_staff_reader(user):
+    if works_cases(user):
         return Ticket.objects.all()
     return Ticket.objects.none()
 
@@ -48,14 +42,14 @@ def ticket_for(*, user: User, pk: int) -> Ticket:
 
 def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
     messages = ticket.messages.select_related("author").prefetch_related("attachments")
-    if not is_staff_reader(user):
+    if not works_cases(user):
         messages = messages.filter(visibility=Message.Visibility.PUBLIC)
     return messages
 
 
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     attachments = Attachment.objects.filter(ticket__in=tickets_visible_to(user))
-    if not is_staff_reader(user):
+    if not works_cases(user):
         attachments = attachments.filter(
             Q(message__isnull=True) | Q(message__visibility=Message.Visibility.PUBLIC)
         )
@@ -64,7 +58,7 @@ def attachments_visible_to(user: User) -> QuerySet[Attachment]:
 
 def events_visible_to(user: User, ticket: Ticket) -> QuerySet[Event]:
     events = ticket.events.select_related("actor")
-    if not is_staff_reader(user):
+    if not works_cases(user):
         events = events.filter(public=True)
     return events
 
@@ -75,7 +69,7 @@ def articles_published() -> QuerySet[Article]:
 
 def staff_assignees() -> QuerySet[User]:
     """Active staff who work cases (agents, NOC engineers, admins): whom a case can go to."""
-    groups = [GROUP_NAMES[role] for role in STAFF_READERS]
+    groups = [GROUP_NAMES[role] for role in CASE_WORKERS]
     return (
         User.objects.filter(organisation__isnull=True, is_active=True)
         .filter(Q(groups__name__in=groups) | Q(is_superuser=True))

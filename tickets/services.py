@@ -14,18 +14,13 @@ from django.utils import timezone
 
 from partners import selectors as partner_selectors
 from partners.models import CaseCategory, CaseReason, CaseType, Device, User
-from partners.roles import Role, has_role
+from partners.roles import works_cases
 from tickets import attachments as attachment_rules
 from tickets import events, notifications, workflow
 from tickets.errors import FeedbackNotAllowed, IllegalTransition, NotEligible, TicketClosed
 from tickets.models import Article, Attachment, Deflection, Feedback, Message, Ticket
 
 MAX_BODY = 50_000
-STAFF_WORKERS = (Role.AGENT, Role.NOC, Role.ADMIN)
-
-
-def is_staff_worker(user: User) -> bool:
-    return not user.is_partner and has_role(user, *STAFF_WORKERS)
 
 
 # --- Opening a case ----------------------------------------------------------------------
@@ -97,7 +92,7 @@ def ticket_create(
     organisation = requester.organisation
     if organisation is None:
         raise ValidationError({"requester": "Cases are opened for a member of an organisation."})
-    if created_by != requester and not is_staff_worker(created_by):
+    if created_by != requester and not works_cases(created_by):
         raise PermissionDenied("Only support staff open cases on someone else's behalf.")
 
     policy = partner_selectors.policy_in_force(now)
@@ -236,7 +231,7 @@ def message_post(
     partner_side = author.is_partner
     if partner_side and author.organisation_id != ticket.organisation_id:
         raise PermissionDenied("Only members of the case's organisation can reply.")
-    if not partner_side and not is_staff_worker(author):
+    if not partner_side and not works_cases(author):
         raise PermissionDenied("Only support staff can answer cases.")
     if partner_side and internal:
         raise ValidationError({"internal": "Internal notes are for support staff."})
@@ -304,7 +299,7 @@ def ticket_set_status(*, ticket: Ticket, actor: User, status: str, note: str = "
             raise PermissionDenied
         if status != workflow.Status.CLOSED:
             raise PermissionDenied("Partners can only close a resolved case.")
-    elif not is_staff_worker(actor):
+    elif not works_cases(actor):
         raise PermissionDenied
     with transaction.atomic():
         locked = _lock(ticket)
@@ -331,9 +326,9 @@ def ticket_set_status(*, ticket: Ticket, actor: User, status: str, note: str = "
 
 
 def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Ticket:
-    if not is_staff_worker(actor):
+    if not works_cases(actor):
         raise PermissionDenied
-    if assignee is not None and not is_staff_worker(assignee):
+    if assignee is not None and not works_cases(assignee):
         raise ValidationError({"assignee": "Cases are assigned to support staff."})
     with transaction.atomic():
         locked = _lock(ticket)
@@ -355,7 +350,7 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
 
 def ticket_change_cos(*, ticket: Ticket, actor: User, cos: str, reason: str) -> Ticket:
     """Set, confirm or downgrade the class of service; staff always say why."""
-    if not is_staff_worker(actor):
+    if not works_cases(actor):
         raise PermissionDenied
     if cos not in Ticket.ClassOfService.values:
         raise ValidationError({"cos": "Choose Critical or Standard."})
