@@ -14,15 +14,21 @@ class Role(TextChoices):
     NOC = "noc", "NOC engineer"
     BILLING = "billing", "Billing"
     ADMIN = "admin", "Administrator"
+    LEAD = "lead", "Team lead"
+    INTEGRATION = "integration", "Monitoring integration"
 
 
-STAFF_ROLES = (Role.AGENT, Role.NOC, Role.BILLING, Role.ADMIN)
+STAFF_ROLES = (Role.AGENT, Role.NOC, Role.BILLING, Role.ADMIN, Role.LEAD, Role.INTEGRATION)
 
 GROUP_NAMES = {
     Role.AGENT: "Support agents",
     Role.NOC: "NOC engineers",
     Role.BILLING: "Billing",
     Role.ADMIN: "Administrators",
+    # Team leads hear of every breach; a lead usually also holds the agent role.
+    Role.LEAD: "Team leads",
+    # Service accounts of monitoring systems: they may only post alerts.
+    Role.INTEGRATION: "Monitoring integrations",
 }
 ROLE_BY_GROUP = {name: role for role, name in GROUP_NAMES.items()}
 
@@ -33,6 +39,8 @@ GROUP_PERMISSIONS = {
     Role.NOC: ["partners.view_organisation", "partners.view_device"],
     Role.BILLING: ["partners.view_organisation"],
     Role.ADMIN: ["*"],
+    Role.LEAD: ["partners.view_organisation", "partners.view_device", "partners.view_user"],
+    Role.INTEGRATION: [],
 }
 ADMIN_APPS = ["partners", "tickets", "sla", "availability", "hwaas", "auth", "authtoken", "axes"]
 

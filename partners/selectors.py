@@ -15,7 +15,7 @@ from partners.models import (
     PolicyVersion,
     User,
 )
-from partners.roles import Role, has_role, works_cases
+from partners.roles import GROUP_NAMES, Role, has_role, works_cases
 
 logger = logging.getLogger(__name__)
 
@@ -146,3 +146,12 @@ def partner_users_matching(user: User, text: str, *, limit: int = 20) -> list[Us
         .order_by("organisation__name", "email")
     )
     return list(matches[:limit])
+
+
+def staff_with_role(role: Role) -> list[User]:
+    """Active staff who hold ``role`` themselves (administrators are not copied in)."""
+    return list(
+        User.objects.filter(
+            is_active=True, organisation=None, groups__name=GROUP_NAMES[role]
+        ).order_by("pk")
+    )

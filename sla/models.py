@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db import models
 
 
@@ -47,3 +49,73 @@ class ClosedDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.calendar.code} closed {self.date}: {self.name}"
+
+
+class Clock(models.Model):
+    """One SLA metric of one case: when it is due, and whether it was met.
+
+    Times are measured on the clock's calendar. While paused, business time stops counting:
+    ``paused_for`` holds the business time already spent paused, and the due instant is
+    ``calendar.add(started_at, target + paused_for)``. Every change of ``state`` is a
+    conditional UPDATE in ``sla.services``, so a timer that fires twice acts once.
+    """
+
+    class Metric(models.TextChoices):
+        FIRST_RESPONSE = "first_response", "First response"
+        OUT_OF_HOURS_TRIAGE = "out_of_hours_triage", "Out-of-hours triage"
+        RESTORATION = "restoration", "Restoration"
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused"
+        MET = "met", "Met"
+        BREACHED = "breached", "Breached"
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="clocks")
+    metric = models.CharField(max_length=30, choices=Metric.choices)
+    calendar = models.SlugField(max_length=20, help_text="Code of the calendar it runs on.")
+    target = models.DurationField(help_text="Business time allowed.")
+    pauses_while_waiting = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    paused_for = models.DurationField(
+        default=timedelta(0), help_text="Business time spent paused, up to the last resume."
+    )
+    paused_since = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(help_text="Shown to people: the end of the allowed time.")
+    warn_at = models.DateTimeField()
+    breach_at = models.DateTimeField(
+        help_text="When it is breached: the due instant, or the next opening after it."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it stopped counting: the reply, the restoration…"
+    )
+
+    class Meta:
+        ordering = ["ticket", "due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "metric"], name="clock_one_per_metric"),
+        ]
+        indexes = [
+            # The sweep's two questions, each answered from a small partial index.
+            models.Index(
+                fields=["breach_at"],
+                condition=models.Q(state="running"),
+                name="clock_breach_pending",
+            ),
+            models.Index(
+                fields=["warn_at"],
+                condition=models.Q(state="running", warned_at__isnull=True),
+                name="clock_warning_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} of {self.ticket_id}: {self.get_state_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        """Still waiting for what stops it (a breached clock keeps waiting for the reply)."""
+        return self.stopped_at is None

@@ -248,6 +248,16 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- SLA clocks --------------------------------------------------------------------------
+
+# Share of a clock's target after which its warning goes out.
+SLA_WARNING_PERCENT = env.int("SLA_WARNING_PERCENT", default=75)
+# How often beat sweeps for due warnings and breaches (seconds).
+SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
+# Timers further ahead than this are queued by the sweep when they come near, not at once:
+# keep it below the broker's visibility timeout (Redis: one hour).
+SLA_TIMER_HORIZON = env.int("SLA_TIMER_HORIZON", default=45 * 60)
+
 # --- Celery ------------------------------------------------------------------------------
 
 # The host part means nothing to the file transport; naming one keeps kombu from warning.
@@ -283,6 +293,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "supportdesk.heartbeat", "schedule": 60.0},
+    "sla-sweep": {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS},
+    "notifications-pending": {"task": "tickets.deliver_pending_notifications", "schedule": 60.0},
 }
 # How old the last heartbeat may be before the health check reports the workers as down.
 WORKER_HEARTBEAT_MAX_AGE = 180

@@ -47,10 +47,12 @@ def cos_changed(ticket: Ticket, *, actor, old: str, new: str, reason: str) -> Ev
     return _record(ticket, "cos_changed", actor=actor, public=True, old=old, new=new, reason=reason)
 
 
-def message_added(ticket: Ticket, *, actor, message_id: int, internal: bool, channel: str) -> Event:
+def message_added(
+    ticket: Ticket, *, actor, message_id: int, internal: bool, channel: str, at: datetime
+) -> Event:
     kind = "internal_note" if internal else "public_reply"
     return _record(
-        ticket, kind, actor=actor, public=not internal, message=message_id, channel=channel
+        ticket, kind, actor=actor, public=not internal, at=at, message=message_id, channel=channel
     )
 
 
@@ -60,3 +62,36 @@ def feedback_given(ticket: Ticket, *, actor, rating: int) -> Event:
 
 def follow_up_opened(ticket: Ticket, *, actor, follow_up_number: str) -> Event:
     return _record(ticket, "follow_up_opened", actor=actor, public=True, number=follow_up_number)
+
+
+# --- SLA clocks (written by sla.services) -------------------------------------------------
+
+
+def sla_paused(ticket: Ticket, *, metric: str, at: datetime) -> Event:
+    return _record(ticket, "sla_paused", public=False, at=at, metric=metric)
+
+
+def sla_resumed(ticket: Ticket, *, metric: str, due: datetime, at: datetime) -> Event:
+    return _record(ticket, "sla_resumed", public=False, at=at, metric=metric, due=due.isoformat())
+
+
+def sla_stopped(ticket: Ticket, *, actor, metric: str, met: bool, at: datetime) -> Event:
+    return _record(ticket, "sla_stopped", actor=actor, public=False, at=at, metric=metric, met=met)
+
+
+def sla_warning(ticket: Ticket, *, metric: str, due: datetime, at: datetime) -> Event:
+    return _record(ticket, "sla_warning", public=False, at=at, metric=metric, due=due.isoformat())
+
+
+def sla_breached(ticket: Ticket, *, metric: str, due: datetime, at: datetime) -> Event:
+    return _record(ticket, "sla_breached", public=False, at=at, metric=metric, due=due.isoformat())
+
+
+def sla_recomputed(ticket: Ticket, *, actor, cos: str, changes: list[dict], at: datetime) -> Event:
+    return _record(
+        ticket, "sla_recomputed", actor=actor, public=False, at=at, cos=cos, changes=changes
+    )
+
+
+def service_restored(ticket: Ticket, *, actor, note: str, at: datetime) -> Event:
+    return _record(ticket, "service_restored", actor=actor, public=True, at=at, note=note)

@@ -252,3 +252,23 @@ def build_auto_reply(
             ticket=ticket, auto="auto-replied", in_reply_to=in_reply_to, references=refs
         ),
     )
+
+
+# --- Notices to staff --------------------------------------------------------------------
+
+
+def build_notification(notification) -> EmailMultiAlternatives:
+    """The e-mail copy of an in-app notice (SLA warning, breach, out-of-hours case…)."""
+    ticket = notification.ticket
+    subject = " ".join(notification.title.split())[:250]
+    return _email(
+        subject=subject if ticket is None else f"[{ticket.number}] {subject}"[:250],
+        template="notice",
+        context={
+            "notification": notification,
+            "ticket": ticket,
+            "case_url": staff_case_url(ticket) if ticket is not None else site_url("/"),
+        },
+        to=[notification.recipient.email],
+        headers=_headers(ticket=ticket, auto="auto-generated", in_reply_to="", references=""),
+    )

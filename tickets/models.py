@@ -119,6 +119,14 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    next_breach_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The earliest breach among its SLA clocks still counting (or already "
+        "breached and still waiting); empty when none. Kept by sla.services; the queue sorts "
+        "on it.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -134,6 +142,12 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-created_at"], name="ticket_status_recent"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["cos", "status"], name="ticket_cos_status"),
+            # The queue's default order: what breaches first, among the cases still in work.
+            models.Index(
+                fields=["next_breach_at", "created_at"],
+                condition=Q(status__in=["new", "open", "waiting_on_partner"]),
+                name="ticket_active_by_breach",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -313,3 +327,49 @@ class Deflection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id} solved for {self.organisation_id}"
+
+
+class Notification(models.Model):
+    """An outbox row: one notice for one member of staff, shown in the app and e-mailed.
+
+    Written in the same transaction as the change it reports, so a notice exists exactly
+    when its change does; ``tickets.tasks.deliver_notification`` e-mails it with retries and
+    records when, so a redelivered task sends nothing twice.
+    """
+
+    class Kind(models.TextChoices):
+        SLA_WARNING = "sla_warning", "SLA warning"
+        SLA_BREACH = "sla_breach", "SLA breach"
+        OUT_OF_HOURS = "out_of_hours", "Critical case out of hours"
+        MONITORING = "monitoring", "Monitoring alert"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    # A delivery in progress holds the row until then, so two workers never both send it.
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="notification_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient_id}: {self.title}"

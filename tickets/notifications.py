@@ -3,13 +3,16 @@ a change that is rolled back sends nothing.
 
 The requester hears of the case being opened, of public replies from staff and of status
 changes; the assignee hears of partner replies. Internal notes send nothing, ever.
+
+Notices to staff (SLA warnings and breaches, out-of-hours Critical cases, monitoring
+alerts) go through the ``Notification`` outbox instead: shown in the app and e-mailed.
 """
 
 from functools import partial
 
 from django.db import transaction
 
-from tickets.models import Message, Ticket
+from tickets.models import Message, Notification, Ticket
 
 
 def _queue(kind: str, ticket: Ticket, message: Message | None = None, **extra) -> None:
@@ -44,3 +47,41 @@ def status_changed(ticket: Ticket, *, old: str) -> None:
     # The new status travels with the task: by the time it runs the case may have moved on.
     if ticket.status != old:
         _queue("status_changed", ticket, old_status=old, new_status=ticket.status)
+
+
+# --- Notices to staff, through the outbox --------------------------------------------------
+
+
+def notify(
+    recipients,
+    *,
+    kind: str,
+    ticket: Ticket | None,
+    title: str,
+    body: str = "",
+    due=None,
+) -> list[Notification]:
+    """Write one notice per distinct active recipient, in the caller's transaction, and
+    queue their e-mail once it commits. ``due`` (an instant) is added to the body."""
+    if due is not None:
+        body = f"{body}\nDue {due:%Y-%m-%d %H:%M} UTC.".strip()
+    seen, rows = set(), []
+    for user in recipients:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            Notification(recipient=user, ticket=ticket, kind=kind, title=title[:200], body=body)
+        )
+    created = Notification.objects.bulk_create(rows)
+    ids = [row.pk for row in created]
+    if ids:
+        transaction.on_commit(partial(_queue_delivery, ids), robust=True)
+    return created
+
+
+def _queue_delivery(ids: list[int]) -> None:
+    from tickets.tasks import deliver_notification
+
+    for notification_id in ids:
+        deliver_notification.delay(notification_id)

@@ -5,20 +5,31 @@ e-mail only once the transaction has committed.
 """
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from partners import selectors as partner_selectors
 from partners.models import CaseCategory, CaseReason, CaseType, Device, User
 from partners.roles import works_cases
+from sla import services as sla
+from sla.models import Clock
 from tickets import attachments as attachment_rules
-from tickets import events, notifications, workflow
+from tickets import events, mail, notifications, workflow
 from tickets.errors import FeedbackNotAllowed, IllegalTransition, NotEligible, TicketClosed
-from tickets.models import Article, Attachment, Deflection, Feedback, Message, Ticket
+from tickets.models import (
+    Article,
+    Attachment,
+    Deflection,
+    Feedback,
+    Message,
+    Notification,
+    Ticket,
+)
 
 MAX_BODY = 50_000
 
@@ -166,6 +177,7 @@ def ticket_create(
             )
             _save_attachments(ticket, None, attachments, uploaded_by=created_by)
             events.created(ticket, actor=created_by)
+            sla.clocks_start(ticket=ticket)
             if follow_up_of is not None:
                 events.follow_up_opened(
                     follow_up_of, actor=created_by, follow_up_number=ticket.number
@@ -256,7 +268,12 @@ def message_post(
         )
         _save_attachments(locked, message, attachments, uploaded_by=author)
         events.message_added(
-            locked, actor=author, message_id=message.pk, internal=internal, channel=channel
+            locked,
+            actor=author,
+            message_id=message.pk,
+            internal=internal,
+            channel=channel,
+            at=message.created_at,
         )
         old_status = locked.status
         fields = []
@@ -272,10 +289,19 @@ def message_post(
             if locked.first_response_at is None:
                 locked.first_response_at = message.created_at
                 fields.append("first_response_at")
+            sla.clock_stop(
+                ticket=locked,
+                metric=Clock.Metric.FIRST_RESPONSE,
+                at=message.created_at,
+                actor=author,
+            )
         if new_status != old_status:
             locked.status = new_status
             fields.append("status")
             events.status_changed(locked, actor=author, old=old_status, new=new_status)
+            sla.clocks_after_status_change(
+                ticket=locked, old=old_status, new=new_status, at=message.created_at, actor=author
+            )
         if fields:
             locked.save(update_fields=[*fields, "updated_at"])
         else:
@@ -320,6 +346,7 @@ def ticket_set_status(*, ticket: Ticket, actor: User, status: str, note: str = "
             fields.append("resolved_at")
         locked.save(update_fields=fields)
         events.status_changed(locked, actor=actor, old=old, new=status, note=note.strip())
+        sla.clocks_after_status_change(ticket=locked, old=old, new=status, at=now, actor=actor)
         notifications.status_changed(locked, old=old)
     ticket.refresh_from_db()
     return ticket
@@ -363,6 +390,7 @@ def ticket_change_cos(*, ticket: Ticket, actor: User, cos: str, reason: str) -> 
         locked.cos_confirmed = True
         locked.save(update_fields=["cos", "cos_confirmed", "updated_at"])
         events.cos_changed(locked, actor=actor, old=old, new=cos, reason=reason.strip())
+        sla.clocks_after_cos_change(ticket=locked, old=old, actor=actor, at=timezone.now())
     ticket.refresh_from_db()
     return ticket
 
@@ -411,3 +439,62 @@ def article_mark_solved(*, article: Article, user: User, query: str = "") -> Def
     return Deflection.objects.create(
         article=article, user=user, organisation=user.organisation, query=query.strip()[:300]
     )
+
+
+# --- Notices to staff --------------------------------------------------------------------
+
+# How long one delivery may hold a notice before another worker may try it.
+EMAIL_CLAIM = timedelta(minutes=5)
+# Deliveries the pending sweep starts before it gives a notice up.
+MAX_EMAIL_ATTEMPTS = 8
+
+
+def notification_email(*, notification_id: int, now: datetime) -> bool:
+    """E-mail one notice unless it was sent already or another worker is sending it.
+
+    Raises what the mail server raised (the task retries); the claim is released first so
+    the retry may take it again.
+    """
+    claimed = (
+        Notification.objects.filter(pk=notification_id, emailed_at=None)
+        .filter(Q(email_claimed_until=None) | Q(email_claimed_until__lt=now))
+        .update(email_claimed_until=now + EMAIL_CLAIM, email_attempts=F("email_attempts") + 1)
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related(
+        "recipient", "ticket", "ticket__organisation"
+    ).get(pk=notification_id)
+    try:
+        mail.build_notification(notification).send()
+    except Exception as error:
+        Notification.objects.filter(pk=notification_id).update(
+            email_claimed_until=None, email_error=str(error)[:300]
+        )
+        raise
+    Notification.objects.filter(pk=notification_id).update(
+        emailed_at=timezone.now(), email_claimed_until=None, email_error=""
+    )
+    return True
+
+
+def notifications_undelivered(*, now: datetime, older_than=timedelta(minutes=2)) -> list[int]:
+    """Notices whose e-mail has not gone out a while after they were written."""
+    return list(
+        Notification.objects.filter(
+            emailed_at=None,
+            created_at__lt=now - older_than,
+            email_attempts__lt=MAX_EMAIL_ATTEMPTS,
+        )
+        .filter(Q(email_claimed_until=None) | Q(email_claimed_until__lt=now))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark the user's notices read: the listed ones, or all of them."""
+    unread = Notification.objects.filter(recipient=user, read_at=None)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

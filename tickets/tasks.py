@@ -5,9 +5,10 @@ import logging
 from smtplib import SMTPException, SMTPRecipientsRefused
 
 from django.core.mail import EmailMessage
+from django.utils import timezone
 
 from supportdesk.celery import task
-from tickets import mail
+from tickets import mail, services
 from tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
@@ -66,3 +67,22 @@ def send_auto_reply(
         dropped=dropped or (),
     )
     return _send(email)
+
+
+@task(
+    name="tickets.deliver_notification",
+    queue="notifications",
+    retry_for=(SMTPException, OSError),
+)
+def deliver_notification(notification_id: int) -> bool:
+    return services.notification_email(notification_id=notification_id, now=timezone.now())
+
+
+@task(name="tickets.deliver_pending_notifications", queue="notifications")
+def deliver_pending_notifications() -> int:
+    """Queue again the notices whose e-mail never went: the broker was down at commit, or
+    a worker died while sending."""
+    ids = services.notifications_undelivered(now=timezone.now())
+    for notification_id in ids:
+        deliver_notification.delay(notification_id)
+    return len(ids)

@@ -1,18 +1,20 @@
 """A case's timeline in words: one readable line per event, whoever asks.
 
 The caller passes the events it may show (``selectors.events_visible_to``); this module only
-words them. Kinds it does not know yet (SLA warnings, breaches…) still get a plain line.
+words them. Kinds it does not know get a plain line.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from partners.models import User
+from sla.models import Clock
 from tickets.models import Event, Ticket
 
 STATUS = dict(Ticket.Status.choices)
 COS = dict(Ticket.ClassOfService.choices)
 CHANNEL = dict(Ticket.Channel.choices)
+METRIC = dict(Clock.Metric.choices)
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,27 @@ def _text(event: Event, names: dict[int, str]) -> tuple[str, str]:
             return f"Feedback given: {data.get('rating', '?')} out of 5", ""
         case "follow_up_opened":
             return f"Follow-up case {data.get('number', '')} opened", ""
+        case "sla_stopped":
+            outcome = "met" if data.get("met") else "missed"
+            return f"{_metric(data)} target {outcome}", ""
+        case "sla_paused":
+            return f"{_metric(data)} clock paused while waiting on the partner", ""
+        case "sla_resumed":
+            return f"{_metric(data)} clock resumed", ""
+        case "sla_warning":
+            return f"{_metric(data)} due soon: warning sent", ""
+        case "sla_breached":
+            return f"{_metric(data)} target breached: escalated", ""
+        case "sla_recomputed":
+            return f"SLA clocks recomputed for {_label(COS, data.get('cos'))}", ""
+        case "service_restored":
+            return "Service restored", data.get("note", "")
         case _:
             return event.kind.replace("_", " ").capitalize(), ""
+
+
+def _metric(data: dict) -> str:
+    return _label(METRIC, data.get("metric"))
 
 
 def _via(data: dict) -> str:

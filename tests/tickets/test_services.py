@@ -210,6 +210,7 @@ def test_every_change_lands_on_the_timeline_with_its_actor(agent, partner):
         ("assigned", agent.pk),
         ("internal_note", agent.pk),
         ("public_reply", agent.pk),
+        ("sla_stopped", agent.pk),
         ("status_changed", agent.pk),
         ("status_changed", agent.pk),
     ]

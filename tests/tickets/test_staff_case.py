@@ -3,8 +3,10 @@ internal notes, assignment, status, class of service, the timeline, and opening 
 a partner who calls."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -486,6 +488,9 @@ def test_confirming_the_requested_critical(agent, client):
 # --- Timeline ------------------------------------------------------------------------------
 
 
+# A Wednesday afternoon in Rome, morning in New York: support hours on both sides, so no
+# out-of-hours triage joins the timeline.
+@time_machine.travel(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
 def test_the_timeline_lists_every_change_with_its_actor(agent, client):
     partner = UserFactory(full_name="Giulia Conti")
     ticket, _ = services.ticket_create(
@@ -525,11 +530,13 @@ def test_the_timeline_lists_every_change_with_its_actor(agent, client):
         "Assigned to Sofia Marino by Sofia Marino",
         "Internal note (not visible to the partner) by Sofia Marino",
         "Public reply by Sofia Marino",
+        "First response target met by Sofia Marino",
         "Status changed from New to Open by Sofia Marino",
         "Status changed from Open to Waiting on partner by Sofia Marino",
         "Public reply by Giulia Conti",
         "Status changed from Waiting on partner to Open by Giulia Conti",
         "Class of service changed from Standard to Critical by Sofia Marino All sites.",
+        "SLA clocks recomputed for Critical by Sofia Marino",
         "Status changed from Open to Resolved by Sofia Marino Fixed.",
         "Feedback given: 5 out of 5 by Giulia Conti",
         "Status changed from Resolved to Closed by Giulia Conti",
