@@ -283,7 +283,7 @@ def _recompute(ticket: Ticket, *, at: datetime, calendars: Calendars, actor) -> 
             clock = _new_clock(ticket, deadline, calendar, at=ticket.created_at)
             clock.save()
             to_arm.append(clock)
-            changes.append({"metric": metric, "old_due": None, "new_due": clock.due_at.isoformat()})
+            changes.append({"metric": metric, "old_due": None, "new_due": events.iso(clock.due_at)})
             continue
         old_due = clock.due_at
         times = clock_rules.schedule(
@@ -326,12 +326,12 @@ def _recompute(ticket: Ticket, *, at: datetime, calendars: Calendars, actor) -> 
         if clock.stopped_at is None:
             to_arm.append(clock)
         changes.append(
-            {"metric": metric, "old_due": old_due.isoformat(), "new_due": clock.due_at.isoformat()}
+            {"metric": metric, "old_due": events.iso(old_due), "new_due": events.iso(clock.due_at)}
         )
     for metric, clock in existing.items():
         if metric not in found and clock.stopped_at is None:
             clock.delete()
-            changes.append({"metric": metric, "old_due": clock.due_at.isoformat(), "new_due": None})
+            changes.append({"metric": metric, "old_due": events.iso(clock.due_at), "new_due": None})
     events.sla_recomputed(ticket, actor=actor, cos=ticket.cos, changes=changes, at=at)
     _sync_ticket(ticket)
     _arm(to_arm)

@@ -3,11 +3,16 @@
 ``public`` events are shown to the partner too; the rest only to staff.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils import timezone
 
 from tickets.models import Event, Ticket
+
+
+def iso(at: datetime | None) -> str | None:
+    """An instant as stored in event data: ISO 8601 in UTC."""
+    return at.astimezone(UTC).isoformat() if at is not None else None
 
 
 def _record(
@@ -72,7 +77,7 @@ def sla_paused(ticket: Ticket, *, metric: str, at: datetime) -> Event:
 
 
 def sla_resumed(ticket: Ticket, *, metric: str, due: datetime, at: datetime) -> Event:
-    return _record(ticket, "sla_resumed", public=False, at=at, metric=metric, due=due.isoformat())
+    return _record(ticket, "sla_resumed", public=False, at=at, metric=metric, due=iso(due))
 
 
 def sla_stopped(ticket: Ticket, *, actor, metric: str, met: bool, at: datetime) -> Event:
@@ -80,11 +85,11 @@ def sla_stopped(ticket: Ticket, *, actor, metric: str, met: bool, at: datetime) 
 
 
 def sla_warning(ticket: Ticket, *, metric: str, due: datetime, at: datetime) -> Event:
-    return _record(ticket, "sla_warning", public=False, at=at, metric=metric, due=due.isoformat())
+    return _record(ticket, "sla_warning", public=False, at=at, metric=metric, due=iso(due))
 
 
 def sla_breached(ticket: Ticket, *, metric: str, due: datetime, at: datetime) -> Event:
-    return _record(ticket, "sla_breached", public=False, at=at, metric=metric, due=due.isoformat())
+    return _record(ticket, "sla_breached", public=False, at=at, metric=metric, due=iso(due))
 
 
 def sla_recomputed(ticket: Ticket, *, actor, cos: str, changes: list[dict], at: datetime) -> Event:
