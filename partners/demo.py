@@ -131,7 +131,12 @@ USERS = [
     DemoUser("bronze@demo.test", "Lucía Ortega", organisation="bronze"),
     DemoUser("reseller@demo.test", "Tom Hargrove", organisation="reseller"),
     DemoUser("customer@demo.test", "Marco Bellini", organisation="customer"),
-    DemoUser("agent@demo.test", "Sofia Marino", roles=(Role.AGENT,), time_zone="Europe/Rome"),
+    DemoUser(
+        "agent@demo.test",
+        "Sofia Marino",
+        roles=(Role.AGENT, Role.LEAD),
+        time_zone="Europe/Rome",
+    ),
     DemoUser("noc@demo.test", "Ravi Menon", roles=(Role.NOC,), time_zone="UTC"),
     DemoUser("billing@demo.test", "Elena Rossi", roles=(Role.BILLING,), time_zone="Europe/Rome"),
     DemoUser("admin@demo.test", "Paul Admin", roles=(Role.ADMIN,), time_zone="UTC"),

@@ -12,20 +12,20 @@ pytestmark = pytest.mark.django_db
 
 DEMO_PASSWORD = "supportdesk-demo"
 
-# local part of the e-mail -> (role, kind, tier, region); staff have no organisation.
+# local part of the e-mail -> (roles, kind, tier, region); staff have no organisation.
 ACCOUNTS = {
-    "diamond": (Role.PARTNER, "partner", "diamond", "eu"),
-    "platinum": (Role.PARTNER, "partner", "platinum", "us"),
-    "gold": (Role.PARTNER, "partner", "gold", "eu"),
-    "gold2": (Role.PARTNER, "partner", "gold", "us"),
-    "silver": (Role.PARTNER, "partner", "silver", "eu"),
-    "bronze": (Role.PARTNER, "partner", "bronze", "eu"),
-    "reseller": (Role.PARTNER, "reseller", "", "us"),
-    "customer": (Role.PARTNER, "end_customer", "", None),
-    "agent": (Role.AGENT, None, None, None),
-    "noc": (Role.NOC, None, None, None),
-    "billing": (Role.BILLING, None, None, None),
-    "admin": (Role.ADMIN, None, None, None),
+    "diamond": ({Role.PARTNER}, "partner", "diamond", "eu"),
+    "platinum": ({Role.PARTNER}, "partner", "platinum", "us"),
+    "gold": ({Role.PARTNER}, "partner", "gold", "eu"),
+    "gold2": ({Role.PARTNER}, "partner", "gold", "us"),
+    "silver": ({Role.PARTNER}, "partner", "silver", "eu"),
+    "bronze": ({Role.PARTNER}, "partner", "bronze", "eu"),
+    "reseller": ({Role.PARTNER}, "reseller", "", "us"),
+    "customer": ({Role.PARTNER}, "end_customer", "", None),
+    "agent": ({Role.AGENT, Role.LEAD}, None, None, None),  # the agent also leads the team
+    "noc": ({Role.NOC}, None, None, None),
+    "billing": ({Role.BILLING}, None, None, None),
+    "admin": ({Role.ADMIN}, None, None, None),
 }
 
 
@@ -49,13 +49,13 @@ def test_exactly_the_twelve_demo_accounts(seeded):
 
 @pytest.mark.parametrize("local_part", list(ACCOUNTS))
 def test_demo_account(seeded, local_part):
-    role, kind, tier, region = ACCOUNTS[local_part]
+    roles, kind, tier, region = ACCOUNTS[local_part]
     user = account(local_part)
 
     assert user.is_active
     assert user.check_password(DEMO_PASSWORD)
-    assert roles_of(user) == {role}
-    if role == Role.PARTNER:
+    assert roles_of(user) == roles
+    if Role.PARTNER in roles:
         assert user.organisation.kind == kind
         assert user.organisation.tier == tier
         if region:
