@@ -36,7 +36,12 @@ ROLE_BY_GROUP = {name: role for role, name in GROUP_NAMES.items()}
 # default permissions ("view_", "add_", "change_", "delete_"). Later features add to this.
 GROUP_PERMISSIONS = {
     Role.AGENT: ["partners.view_organisation", "partners.view_device", "partners.view_user"],
-    Role.NOC: ["partners.view_organisation", "partners.view_device"],
+    Role.NOC: [
+        "partners.view_organisation",
+        "partners.view_device",
+        "sla.view_monitoringalert",
+        "sla.change_monitoringalert",
+    ],
     Role.BILLING: ["partners.view_organisation"],
     Role.ADMIN: ["*"],
     Role.LEAD: ["partners.view_organisation", "partners.view_device", "partners.view_user"],

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Calendar(models.Model):
@@ -119,3 +121,86 @@ class Clock(models.Model):
     def is_active(self) -> bool:
         """Still waiting for what stops it (a breached clock keeps waiting for the reply)."""
         return self.stopped_at is None
+
+
+class MonitoringAlert(models.Model):
+    """One alert posted by a monitoring system, kept whatever became of it.
+
+    An alert opens a proactive case for the PBX's organisation, or is added to the open case
+    that an earlier alert with the same ``fingerprint`` opened. One that matches no PBX (or
+    no one to open the case for) waits, unmatched, for the NOC to review it.
+    """
+
+    class Severity(models.TextChoices):
+        CRITICAL = "critical", "Critical"
+        MAJOR = "major", "Major"
+        MINOR = "minor", "Minor"
+
+    class Outcome(models.TextChoices):
+        OPENED = "opened", "Opened a case"
+        APPENDED = "appended", "Added to an open case"
+        UNMATCHED = "unmatched", "Unmatched: awaiting NOC review"
+        DUPLICATE = "duplicate", "Repeat of an alert already received"
+        REVIEWED = "reviewed", "Unmatched, reviewed by the NOC"
+
+    source = models.CharField(max_length=50, help_text='The monitoring system, e.g. "zabbix".')
+    pbx_serial = models.CharField("PBX serial number", max_length=64)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    summary = models.CharField(max_length=200)
+    details = models.TextField(blank=True)
+    fingerprint = models.CharField(
+        max_length=200, help_text="The monitoring system's identity of the problem."
+    )
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="monitoring_alerts",
+    )
+    device = models.ForeignKey(
+        "partners.Device",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="monitoring_alerts",
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="monitoring_alerts",
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            # The open case an alert joins: opened by an alert of the same organisation and
+            # fingerprint.
+            models.Index(fields=["organisation", "fingerprint"], name="alert_org_fingerprint"),
+            # A monitoring system's retry: the same problem at the same instant.
+            models.Index(fields=["fingerprint", "occurred_at"], name="alert_repeat"),
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(outcome="unmatched"),
+                name="alert_awaiting_review",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()} alert from {self.source}: {self.summary}"

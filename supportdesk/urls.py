@@ -15,6 +15,7 @@ api_patterns = [
     path("auth/token/", partners_api.ObtainTokenView.as_view(), name="api-token"),
     path("me/", partners_api.MeView.as_view(), name="api-me"),
     path("", include("tickets.api")),
+    path("", include("sla.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from partners import selectors as partner_selectors
 from partners.models import CaseCategory, CaseReason, CaseType, Device, User
-from partners.roles import works_cases
+from partners.roles import Role, has_role, works_cases
 from sla import services as sla
 from sla.models import Clock
 from tickets import attachments as attachment_rules
@@ -86,9 +86,14 @@ def ticket_create(
     follow_up_of: Ticket | None = None,
     submission_key: uuid.UUID | None = None,
     now: datetime | None = None,
+    proactive: bool = False,
 ) -> tuple[Ticket, bool]:
     """Open a case for ``requester``'s organisation. Returns the case and whether it is new:
     the same ``submission_key`` from the same person returns the case it already opened.
+
+    ``proactive``: the vendor opens the case itself (a monitoring alert), so the terms'
+    eligibility does not apply, and a NOC engineer or a monitoring integration may open it
+    on the organisation's behalf without working cases.
 
     Raises ValidationError (field errors) or NotEligible, both before anything is written.
     """
@@ -103,7 +108,10 @@ def ticket_create(
     organisation = requester.organisation
     if organisation is None:
         raise ValidationError({"requester": "Cases are opened for a member of an organisation."})
-    if created_by != requester and not works_cases(created_by):
+    if proactive:
+        if not has_role(created_by, Role.NOC, Role.INTEGRATION):
+            raise PermissionDenied("Only the NOC and monitoring integrations open proactive cases.")
+    elif created_by != requester and not works_cases(created_by):
         raise PermissionDenied("Only support staff open cases on someone else's behalf.")
 
     policy = partner_selectors.policy_in_force(now)
@@ -114,11 +122,12 @@ def ticket_create(
         category=category,
         subcategory=subcategory,
     )
-    decision = partner_selectors.eligibility_for(
-        organisation=organisation, case_type=case_type, reason=reason or None, at=now
-    )
-    if not decision.allowed:
-        raise NotEligible(decision)
+    if not proactive:
+        decision = partner_selectors.eligibility_for(
+            organisation=organisation, case_type=case_type, reason=reason or None, at=now
+        )
+        if not decision.allowed:
+            raise NotEligible(decision)
 
     errors: dict[str, str] = {}
     subject, description = subject.strip(), description.strip()
@@ -243,7 +252,9 @@ def message_post(
     partner_side = author.is_partner
     if partner_side and author.organisation_id != ticket.organisation_id:
         raise PermissionDenied("Only members of the case's organisation can reply.")
-    if not partner_side and not works_cases(author):
+    # Monitoring integrations add their alerts to a case, as internal notes only.
+    integration_note = internal and has_role(author, Role.INTEGRATION)
+    if not partner_side and not works_cases(author) and not integration_note:
         raise PermissionDenied("Only support staff can answer cases.")
     if partner_side and internal:
         raise ValidationError({"internal": "Internal notes are for support staff."})
