@@ -38,6 +38,7 @@ test: $(VENV)/.dev-installed
 # Benchmarks are not part of `make test`; each writes JSON under bench/results/.
 bench: $(VENV)/.app-installed
 	$(BIN)/python bench/businesstime.py --out bench/results/$$(date +%F)-businesstime.json
+	$(BIN)/python bench/sla_sweep.py $(SWEEP_ARGS) --out bench/results/$$(date +%F)-sla-sweep.json
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -10,6 +10,30 @@ from sla.models import Calendar, ClosedDate
 
 ALWAYS = "24x7"
 
+OFFICE_WEEK = {str(day): [["09:00", "18:00"]] for day in range(5)}
+ALWAYS_WEEK = {str(day): [["00:00", "24:00"]] for day in range(7)}
+# The calendars of the terms (code, name, time zone, week, holiday country), as the
+# migration that first created them wrote them.
+STANDARD_CALENDARS = [
+    ("us", "US support hours", "America/New_York", OFFICE_WEEK, "US"),
+    ("eu", "European support hours", "Europe/Rome", OFFICE_WEEK, "IT"),
+    (ALWAYS, "Around the clock", "UTC", ALWAYS_WEEK, ""),
+]
+
+
+def standard_calendars_ensure() -> int:
+    """Create whichever standard calendar is missing (an emptied database); calendars on
+    record, and an administrator's edits to them, are left alone. Returns how many were
+    created."""
+    created = 0
+    for code, name, tz, week, country in STANDARD_CALENDARS:
+        _, new = Calendar.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "time_zone": tz, "week": week, "holiday_country": country},
+        )
+        created += new
+    return created
+
 
 def business_calendar(code: str) -> BusinessCalendar:
     """The calendar ``code`` with every closed date on record."""

@@ -112,6 +112,12 @@ class Clock(models.Model):
                 condition=models.Q(state="running", warned_at__isnull=True),
                 name="clock_warning_pending",
             ),
+            # The NOC board's clocks still waiting (running, paused or breached).
+            models.Index(
+                fields=["breach_at"],
+                condition=models.Q(stopped_at__isnull=True),
+                name="clock_waiting",
+            ),
         ]
 
     def __str__(self) -> str:

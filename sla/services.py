@@ -475,7 +475,7 @@ def sla_sweep(*, now: datetime, lookahead: timedelta) -> SweepResult:
         Q(breach_at__gte=now, breach_at__lt=horizon)
         | Q(warned_at=None, warn_at__gt=now, warn_at__lt=horizon),
         state=State.RUNNING,
-    ).values_list("pk", "warn_at", "breach_at")
+    ).order_by().values_list("pk", "warn_at", "breach_at")
     plan = list(upcoming)
     timers.arm_many(plan, now=now, horizon=lookahead)
     return SweepResult(breached=breached, warned=warned, armed=len(plan))

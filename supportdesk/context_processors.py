@@ -1,6 +1,9 @@
+from functools import cached_property
+
 from django.urls import reverse
 
-from partners.roles import Role, has_role, primary_role
+from partners.roles import STAFF_ROLES, Role, has_role, primary_role
+from tickets.views.inbox import unread_badge
 
 # (label, url name, roles that see it) in the order the navigation shows them.
 NAVIGATION = [
@@ -13,10 +16,24 @@ NAVIGATION = [
 ]
 
 
+class InboxLink:
+    """The header's link to a member of staff's notifications. The unread figure is read
+    when a template first shows it, so pages and fragments that never show the header cost
+    no query."""
+
+    def __init__(self, user) -> None:
+        self._user = user
+        self.url = reverse("tickets:inbox")
+
+    @cached_property
+    def unread(self) -> str:
+        return unread_badge(self._user)
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "user_role": None}
+        return {"nav_items": [], "user_role": None, "inbox": None}
     path = request.path
     items = []
     for label, url_name, roles in NAVIGATION:
@@ -28,4 +45,5 @@ def navigation(request) -> dict:
     if matching:
         max(matching, key=lambda item: len(item["url"]))["current"] = True
     role = primary_role(user)
-    return {"nav_items": items, "user_role": role.label if role else None}
+    inbox = InboxLink(user) if not user.is_partner and has_role(user, *STAFF_ROLES) else None
+    return {"nav_items": items, "user_role": role.label if role else None, "inbox": inbox}

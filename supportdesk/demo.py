@@ -1,13 +1,20 @@
-"""All the demo data, in dependency order: policies, organisations and accounts, knowledge
-base, cases. Each part is idempotent, so ``seed_demo`` can run any number of times."""
+"""All the demo data, in dependency order: support calendars and holidays, policies,
+organisations and accounts, knowledge base, cases. Each part is idempotent, so
+``seed_demo`` can run any number of times."""
+
+from django.utils import timezone
 
 from partners.demo import seed_demo as seed_partners
+from sla.calendars import default_years, public_holidays_refresh, standard_calendars_ensure
 from tickets.demo_articles import seed_articles
 from tickets.demo_cases import seed_cases
 
 
 def seed_everything() -> dict[str, int]:
+    standard_calendars_ensure()
+    holidays = public_holidays_refresh(years=default_years(timezone.localdate()))
     counts = seed_partners()
+    counts["holidays"] = holidays
     counts["articles"] = seed_articles()
     counts["cases"] = seed_cases()
     return counts

@@ -1,5 +1,6 @@
 import pytest
 
+from sla.calendars import standard_calendars_ensure
 from supportdesk.celery import app as celery_app
 from tests.factories import load_policies
 
@@ -8,6 +9,13 @@ from tests.factories import load_policies
 def policies(db):
     """The three versions of the terms, loaded from the shipped data files."""
     load_policies()
+
+
+@pytest.fixture
+def calendars(db):
+    """The standard support calendars. A migration writes them, but a transactional test
+    empties every table when it ends, so tests that follow one put them back."""
+    standard_calendars_ensure()
 
 
 @pytest.fixture

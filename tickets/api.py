@@ -6,12 +6,24 @@ else's case is a 404 exactly like a missing one) and every write through
 """
 
 import uuid
+from base64 import b64decode, b64encode
+from datetime import datetime
+from urllib import parse
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.db import IntegrityError
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.urls import path
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +35,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from partners import selectors as partner_selectors
@@ -30,6 +43,8 @@ from partners.access import api_role
 from partners.eligibility import Outcome
 from partners.models import Organisation
 from partners.roles import Role, works_cases
+from sla import display as sla_display
+from sla.models import Clock
 from tickets import search, selectors, services
 from tickets.errors import FeedbackNotAllowed, NotEligible, TicketClosed
 from tickets.models import Message, Ticket
@@ -71,11 +86,23 @@ def field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
     return {"non_field_errors": exc.messages}
 
 
+def clocks_prefetch(user) -> Prefetch:
+    """The clocks ``user`` may see, read for a whole page of cases in one query."""
+    metrics = sla_display.visible_metrics(internal=works_cases(user))
+    return Prefetch(
+        "clocks",
+        queryset=Clock.objects.filter(metric__in=metrics).order_by("due_at", "metric"),
+        to_attr="visible_clocks",
+    )
+
+
 def visible_ticket(request, pk: int) -> Ticket:
     try:
-        return selectors.ticket_for(user=request.user, pk=pk)
+        ticket = selectors.ticket_for(user=request.user, pk=pk)
     except Ticket.DoesNotExist:
         raise NotFound("No such case.") from None
+    prefetch_related_objects([ticket], clocks_prefetch(request.user))
+    return ticket
 
 
 # --- Listing cases -------------------------------------------------------------------------
@@ -145,41 +172,185 @@ class TicketApiFilter(filters.FilterSet):
         return search.search_tickets(queryset, value)
 
 
-class NewestFirst(OrderingFilter):
-    """Ordering by creation time only (indexed, and stable under cursor pagination), with
-    the id as tie-breaker."""
+BREACH_FIRST = "next_breach_at"
+# Nearest breach first; cases with nothing waiting last, oldest first among equals. Matches
+# the index the staff queue sorts on.
+BREACH_ORDER = (
+    F("next_breach_at").asc(nulls_last=True),
+    F("created_at").asc(),
+    F("id").asc(),
+)
 
-    ordering_fields = ["created_at"]
-    ordering_description = 'Sort by "created_at" (oldest first) or "-created_at" (default).'
+
+class TicketOrdering(OrderingFilter):
+    """By creation time (either way), or for staff by the nearest SLA breach; the id breaks
+    ties so pages never overlap. Staff get the nearest breach first unless they ask
+    otherwise, partners the newest case first."""
+
+    ordering_fields = ["created_at", BREACH_FIRST]
+    ordering_description = (
+        '"created_at" (oldest first), "-created_at" (newest first: the default for partners) '
+        'or, for support staff, "next_breach_at" (nearest SLA breach first, cases with no '
+        "clock waiting last, then oldest first: the default for staff)."
+    )
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        # Only staff sort by the breach instant (it includes internal clocks), and only
+        # nearest first.
+        staff = works_cases(request.user)
+        return [
+            term
+            for term in valid
+            if term.lstrip("-") != BREACH_FIRST or (staff and term == BREACH_FIRST)
+        ]
+
+    def get_default_ordering(self, view):
+        if works_cases(view.request.user):
+            return [BREACH_FIRST]
+        return ["-created_at"]
 
     def get_ordering(self, request, queryset, view):
         ordering = list(super().get_ordering(request, queryset, view))
+        if ordering[0] == BREACH_FIRST:
+            return [BREACH_FIRST, "created_at", "id"]
         if not any(field.lstrip("-") == "id" for field in ordering):
             ordering.append("-id" if ordering[0].startswith("-") else "id")
         return ordering
 
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if ordering[0] == BREACH_FIRST:
+            return queryset.order_by(*BREACH_ORDER)
+        return queryset.order_by(*ordering)
+
+
+def _after_in_breach_order(key: tuple) -> Q:
+    """Cases after ``key`` = (next_breach_at or None, created_at, id) in BREACH_ORDER."""
+    breach, created, pk = key
+    later = Q(created_at__gt=created) | Q(created_at=created, id__gt=pk)
+    if breach is None:
+        return Q(next_breach_at__isnull=True) & later
+    return (
+        Q(next_breach_at__gt=breach)
+        | Q(next_breach_at__isnull=True)
+        | (Q(next_breach_at=breach) & later)
+    )
+
+
+def _before_in_breach_order(key: tuple) -> Q:
+    breach, created, pk = key
+    earlier = Q(created_at__lt=created) | Q(created_at=created, id__lt=pk)
+    if breach is None:
+        return Q(next_breach_at__isnull=False) | (Q(next_breach_at__isnull=True) & earlier)
+    return Q(next_breach_at__lt=breach) | (Q(next_breach_at=breach) & earlier)
+
 
 class TicketCursor(CursorPagination):
-    """Next/previous links, never a COUNT over the whole table."""
+    """Next/previous links, never a COUNT over the whole table.
+
+    DRF's cursor keeps the position of the first sort field only, which cannot hold the
+    empty breach instants of cases with nothing waiting; in the nearest-breach order the
+    cursor carries the whole sort key instead (keyset pagination).
+    """
 
     ordering = ("-created_at", "-id")
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self.by_breach = self.get_ordering(request, queryset, view)[0] == BREACH_FIRST
+        if not self.by_breach:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        key, backwards = self._decode_key(request)
+        if backwards:
+            ordered = queryset.order_by(*(term.copy().reverse_ordering() for term in BREACH_ORDER))
+            ordered = ordered.filter(_before_in_breach_order(key))
+        else:
+            ordered = queryset.order_by(*BREACH_ORDER)
+            if key is not None:
+                ordered = ordered.filter(_after_in_breach_order(key))
+        rows = list(ordered[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        self.page = rows[: self.page_size]
+        if backwards:
+            self.page.reverse()
+            self.has_next, self.has_previous = True, more
+        else:
+            self.has_next, self.has_previous = more, key is not None
+        return self.page
+
+    @staticmethod
+    def _key_of(ticket: Ticket) -> tuple:
+        return (ticket.next_breach_at, ticket.created_at, ticket.pk)
+
+    def _decode_key(self, request) -> tuple[tuple | None, bool]:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None, False
+        try:
+            tokens = parse.parse_qs(
+                b64decode(encoded.encode("ascii"), validate=True).decode("ascii"),
+                keep_blank_values=True,
+            )
+            breach = tokens["b"][0]
+            key = (
+                datetime.fromisoformat(breach) if breach else None,
+                datetime.fromisoformat(tokens["c"][0]),
+                int(tokens["i"][0]),
+            )
+            if key[1].tzinfo is None or (key[0] is not None and key[0].tzinfo is None):
+                raise ValueError("naive instant")
+            if not 0 < key[2] <= MAX_ID:
+                raise ValueError("id out of range")
+            return key, tokens.get("r", ["0"])[0] == "1"
+        except (KeyError, TypeError, ValueError, UnicodeError):
+            raise NotFound(self.invalid_cursor_message) from None
+
+    def _link(self, ticket: Ticket, *, backwards: bool) -> str:
+        breach, created, pk = self._key_of(ticket)
+        tokens = {"b": breach.isoformat() if breach else "", "c": created.isoformat(), "i": pk}
+        if backwards:
+            tokens["r"] = "1"
+        encoded = b64encode(parse.urlencode(tokens).encode("ascii")).decode("ascii")
+        return replace_query_param(self.base_url, self.cursor_query_param, encoded)
+
+    def get_next_link(self):
+        if not self.by_breach:
+            return super().get_next_link()
+        if not self.has_next or not self.page:
+            return None
+        return self._link(self.page[-1], backwards=False)
+
+    def get_previous_link(self):
+        if not self.by_breach:
+            return super().get_previous_link()
+        if not self.has_previous or not self.page:
+            return None
+        return self._link(self.page[0], backwards=True)
+
 
 class TicketListCreate(generics.ListAPIView):
-    """Cases of your organisation (partners) or every case (support staff), newest first."""
+    """Cases of your organisation (partners, newest first) or every case (support staff,
+    nearest SLA breach first), each with the SLA clocks its reader may see."""
 
     permission_classes = [IsAuthenticated, CaseAccess]
     serializer_class = TicketSerializer
     pagination_class = TicketCursor
-    filter_backends = [filters.DjangoFilterBackend, NewestFirst]
+    filter_backends = [filters.DjangoFilterBackend, TicketOrdering]
     filterset_class = TicketApiFilter
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self):
-        return selectors.tickets_visible_to(self.request.user).select_related(
-            "organisation", "case_type", "reason", "category", "subcategory", "device"
+        return (
+            selectors.tickets_visible_to(self.request.user)
+            .select_related(
+                "organisation", "case_type", "reason", "category", "subcategory", "device"
+            )
+            .prefetch_related(clocks_prefetch(self.request.user))
         )
 
     @extend_schema(
@@ -286,9 +457,9 @@ class TicketListCreate(generics.ListAPIView):
             return Response(field_errors(exc), status=status.HTTP_400_BAD_REQUEST)
         except NotEligible as exc:
             return Response(not_eligible_body(exc), status=status.HTTP_403_FORBIDDEN)
-        ticket = selectors.ticket_for(user=request.user, pk=ticket.pk)
+        ticket = visible_ticket(request, ticket.pk)
         return Response(
-            TicketDetailSerializer(ticket).data,
+            TicketDetailSerializer(ticket, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -332,7 +503,8 @@ class TicketDetail(generics.RetrieveAPIView):
         responses={200: TicketDetailSerializer, 403: NO_ACCESS, 404: NOT_FOUND},
     )
     def get(self, request, pk: int):
-        return Response(TicketDetailSerializer(visible_ticket(request, pk)).data)
+        ticket = visible_ticket(request, pk)
+        return Response(TicketDetailSerializer(ticket, context={"request": request}).data)
 
 
 # --- The conversation ----------------------------------------------------------------------

@@ -2,8 +2,8 @@
 ticket list for staff.
 
 ``QueueFilter`` takes the query string (``?status=new&status=open&assignee=me&q=…``) and
-the queryset to narrow. The default sort is "nearest due first"; until cases carry due
-times that means critical first, then the oldest.
+the queryset to narrow. The default sort is "nearest breach first": breached cases on top,
+then the ones about to breach, then those with no clock waiting, oldest first.
 """
 
 from functools import cache
@@ -34,11 +34,11 @@ STATUS_RANK = _rank("status", [status.value for status in workflow.Status])
 COS_RANK = _rank("cos", [Ticket.ClassOfService.CRITICAL, Ticket.ClassOfService.STANDARD])
 
 DUE_FIRST = "due"
-# Nearest due first. Cases have no due times yet, so the most urgent are the critical ones,
-# oldest first. Once cases carry a ``due_at`` this becomes
-# (F("due_at").asc(nulls_last=True), COS_RANK.asc(), F("created_at").asc(), F("id").asc()).
+# ``next_breach_at`` is kept by sla.services for the clocks still waiting, so a breached
+# case (its breach instant already past) sorts before one that breaches later, and a case
+# with no clock waiting comes last. Matches the ``ticket_active_by_breach`` index.
 DUE_FIRST_ORDER: tuple[OrderBy, ...] = (
-    COS_RANK.asc(),
+    F("next_breach_at").asc(nulls_last=True),
     F("created_at").asc(),
     F("id").asc(),
 )
@@ -53,7 +53,7 @@ SORT_KEYS = {
 }
 
 ORDERING_CHOICES = [
-    (DUE_FIRST, "Most urgent first"),
+    (DUE_FIRST, "Nearest breach first"),
     ("created_at", "Oldest first"),
     ("-created_at", "Newest first"),
     ("-updated_at", "Recently updated first"),

@@ -4,12 +4,14 @@ Pages are read as ``page_size + 1`` rows: the extra row only tells whether a nex
 exists, so the queue never counts the whole table.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 
 from partners.models import User
+from sla.models import Clock
 from tickets.filters import QueueFilter, active_statuses
 from tickets.models import Ticket
 from tickets.selectors import tickets_visible_to
@@ -23,19 +25,130 @@ MAX_PAGE = 2000
 ROW_RELATED = ("organisation", "assignee", "case_type")
 
 
-def queue_filter(user: User, params: QueryDict) -> QueueFilter:
+def with_clock_state(queryset: QuerySet[Ticket], *, now: datetime) -> QuerySet[Ticket]:
+    """Annotate what the countdown column needs, inside the row query itself so the queue
+    costs no extra query however many rows it shows:
+
+    ``next_due_at``: the due time people were given for the clock that breaches first;
+    ``at_risk``: a clock still running has passed its warning point.
+    """
+    waiting = Clock.objects.filter(
+        ticket=OuterRef("pk"),
+        stopped_at__isnull=True,
+        state__in=[Clock.State.RUNNING, Clock.State.BREACHED],
+    )
+    warned = waiting.filter(state=Clock.State.RUNNING, warn_at__lte=now)
+    return queryset.annotate(
+        next_due_at=Subquery(waiting.order_by("breach_at", "due_at").values("due_at")[:1]),
+        at_risk=Exists(warned),
+    )
+
+
+def queue_filter(user: User, params: QueryDict, *, now: datetime) -> QueueFilter:
     """The queue's filter set for ``params``. With no status chosen it shows the cases that
     still need work (new, open, waiting on the partner)."""
     params = params.copy()
     if not [value for value in params.getlist("status") if value]:
         params.setlist("status", active_statuses())
-    queryset = tickets_visible_to(user).select_related(*ROW_RELATED)
+    queryset = with_clock_state(tickets_visible_to(user).select_related(*ROW_RELATED), now=now)
     return QueueFilter(params, queryset=queryset, user=user)
 
 
-def queue_for(user: User, params: QueryDict) -> QuerySet[Ticket]:
+def queue_for(user: User, params: QueryDict, *, now: datetime) -> QuerySet[Ticket]:
     """The cases ``user`` sees in the queue for these filters, sorted, rows ready to show."""
-    return queue_filter(user, params).qs
+    return queue_filter(user, params, now=now).qs
+
+
+# --- Countdowns ----------------------------------------------------------------------------
+
+
+def span_text(span: timedelta) -> str:
+    """A length of wall time, to the minute, in at most two units: "under a minute",
+    "25 min", "3 h 20 min", "2 d 4 h"."""
+    minutes = int(abs(span).total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    days, minutes = divmod(minutes, 24 * 60)
+    whole_hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {whole_hours} h" if whole_hours else f"{days} d"
+    if whole_hours:
+        return f"{whole_hours} h {minutes} min" if minutes else f"{whole_hours} h"
+    return f"{minutes} min"
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """How close a case is to breaching its service levels, as the queue shows it."""
+
+    BREACHED = "breached"
+    AT_RISK = "at_risk"
+    WAITING = "waiting"
+    NONE = "none"
+
+    state: str
+    text: str
+    due_at: datetime | None = None
+    breach_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        """The state in words, so it never rests on colour alone."""
+        return {self.BREACHED: "Breached", self.AT_RISK: "At risk"}.get(self.state, "")
+
+    @property
+    def due_iso(self) -> str:
+        return _iso(self.due_at)
+
+    @property
+    def breach_iso(self) -> str:
+        return _iso(self.breach_at)
+
+
+def _iso(at: datetime | None) -> str:
+    """An instant for machines (a ticking script, tests), in UTC."""
+    return at.astimezone(UTC).isoformat() if at else ""
+
+
+def countdown(
+    *, breach_at: datetime | None, due_at: datetime | None, at_risk: bool, now: datetime
+) -> Countdown:
+    """Time to the due time ("due in 25 min"), or since the breach ("breached 10 min ago").
+
+    ``breach_at`` is the case's ``next_breach_at``, the queue's sort key; ``due_at`` the due
+    time of that clock. They differ when a case falls due as support hours close: a reply
+    before the next opening is still on time, so the case is overdue ("was due 40 min ago")
+    but not breached until then."""
+    if breach_at is None:
+        return Countdown(state=Countdown.NONE, text="—")
+    due_at = due_at or breach_at
+    times = {"due_at": due_at, "breach_at": breach_at}
+    if breach_at <= now:
+        text = f"breached {span_text(now - breach_at)} ago"
+        return Countdown(state=Countdown.BREACHED, text=text, **times)
+    if due_at <= now:
+        text = f"was due {span_text(now - due_at)} ago"
+        return Countdown(state=Countdown.AT_RISK, text=text, **times)
+    state = Countdown.AT_RISK if at_risk else Countdown.WAITING
+    return Countdown(state=state, text=f"due in {span_text(due_at - now)}", **times)
+
+
+@dataclass(frozen=True)
+class Row:
+    ticket: Ticket
+    countdown: Countdown
+
+    @property
+    def classes(self) -> str:
+        """Row classes: critical, and breached or at risk."""
+        found = []
+        if self.ticket.cos == Ticket.ClassOfService.CRITICAL:
+            found.append("queue-row--critical")
+        if self.countdown.state == Countdown.BREACHED:
+            found.append("queue-row--breached")
+        elif self.countdown.state == Countdown.AT_RISK:
+            found.append("queue-row--at-risk")
+        return " ".join(found)
 
 
 @dataclass(frozen=True)
@@ -70,6 +183,24 @@ def page_of(queryset: QuerySet, *, number: int, size: int) -> Page:
     start = (number - 1) * size
     rows = list(queryset[start : start + size + 1])
     return Page(rows=rows[:size], number=number, size=size, has_next=len(rows) > size)
+
+
+def queue_page(filterset: QueueFilter, *, number: int, size: int, now: datetime) -> Page:
+    """One page of the queue, each row with its countdown."""
+    page = page_of(filterset.qs, number=number, size=size)
+    rows = [
+        Row(
+            ticket=ticket,
+            countdown=countdown(
+                breach_at=ticket.next_breach_at,
+                due_at=getattr(ticket, "next_due_at", None),
+                at_risk=getattr(ticket, "at_risk", False),
+                now=now,
+            ),
+        )
+        for ticket in page.rows
+    ]
+    return replace(page, rows=rows)
 
 
 def query_with(params: QueryDict, **changes) -> str:

@@ -4,9 +4,15 @@ Reading serializers only present what a selector already decided the user may se
 serializers check the shape of the input and leave the rules to ``tickets.services``.
 """
 
+from datetime import datetime
+
 from django.urls import NoReverseMatch, reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from partners.roles import works_cases
+from sla import display as sla_display
+from sla.models import Clock
 from tickets.models import Article, Attachment, Feedback, Message, Ticket
 
 EXCERPT_CHARS = 200
@@ -15,6 +21,86 @@ EXCERPT_CHARS = 200
 class OrganisationRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
+
+
+def instant(value: datetime | None) -> str | None:
+    """An instant written like every other date-time field of the API."""
+    return None if value is None else serializers.DateTimeField().to_representation(value)
+
+
+class ClockSerializer(serializers.ModelSerializer):
+    """One SLA metric of a case. Partners see the first-response and restoration clocks;
+    support staff also see the internal out-of-hours triage clock and when warnings went
+    out."""
+
+    metric = serializers.ChoiceField(choices=Clock.Metric.choices, read_only=True)
+    state = serializers.ChoiceField(
+        choices=Clock.State.choices,
+        read_only=True,
+        help_text="running, paused, met or breached. A breached clock with no stopped_at is "
+        "still waiting for what stops it.",
+    )
+    due_at = serializers.DateTimeField(
+        read_only=True, help_text="The end of the time allowed: what the case is due by."
+    )
+    breach_at = serializers.DateTimeField(
+        read_only=True,
+        help_text="When it counts as breached: due_at, or the next opening of support hours "
+        "after it (met or breached is decided on business time).",
+    )
+    warned_at = serializers.SerializerMethodField(
+        help_text="When support was warned that the clock is running out (staff only; "
+        "always null for partners)."
+    )
+    breached_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    stopped_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When it stopped counting (the reply, the restoration, the resolution); "
+        "null while still waiting.",
+    )
+    paused = serializers.SerializerMethodField(
+        help_text="Paused while the case waits on the partner (restoration only)."
+    )
+
+    class Meta:
+        model = Clock
+        fields = [
+            "metric",
+            "state",
+            "due_at",
+            "breach_at",
+            "warned_at",
+            "breached_at",
+            "stopped_at",
+            "paused",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_warned_at(self, clock: Clock) -> str | None:
+        return instant(clock.warned_at) if self.context.get("internal") else None
+
+    def get_paused(self, clock: Clock) -> bool:
+        return clock.state == Clock.State.PAUSED
+
+
+def is_internal(context: dict) -> bool:
+    """Whether the request behind a serializer comes from support staff. Without a request
+    the answer is the partner's view, the narrower one."""
+    request = context.get("request")
+    return bool(request is not None and works_cases(request.user))
+
+
+def partner_next_breach(clocks: list[Clock]) -> datetime | None:
+    """The nearest breach among the clocks a partner sees that still count, so an internal
+    triage deadline never shows through."""
+    breaches = [
+        clock.breach_at
+        for clock in clocks
+        if clock.stopped_at is None and clock.state != Clock.State.PAUSED
+    ]
+    return min(breaches, default=None)
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -32,6 +118,14 @@ class TicketSerializer(serializers.ModelSerializer):
         help_text="Serial number of the PBX or device, if one was named.",
     )
     organisation = OrganisationRefSerializer(read_only=True)
+    next_breach_at = serializers.SerializerMethodField(
+        help_text="The nearest instant at which one of its SLA clocks still waiting breaches "
+        "(or breached); null when none is waiting. Partners get it from the clocks they see."
+    )
+    clocks = serializers.SerializerMethodField(
+        help_text="Its SLA clocks, earliest due first. Partners see first_response and "
+        "restoration; support staff see every clock."
+    )
 
     class Meta:
         model = Ticket
@@ -54,8 +148,29 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_response_at",
             "resolved_at",
             "closed_at",
+            "next_breach_at",
+            "clocks",
         ]
         read_only_fields = fields
+
+    def _clocks(self, ticket: Ticket) -> list[Clock]:
+        # Lists and the detail view attach them in one query (``visible_clocks``); anything
+        # else falls back to reading this case's clocks.
+        clocks = getattr(ticket, "visible_clocks", None)
+        if clocks is None:
+            clocks = list(ticket.clocks.all())
+        return sla_display.clocks_for_viewer(clocks, internal=is_internal(self.context))
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_breach_at(self, ticket: Ticket) -> str | None:
+        if is_internal(self.context):
+            return instant(ticket.next_breach_at)
+        return instant(partner_next_breach(self._clocks(ticket)))
+
+    @extend_schema_field(ClockSerializer(many=True))
+    def get_clocks(self, ticket: Ticket) -> list[dict]:
+        context = {"internal": is_internal(self.context)}
+        return ClockSerializer(self._clocks(ticket), many=True, context=context).data
 
 
 class TicketDetailSerializer(TicketSerializer):

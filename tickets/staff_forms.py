@@ -197,6 +197,20 @@ class CosForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class RestoredForm(forms.Form):
+    note = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What brought the service back. Shown in the timeline, which the partner sees.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "restored")
+        super().__init__(*args, **kwargs)
+
+
 # --- Opening a case on behalf of a partner user --------------------------------------------
 
 

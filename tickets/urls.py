@@ -1,5 +1,5 @@
-from tickets.views import partner, staff
+from tickets.views import inbox, partner, staff
 
 app_name = "tickets"
 
-urlpatterns = [*partner.urlpatterns, *staff.urlpatterns]
+urlpatterns = [*partner.urlpatterns, *staff.urlpatterns, *inbox.urlpatterns]

@@ -5,49 +5,26 @@ and a unique cache key prefix, so nothing else on that server is read or disturb
 """
 
 import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 
 from supportdesk import health
 from supportdesk.celery import app
 from supportdesk.tasks import heartbeat
+from tests.celery_worker import Worker, reset_connections, separate_database
 
 pytestmark = [pytest.mark.redis, pytest.mark.integration]
 
-ROOT = Path(settings.BASE_DIR)
 STARTUP_TIMEOUT = 30
-
-
-def _separate_database(url: str) -> str:
-    """REDIS_URL's server, but database 3 (or 2 when REDIS_URL already uses 3)."""
-    parts = urlsplit(url)
-    current = parts.path.strip("/") or "0"
-    return urlunsplit(parts._replace(path="/2" if current == "3" else "/3"))
-
-
-def _reset_connections() -> None:
-    """Forget the broker pool and result backend built from the previous configuration."""
-    app._pool = None
-    if "amqp" in app.__dict__:
-        app.amqp._producer_pool = None
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
 
 
 @pytest.fixture
 def redis_url() -> str:
-    return _separate_database(os.environ["REDIS_URL"])
+    return separate_database(os.environ["REDIS_URL"])
 
 
 @pytest.fixture
@@ -65,45 +42,11 @@ def celery_on(redis_url):
     keys = ("broker_url", "result_backend", "broker_transport_options")
     saved = {key: app.conf[key] for key in keys}
     app.conf.update(broker_url=redis_url, result_backend=redis_url, broker_transport_options={})
-    _reset_connections()
+    reset_connections()
     yield app
     app.control.purge()  # a message no worker took, if the test failed
     app.conf.update(saved)
-    _reset_connections()
-
-
-class Worker:
-    def __init__(self, process: subprocess.Popen) -> None:
-        self.process = process
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def wait_for(self, text: str, timeout: float = 5) -> bool:
-        deadline = time.monotonic() + timeout
-        while text not in self.output:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.1)
-        return True
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        self._reader.join(timeout=5)
+    reset_connections()
 
 
 @pytest.fixture
@@ -122,25 +65,15 @@ def worker(redis_url, worker_cache, queue_name, tmp_path):
         "CELERY_RESULT_BACKEND": redis_url,
         "CACHE_KEY_PREFIX": prefix,
         "VAR_DIR": str(tmp_path),
-        "PYTHONUNBUFFERED": "1",
     }
     # The heartbeat needs no database; keep the worker off the one the suite uses.
     env.pop("DATABASE_URL", None)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            *("-m", "celery", "-A", "supportdesk", "worker"),
-            *("--pool=solo", "--concurrency=1", "--loglevel=INFO", "--without-heartbeat"),
-            *("--without-gossip", "--without-mingle", "-Q", queue_name),
-        ],
-        cwd=ROOT,
+    running = Worker.start(
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
+        queues=[queue_name],
+        app_module="supportdesk",
+        options=["--pool=solo", "--concurrency=1"],
     )
-    running = Worker(process)
     try:
         yield running
     finally:

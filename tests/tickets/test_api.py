@@ -2,10 +2,12 @@
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -142,7 +144,7 @@ def test_list_item_shape(partner, org):
     assert set(item) == {
         "id", "number", "status", "cos", "case_type", "reason", "category", "subcategory",
         "subject", "device", "organisation", "created_at", "updated_at", "first_response_at",
-        "resolved_at", "closed_at", "critical_criterion", "channel",
+        "resolved_at", "closed_at", "critical_criterion", "channel", "next_breach_at", "clocks",
     }  # fmt: skip
     assert item["id"] == ticket.pk
     assert item["number"] == f"SD-{ticket.pk:06d}"
@@ -325,7 +327,7 @@ def test_staff_may_order_oldest_first(agent, policies):
     newer = TicketFactory(created_at=now - timedelta(days=1))
     api = client_for(agent)
 
-    assert ids(api.get(TICKETS)) == [newer.pk, older.pk]
+    assert ids(api.get(TICKETS, {"ordering": "-created_at"})) == [newer.pk, older.pk]
     assert ids(api.get(TICKETS, {"ordering": "created_at"})) == [older.pk, newer.pk]
 
 
@@ -1044,3 +1046,213 @@ def test_odd_reply_and_feedback_bodies_are_400(partner, org, suffix, body):
 
     assert response.status_code == 400, response.content
     assert not ticket.messages.exists()
+
+
+# --- SLA clocks ----------------------------------------------------------------------------
+
+ROME = ZoneInfo("Europe/Rome")
+TUESDAY_MORNING_ROME = datetime(2026, 11, 24, 10, 0, tzinfo=ROME)
+SATURDAY_MORNING_ROME = datetime(2026, 11, 28, 10, 0, tzinfo=ROME)
+
+
+def open_case(partner, **overrides) -> Ticket:
+    """A case opened through the service, so its SLA clocks start."""
+    fields = tech_support_body() | overrides
+    ticket, _ = services.ticket_create(requester=partner, **fields)
+    return ticket
+
+
+def instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def clocks_by_metric(item: dict) -> dict[str, dict]:
+    return {clock["metric"]: clock for clock in item["clocks"]}
+
+
+def test_case_shows_its_first_response_clock(partner):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        ticket = open_case(partner)
+        item = client_for(partner).get(ticket_url(ticket)).json()
+
+    assert list(clocks_by_metric(item)) == ["first_response"]
+    clock = item["clocks"][0]
+    assert set(clock) == {
+        "metric", "state", "due_at", "breach_at", "warned_at", "breached_at", "stopped_at",
+        "paused",
+    }  # fmt: skip
+    assert clock["state"] == "running"
+    assert instant(clock["due_at"]) == datetime(2026, 11, 24, 18, 0, tzinfo=ROME)
+    assert instant(clock["breach_at"]) == datetime(2026, 11, 25, 9, 0, tzinfo=ROME)
+    assert (clock["warned_at"], clock["breached_at"], clock["stopped_at"]) == (None, None, None)
+    assert clock["paused"] is False
+    assert instant(item["next_breach_at"]) == datetime(2026, 11, 25, 9, 0, tzinfo=ROME)
+
+
+def test_answered_clock_shows_when_it_stopped_and_nothing_left_to_breach(partner, agent):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
+        ticket = open_case(partner)
+        clock.shift(timedelta(hours=1))
+        services.message_post(ticket=ticket, author=agent, body="We are on it.")
+        item = client_for(partner).get(ticket_url(ticket)).json()
+
+    first = clocks_by_metric(item)["first_response"]
+    assert first["state"] == "met"
+    assert instant(first["stopped_at"]) == TUESDAY_MORNING_ROME + timedelta(hours=1)
+    assert item["next_breach_at"] is None
+
+
+def test_the_triage_clock_and_warnings_are_for_staff_only(partner, agent):
+    with time_machine.travel(SATURDAY_MORNING_ROME, tick=False):
+        ticket = open_case(partner, critical_criterion="call_drops")
+        ticket.clocks.update(warned_at=SATURDAY_MORNING_ROME)
+        as_partner = client_for(partner).get(ticket_url(ticket)).json()
+        as_staff = client_for(agent).get(ticket_url(ticket)).json()
+        partner_list = client_for(partner).get(TICKETS).json()["results"][0]
+        staff_list = client_for(agent).get(TICKETS).json()["results"][0]
+
+    triage_breach = SATURDAY_MORNING_ROME + timedelta(minutes=30)
+    monday_0930 = datetime(2026, 11, 30, 9, 30, tzinfo=ROME)
+    for item in (as_partner, partner_list):
+        assert list(clocks_by_metric(item)) == ["first_response"]
+        assert item["clocks"][0]["warned_at"] is None
+        # The nearest breach a partner sees is its own promise, not the internal triage.
+        assert instant(item["next_breach_at"]) == monday_0930
+    for item in (as_staff, staff_list):
+        assert list(clocks_by_metric(item)) == ["out_of_hours_triage", "first_response"]
+        assert instant(item["clocks"][0]["warned_at"]) == SATURDAY_MORNING_ROME
+        assert instant(item["next_breach_at"]) == triage_breach
+
+
+def test_outage_case_shows_the_restoration_clock_and_its_pause(partner, agent):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
+        ticket = open_case(partner, reason="classound-outage", category=None)
+        clock.shift(timedelta(minutes=30))
+        services.ticket_set_status(ticket=ticket, actor=agent, status=Ticket.Status.WAITING)
+        item = client_for(partner).get(ticket_url(ticket)).json()
+
+    restoration = clocks_by_metric(item)["restoration"]
+    assert restoration["state"] == "paused"
+    assert restoration["paused"] is True
+    assert instant(restoration["due_at"]) == TUESDAY_MORNING_ROME + timedelta(hours=4)
+
+
+def breach_case(when: datetime | None, created: datetime, **fields) -> Ticket:
+    return TicketFactory(next_breach_at=when, created_at=created, **fields)
+
+
+@pytest.fixture
+def breach_cases(policies):
+    """Cases in a known breach order: two sharing a breach instant, two with none."""
+    now = timezone.now()
+    return [
+        breach_case(now + timedelta(minutes=5), now - timedelta(days=1)),
+        breach_case(now + timedelta(hours=1), now - timedelta(days=3)),
+        breach_case(now + timedelta(hours=1), now - timedelta(days=2)),
+        breach_case(now + timedelta(days=2), now - timedelta(hours=1)),
+        breach_case(None, now - timedelta(days=5)),
+        breach_case(None, now - timedelta(minutes=1)),
+    ]
+
+
+def test_staff_list_puts_the_nearest_breach_first_by_default(agent, breach_cases):
+    expected = [ticket.pk for ticket in breach_cases]
+    api = client_for(agent)
+
+    assert ids(api.get(TICKETS)) == expected
+    assert ids(api.get(TICKETS, {"ordering": "next_breach_at"})) == expected
+
+
+def test_partner_list_stays_newest_first_and_cannot_sort_by_breach(org, partner):
+    now = timezone.now()
+    older = breach_case(now + timedelta(minutes=5), now - timedelta(days=1), organisation=org)
+    newer = breach_case(now + timedelta(days=1), now - timedelta(hours=1), organisation=org)
+    api = client_for(partner)
+
+    assert ids(api.get(TICKETS)) == [newer.pk, older.pk]
+    assert ids(api.get(TICKETS, {"ordering": "next_breach_at"})) == [newer.pk, older.pk]
+
+
+def walk(api, params: dict) -> tuple[list[int], list[dict]]:
+    seen, pages, url = [], [], TICKETS
+    while url:
+        body = api.get(url, params).json()
+        assert "count" not in body
+        pages.append(body)
+        seen += [item["id"] for item in body["results"]]
+        url, params = body["next"], None
+    return seen, pages
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 4])
+def test_breach_order_pages_walk_every_case_once_both_ways(agent, breach_cases, page_size):
+    api = client_for(agent)
+    expected = [ticket.pk for ticket in breach_cases]
+
+    seen, pages = walk(api, {"page_size": page_size})
+
+    assert seen == expected
+    assert pages[0]["previous"] is None
+    # Back from the last page to the first, through the previous links.
+    back, url = [], pages[-1]["previous"]
+    while url:
+        body = api.get(url).json()
+        back = [item["id"] for item in body["results"]] + back
+        url = body["previous"]
+    assert back + [item["id"] for item in pages[-1]["results"]] == expected
+
+
+def test_breach_order_pages_keep_the_filters(agent, breach_cases):
+    TicketFactory(status="resolved", next_breach_at=None)
+    api = client_for(agent)
+
+    seen, pages = walk(api, {"page_size": 2, "status": "new"})
+
+    assert seen == [ticket.pk for ticket in breach_cases]
+    assert parse_qs(urlparse(pages[0]["next"]).query)["status"] == ["new"]
+
+
+@pytest.mark.parametrize(
+    "cursor", ["not base64!", "Yj0mYz14Jmk9MQ==", "Yj0mYz0yMDI2LTAxLTAxJmk9MQ=="]
+)
+def test_a_broken_breach_order_cursor_is_404(agent, breach_cases, cursor):
+    response = client_for(agent).get(TICKETS, {"cursor": cursor})
+
+    assert response.status_code == 404
+
+
+# Session, user, organisation or staff roles, one page of cases, their clocks.
+CLOCK_LIST_QUERIES = 5
+
+
+@pytest.mark.parametrize("rows", [3, 12])
+@pytest.mark.parametrize("who", ["partner", "agent"])
+def test_list_with_clocks_query_count_does_not_grow_with_rows(
+    partner, agent, rows, who, django_assert_max_num_queries
+):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        for _ in range(rows):
+            open_case(partner, reason="classound-outage", category=None)
+    api = client_for(partner if who == "partner" else agent)
+
+    with django_assert_max_num_queries(CLOCK_LIST_QUERIES):
+        response = api.get(TICKETS, {"page_size": rows})
+
+    results = response.json()["results"]
+    assert len(results) == rows
+    assert all(len(item["clocks"]) == 2 for item in results)
+
+
+def test_schema_documents_the_clocks_and_the_breach_order():
+    schema = json.loads(APIClient().get("/api/schema/", {"format": "json"}).content)
+
+    ticket = schema["components"]["schemas"]["Ticket"]["properties"]
+    assert {"next_breach_at", "clocks"} <= set(ticket)
+    clock = schema["components"]["schemas"]["Clock"]["properties"]
+    assert {"metric", "state", "due_at", "breach_at", "warned_at", "stopped_at", "paused"} <= set(
+        clock
+    )
+    ordering = next(
+        p for p in schema["paths"]["/api/tickets/"]["get"]["parameters"] if p["name"] == "ordering"
+    )
+    assert "next_breach_at" in ordering["description"]

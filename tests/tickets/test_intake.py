@@ -1,9 +1,13 @@
 """Opening a case in the browser: the intake form, its lists, eligibility and referrals."""
 
+import re
 import uuid
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -561,3 +565,155 @@ def test_without_javascript_the_device_search_narrows_the_list_and_keeps_the_tex
     assert page.field_labelled("Find by serial number or name").attrs["value"] == "warehouse"
     assert page.field_labelled("Subject").attrs["value"].startswith("Calls drop")
     assert not Ticket.objects.exists()
+
+
+# --- The response time to expect, before submitting ----------------------------------------
+
+RESPONSE_TIME = reverse("tickets:intake_response_time")
+ROME = ZoneInfo("Europe/Rome")
+NEW_YORK = ZoneInfo("America/New_York")
+# Tuesday 24 November 2026, 10:00 in Rome: support hours are open.
+TUESDAY_MORNING_ROME = datetime(2026, 11, 24, 10, 0, tzinfo=ROME)
+
+
+def expected_response(client, **params) -> str:
+    """The response-time fragment the form asks for as things are picked, as plain text."""
+    response = client.get(RESPONSE_TIME, params)
+    assert response.status_code == 200
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+@pytest.fixture
+def us_partner(client, policies):
+    organisation = OrganisationFactory(name="Hudson Voice Systems Inc.", region="us")
+    user = UserFactory(organisation=organisation)
+    client.force_login(user)
+    return user
+
+
+def test_standard_tech_support_in_the_morning_is_answered_by_the_close_of_the_day(logged_in):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        text = expected_response(logged_in, case_type="tech_support", reason="call-quality")
+
+    assert "First response by Tue 18:00 CET" in text
+    assert "restoration" not in text
+    assert "network operations centre" not in text
+
+
+def test_customer_care_gets_one_business_day(logged_in):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        text = expected_response(logged_in, case_type="customer_care")
+
+    assert "First response by Wed 10:00 CET" in text
+
+
+def test_after_friday_close_the_answer_is_due_on_monday(logged_in):
+    friday_evening = datetime(2026, 11, 27, 19, 0, tzinfo=ROME)
+    with time_machine.travel(friday_evening, tick=False):
+        text = expected_response(logged_in, case_type="tech_support", reason="call-quality")
+
+    assert "First response by Mon 18:00 CET" in text
+
+
+def test_a_us_organisation_sees_new_york_time(client, us_partner):
+    tuesday_morning_new_york = datetime(2026, 11, 24, 10, 0, tzinfo=NEW_YORK)
+    with time_machine.travel(tuesday_morning_new_york, tick=False):
+        text = expected_response(client, case_type="tech_support", reason="call-quality")
+
+    assert "First response by Tue 18:00 EST" in text
+
+
+def test_asking_for_critical_shortens_the_response_time(logged_in):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        text = expected_response(
+            logged_in,
+            case_type="tech_support",
+            reason="call-quality",
+            critical_criterion="call_drops",
+        )
+
+    assert "First response by Tue 10:30 CET" in text
+    assert "network operations centre" not in text  # support hours are open
+
+
+def test_critical_outside_support_hours_mentions_the_noc_triage(logged_in):
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=ROME)
+    with time_machine.travel(saturday, tick=False):
+        text = expected_response(
+            logged_in,
+            case_type="tech_support",
+            reason="call-quality",
+            critical_criterion="call_drops",
+        )
+
+    assert "First response by Mon 09:30 CET" in text
+    assert "network operations centre triages a Critical case within 30 minutes" in text
+
+
+def test_critical_is_ignored_for_a_case_type_it_does_not_apply_to(logged_in):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        text = expected_response(
+            logged_in, case_type="customer_care", critical_criterion="call_drops"
+        )
+
+    assert "First response by Wed 10:00 CET" in text
+
+
+def test_classound_outage_shows_the_restoration_target(logged_in):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        text = expected_response(logged_in, case_type="tech_support", reason="classound-outage")
+
+    assert "First response by Tue 18:00 CET" in text
+    assert "Service restoration target: 4 hours, around the clock" in text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"case_type": ""},
+        {"case_type": "no-such-type"},
+        {"case_type": "x" * 500, "reason": "y" * 500, "critical_criterion": "z" * 500},
+        {"reason": "call-quality", "critical_criterion": "call_drops"},
+    ],
+)
+def test_nothing_is_promised_before_a_case_type_is_picked(logged_in, params):
+    assert expected_response(logged_in, **params) == ""
+
+
+def test_a_reason_of_another_case_type_is_left_out(logged_in):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        text = expected_response(logged_in, case_type="customer_care", reason="classound-outage")
+
+    assert "First response by Wed 10:00 CET" in text
+    assert "restoration" not in text
+
+
+def test_the_form_asks_for_the_response_time_when_type_reason_or_critical_change(logged_in):
+    page = Page(logged_in.get(NEW))
+
+    asking = [e for e in page.elements if e.attrs.get("hx-get") == RESPONSE_TIME]
+    assert len(asking) == 1
+    trigger = asking[0].attrs["hx-trigger"]
+    for name in ("case_type", "reason", "critical_criterion"):
+        assert f"'{name}'" in trigger
+    assert "#id_case_type" in asking[0].attrs["hx-include"]
+    # Nothing is promised on a blank form.
+    assert "First response" not in page.text()
+
+
+def test_without_javascript_the_refreshed_form_shows_the_response_time(logged_in):
+    data = tech_support(critical_criterion="call_drops")
+    data["_refresh"] = "1"
+
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        page = Page(logged_in.post(NEW, data))
+
+    assert "First response by Tue 10:30 CET" in page.text()
+    assert not Ticket.objects.exists()
+
+
+def test_the_response_time_is_for_partners_only(client, policies):
+    client.force_login(StaffFactory(roles=[Role.AGENT]))
+
+    assert client.get(RESPONSE_TIME, {"case_type": "tech_support"}).status_code == 403

@@ -1,10 +1,14 @@
 """The partner's pages: the organisation's case list, the case page (conversation, reply,
 close, feedback) and attachment downloads, always scoped to the partner's organisation."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -518,3 +522,121 @@ def test_ids_too_large_for_the_database_are_404_not_an_error(client, partner):
     assert client.post(f"/cases/{huge}/reply/", {"body": "hi"}).status_code == 404
     assert client.get(f"/attachments/{huge}/").status_code == 404
     assert client.get(reverse("tickets:case_new"), {"follow_up": str(huge)}).status_code == 404
+
+
+# --- Response times on the case page -------------------------------------------------------
+
+ROME = ZoneInfo("Europe/Rome")
+TUESDAY_MORNING_ROME = datetime(2026, 11, 24, 10, 0, tzinfo=ROME)
+
+
+def open_case(partner, *, reason: str = "call-quality", critical: str = "") -> Ticket:
+    """A Tech Support case opened through the service, so its SLA clocks start."""
+    ticket, _ = services.ticket_create(
+        requester=partner,
+        case_type="tech_support",
+        reason=reason,
+        subject="Calls drop after 30 seconds",
+        description="Every outgoing call drops after about 30 seconds.",
+        wms_version="7.02.1",
+        firmware_versions="DP-40 1.9.0",
+        critical_criterion=critical,
+    )
+    return ticket
+
+
+def response_times(client, ticket) -> str:
+    page = Page(client.get(case_url(ticket)))
+    found = [e for e in page.elements if e.attrs.get("id") == "response-times"]
+    return found[0].text if found else ""
+
+
+def test_case_page_shows_when_the_first_response_is_due(client, partner):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        ticket = open_case(partner)
+        shown = response_times(client, ticket)
+
+    assert shown == "First response due by Tue 18:00 CET"
+
+
+def test_case_page_shows_the_first_response_answered_within_target(client, partner, agent):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
+        ticket = open_case(partner)
+        clock.shift(timedelta(hours=2))
+        services.message_post(ticket=ticket, author=agent, body="We are looking into it.")
+        shown = response_times(client, ticket)
+
+    assert shown == "Answered within target"
+
+
+def test_case_page_shows_a_late_answer(client, partner, agent):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
+        ticket = open_case(partner)
+        clock.shift(timedelta(days=1))  # Wednesday 10:00, a working morning past the close
+        services.message_post(ticket=ticket, author=agent, body="Sorry for the wait.")
+        shown = response_times(client, ticket)
+
+    assert shown == "Answered late"
+
+
+def test_case_page_shows_an_overdue_first_response_still_waiting(client, partner):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
+        ticket = open_case(partner)
+        clock.shift(timedelta(days=1))
+        shown = response_times(client, ticket)
+
+    assert shown == "First response was due by Tue 18:00 CET"
+
+
+def test_case_page_shows_the_restoration_target_of_an_outage(client, partner):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        ticket = open_case(partner, reason="classound-outage")
+        shown = response_times(client, ticket)
+
+    assert "First response due by Tue 18:00 CET" in shown
+    assert "Service restoration due by Tue 14:00 CET" in shown
+
+
+def test_partners_never_see_the_internal_triage_clock_or_warnings(client, partner):
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=ROME)
+    with time_machine.travel(saturday, tick=False):
+        ticket = open_case(partner, critical="call_drops")
+        ticket.clocks.update(warned_at=saturday)
+        page = Page(client.get(case_url(ticket)))
+
+    assert ticket.clocks.filter(metric="out_of_hours_triage").exists()
+    assert "First response due by Mon 09:30 CET" in page.text()
+    assert "riage" not in page.text()
+    assert "warn" not in page.text().lower()
+
+
+def test_case_page_shows_times_in_the_partners_own_zone(client, partner):
+    partner.time_zone = "America/New_York"
+    partner.save(update_fields=["time_zone"])
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        ticket = open_case(partner)
+        shown = response_times(client, ticket)
+
+    assert shown == "First response due by Tue 12:00 EST"
+
+
+def test_a_case_without_clocks_shows_no_response_times(client, partner):
+    ticket = TicketFactory(organisation=partner.organisation, requester=partner)
+
+    assert response_times(client, ticket) == ""
+
+
+def test_case_page_reads_the_clocks_in_one_query(client, partner):
+    with time_machine.travel(TUESDAY_MORNING_ROME, tick=False):
+        outage = open_case(partner, reason="classound-outage")
+        plain = open_case(partner)
+        client.get(case_url(plain))  # warm whatever is cached per process
+
+        with CaptureQueriesContext(connection) as one_clock:
+            client.get(case_url(plain))
+        with CaptureQueriesContext(connection) as two_clocks:
+            client.get(case_url(outage))
+
+    clock_queries = [q for q in two_clocks.captured_queries if '"sla_clock"' in q["sql"]]
+    assert len(clock_queries) == 1
+    assert len(two_clocks) == len(one_clock)

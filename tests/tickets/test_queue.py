@@ -2,10 +2,12 @@
 counting the table, bulk assignment and bulk status changes, and who may open it."""
 
 import re
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,6 +19,7 @@ from partners.roles import Role
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.partners.pages import Page
 from tests.tickets.factories import MessageFactory, TicketFactory, policy_2026
+from tickets import services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +28,9 @@ QUEUE = reverse("tickets:queue")
 BULK = reverse("tickets:queue_bulk")
 ACTIVE = "status=new&status=open&status=waiting_on_partner"
 # Whatever the page size or the number of cases, the queue page runs at most this many
-# queries (session, user, roles, the filter form's choices, the rows, the bulk form).
-MAX_QUEUE_QUERIES = 10
+# queries (session, user, roles, the filter form's choices, the rows, the bulk form, the
+# header's unread notifications).
+MAX_QUEUE_QUERIES = 11
 
 
 @pytest.fixture(autouse=True)
@@ -70,21 +74,30 @@ def ago(**delta):
 # --- What the queue shows ------------------------------------------------------------------
 
 
-def test_the_queue_lists_active_cases_most_urgent_first(agent, client):
-    old_standard = TicketFactory(created_at=ago(days=3))
-    new_critical = TicketFactory(cos=Ticket.ClassOfService.CRITICAL, created_at=ago(hours=1))
-    old_critical = TicketFactory(cos=Ticket.ClassOfService.CRITICAL, created_at=ago(hours=5))
-    newer_standard = TicketFactory(created_at=ago(hours=2), status=Ticket.Status.OPEN)
+def test_the_queue_lists_active_cases_nearest_breach_first(agent, client):
+    no_clock_old = TicketFactory(created_at=ago(days=3))
+    due_later = TicketFactory(cos=Ticket.ClassOfService.CRITICAL, created_at=ago(hours=1))
+    breached = TicketFactory(created_at=ago(hours=2), status=Ticket.Status.OPEN)
+    due_soon = TicketFactory(created_at=ago(hours=5))
+    no_clock_new = TicketFactory(cos=Ticket.ClassOfService.CRITICAL, created_at=ago(hours=1))
     TicketFactory(status=Ticket.Status.RESOLVED)
     TicketFactory(status=Ticket.Status.CLOSED)
+    # The breach instants are kept by the SLA services; here they are set directly.
+    for ticket, breach in [
+        (due_later, ago(minutes=-90)),
+        (breached, ago(minutes=10)),
+        (due_soon, ago(minutes=-20)),
+    ]:
+        Ticket.objects.filter(pk=ticket.pk).update(next_breach_at=breach)
 
     response = client.get(QUEUE)
 
     assert numbers(response) == [
-        old_critical.number,
-        new_critical.number,
-        old_standard.number,
-        newer_standard.number,
+        breached.number,
+        due_soon.number,
+        due_later.number,
+        no_clock_old.number,
+        no_clock_new.number,
     ]
 
 
@@ -302,12 +315,13 @@ def test_sort_orders(agent, client):
     )
     Ticket.objects.filter(pk=zulu.pk).update(updated_at=ago(minutes=1))
     Ticket.objects.filter(pk=alpha.pk).update(updated_at=ago(days=1))
-    Ticket.objects.filter(pk=mike.pk).update(updated_at=ago(hours=1))
+    Ticket.objects.filter(pk=mike.pk).update(updated_at=ago(hours=1), next_breach_at=ago(hours=-1))
 
     def order(key):
         return numbers(client.get(QUEUE, {"ordering": key}))
 
-    assert order("") == [alpha.number, zulu.number, mike.number]
+    assert order("") == [mike.number, zulu.number, alpha.number]
+    assert order("due") == order("")
     assert order("created_at") == [zulu.number, alpha.number, mike.number]
     assert order("-created_at") == [mike.number, alpha.number, zulu.number]
     assert order("-updated_at") == [zulu.number, mike.number, alpha.number]
@@ -598,3 +612,122 @@ def test_agents_noc_engineers_and_admins_work_the_queue(policies, client, role):
 
     assert numbers(client.get(QUEUE)) == [ticket.number]
     assert client.get(reverse("tickets:staff_case", args=[ticket.pk])).status_code == 200
+
+
+# --- Nearest breach first, with countdowns -------------------------------------------------
+
+
+def rome(*parts):
+    return datetime(*parts, tzinfo=ZoneInfo("Europe/Rome"))
+
+
+def open_case(requester, at, **overrides):
+    """A case opened through the service, so its SLA clocks run from ``at``."""
+    fields = {
+        "case_type": "tech_support",
+        "reason": "call-quality",
+        "subject": "Calls drop",
+        "description": "Every outgoing call drops after 30 seconds.",
+        "wms_version": "7.02",
+        "firmware_versions": "1.9.0",
+    }
+    fields.update(overrides)
+    ticket, _ = services.ticket_create(requester=requester, now=at, **fields)
+    return ticket
+
+
+def row_of(response, ticket) -> tuple[str, str, str]:
+    """(class attribute, text as read, html) of the queue row of ``ticket``."""
+    html = response.content.decode()
+    rows = re.findall(r"<tr( class=\"[^\"]*\")?>(.*?)</tr>", html, re.S)
+    href = f'href="{reverse("tickets:staff_case", args=[ticket.pk])}"'
+    for classes, row in rows:
+        if href in row:
+            text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+            return classes.removeprefix(' class="').removesuffix('"'), text, row
+    raise AssertionError(f"{ticket.number} is not in the queue")
+
+
+def test_breached_then_at_risk_then_later_then_cases_without_a_clock(agent, client):
+    rome_partner = UserFactory(organisation=OrganisationFactory(region="eu"))
+    new_york_partner = UserFactory(organisation=OrganisationFactory(region="us"))
+    # Standard Tech Support is due at the close of the working day it was opened on.
+    breached = open_case(rome_partner, rome(2026, 11, 24, 10, 0))  # due Tue 18:00 Rome
+    at_risk = open_case(rome_partner, rome(2026, 11, 25, 9, 0))  # warned at 15:45
+    later = open_case(new_york_partner, rome(2026, 11, 25, 15, 0))  # due 18:00 New York
+    no_clock = TicketFactory(created_at=rome(2026, 11, 20, 9, 0))
+    answered = open_case(rome_partner, rome(2026, 11, 25, 8, 0))
+    with time_machine.travel(rome(2026, 11, 25, 9, 0), tick=False):
+        services.message_post(ticket=answered, author=agent, body="On it.")
+
+    with time_machine.travel(rome(2026, 11, 25, 16, 30), tick=False):
+        response = client.get(QUEUE)
+
+    assert numbers(response) == [
+        breached.number,
+        at_risk.number,
+        later.number,
+        no_clock.number,
+        answered.number,
+    ]
+    # Due on Tuesday at closing time, it breached when support hours opened on Wednesday.
+    classes, text, html = row_of(response, breached)
+    assert classes == "queue-row--breached"
+    assert "Breached breached 7 h 30 min ago by 24 Nov, 17:00 UTC" in text
+    assert 'data-due-at="2026-11-24T17:00:00+00:00"' in html
+    assert 'data-breach-at="2026-11-25T08:00:00+00:00"' in html
+    assert '<time datetime="2026-11-24T17:00:00+00:00">' in html
+    classes, text, html = row_of(response, at_risk)
+    assert classes == "queue-row--at-risk"
+    assert "At risk due in 1 h 30 min by 25 Nov, 17:00 UTC" in text
+    assert 'data-due-at="2026-11-25T17:00:00+00:00"' in html
+    classes, text, _ = row_of(response, later)
+    assert classes == ""
+    assert "due in 7 h 30 min" in text  # 18:00 in New York is midnight in Rome
+    assert "At risk" not in text
+    assert "Breached" not in text
+    for ticket in (no_clock, answered):
+        classes, text, html = row_of(response, ticket)
+        assert classes == ""
+        assert "— No service-level clock waiting" in text
+        assert "data-breach-at" not in html
+
+
+def test_due_at_closing_time_is_overdue_but_not_breached_until_the_next_opening(agent, client):
+    ticket = open_case(
+        UserFactory(organisation=OrganisationFactory(region="eu")), rome(2026, 11, 25, 9, 0)
+    )
+
+    with time_machine.travel(rome(2026, 11, 25, 19, 0), tick=False):
+        evening = row_of(client.get(QUEUE), ticket)
+    with time_machine.travel(rome(2026, 11, 26, 9, 20), tick=False):
+        morning = row_of(client.get(QUEUE), ticket)
+
+    assert evening[0] == "queue-row--at-risk"
+    assert "At risk was due 1 h ago" in evening[1]
+    assert 'data-breach-at="2026-11-26T08:00:00+00:00"' in evening[2]
+    assert morning[0] == "queue-row--breached"
+    assert "Breached breached 20 min ago" in morning[1]
+
+
+def test_a_critical_breached_row_is_marked_both_ways(agent, client):
+    ticket = TicketFactory(cos=Ticket.ClassOfService.CRITICAL)
+    Ticket.objects.filter(pk=ticket.pk).update(next_breach_at=ago(minutes=10, seconds=5))
+
+    classes, text, _ = row_of(client.get(QUEUE), ticket)
+
+    assert classes == "queue-row--critical queue-row--breached"
+    assert "breached 10 min ago" in text
+
+
+def test_countdowns_cost_no_query_per_row(agent, client, django_assert_max_num_queries):
+    rome_partner = UserFactory(organisation=OrganisationFactory(region="eu"))
+    with time_machine.travel(rome(2026, 11, 25, 16, 30), tick=False):
+        for hour in range(9, 16):
+            open_case(rome_partner, rome(2026, 11, 25, hour, 0))
+            open_case(rome_partner, rome(2026, 11, 24, hour, 0))
+        with django_assert_max_num_queries(MAX_QUEUE_QUERIES):
+            response = client.get(QUEUE, {"size": 100})
+
+    assert len(numbers(response)) == 14
+    assert response.content.decode().count("queue-row--breached") == 7

@@ -4,6 +4,7 @@ a partner who calls."""
 
 import re
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -717,3 +718,149 @@ def test_staff_cannot_be_chosen_as_the_caller(agent, client):
 
     assert "could not be found" in Page(response).text()
     assert Page(response).field_labelled("Find the caller")
+
+
+# --- Service levels and "Service restored" -------------------------------------------------
+
+
+def rome(*parts):
+    return datetime(*parts, tzinfo=ZoneInfo("Europe/Rome"))
+
+
+def open_case(at, *, region="eu", **overrides):
+    """A case opened through the service, so its SLA clocks run from ``at``."""
+    fields = {
+        "case_type": "tech_support",
+        "reason": "call-quality",
+        "subject": "Calls drop",
+        "description": "Every outgoing call drops after 30 seconds.",
+        "wms_version": "7.02",
+        "firmware_versions": "1.9.0",
+    }
+    fields.update(overrides)
+    requester = UserFactory(organisation=OrganisationFactory(region=region))
+    ticket, _ = services.ticket_create(requester=requester, now=at, **fields)
+    return ticket
+
+
+def clock_rows(response) -> dict[str, dict[str, str]]:
+    """The "Service levels" table: metric → {column: text as read}."""
+    html = response.content.decode()
+    section = re.search(r'<section[^>]*id="service-levels".*?</section>', html, re.S).group(0)
+    rows = {}
+    for row in re.findall(r"<tr class=\"clock[^\"]*\"[^>]*>(.*?)</tr>", section, re.S):
+        metric = words(re.search(r"<th[^>]*>(.*?)<br>", row, re.S).group(1))
+        cells = re.findall(r'<td data-label="([^"]+)">(.*?)</td>', row, re.S)
+        rows[metric] = {label: words(value) for label, value in cells}
+    return rows
+
+
+def restored_button(response) -> bool:
+    return "Service restored</button>" in response.content.decode()
+
+
+def test_the_case_page_lists_every_clock_with_its_state(agent, client):
+    # Saturday night in Rome: a Critical request gets the out-of-hours triage clock too.
+    ticket = open_case(
+        datetime(2026, 11, 28, 3, 0, tzinfo=UTC),
+        critical_criterion="call_drops",
+        reason="classound-outage",
+    )
+
+    with time_machine.travel(datetime(2026, 11, 28, 3, 25, tzinfo=UTC), tick=False):
+        response = client.get(case_url(ticket))
+
+    rows = clock_rows(response)
+    assert list(rows) == ["Out-of-hours triage", "Service restoration", "First response"]
+    triage = rows["Out-of-hours triage"]
+    assert triage["State"] == "Running at risk"  # past 75 % of its 30 minutes
+    assert triage["Due"] == "Sat 28 Nov 2026, 03:30 UTC"
+    assert triage["Left or over"] == "5 minutes of business time left"
+    assert triage["Stopped"] == "still waiting"
+    restoration = rows["Service restoration"]
+    assert restoration["State"] == "Running"
+    assert restoration["Due"] == "Sat 28 Nov 2026, 07:00 UTC"
+    assert restoration["Left or over"] == "3 h 35 min of business time left"
+    first = rows["First response"]
+    # 30 minutes of support hours from Monday's opening; nothing counted over the weekend.
+    assert first["Due"] == "Mon 30 Nov 2026, 08:30 UTC"
+    assert first["Left or over"] == "30 minutes of business time left"
+    assert restored_button(response)
+
+
+def test_met_and_breached_clocks_show_when_and_by_how_much(agent, client):
+    ticket = open_case(rome(2026, 11, 24, 10, 0), reason="classound-outage")
+    with time_machine.travel(rome(2026, 11, 24, 10, 20), tick=False):
+        services.message_post(ticket=ticket, author=agent, body="Looking at the trunk now.")
+    with time_machine.travel(rome(2026, 11, 24, 14, 30), tick=False):
+        client.post(case_url(ticket, "restored"), {"restored-note": ""})
+        response = client.get(case_url(ticket))
+
+    rows = clock_rows(response)
+    assert rows["First response"]["State"] == "Met"
+    assert rows["First response"]["Left or over"] == "Within target"
+    assert rows["First response"]["Stopped"] == "Tue 24 Nov 2026, 09:20 UTC"
+    assert rows["Service restoration"]["State"] == "Breached"
+    assert rows["Service restoration"]["Left or over"] == "30 minutes over"
+    assert rows["Service restoration"]["Breached"] == "Tue 24 Nov 2026, 13:00 UTC"
+    assert not restored_button(response)
+
+
+def test_service_restored_stops_the_restoration_clock(agent, client):
+    ticket = open_case(rome(2026, 11, 24, 10, 0), reason="classound-outage")
+
+    with time_machine.travel(rome(2026, 11, 24, 12, 0), tick=False):
+        page = client.get(case_url(ticket))
+        assert restored_button(page)
+        response = client.post(
+            case_url(ticket, "restored"), {"restored-note": "Trunk re-registered."}
+        )
+
+    assert response.status_code == 302
+    assert response["Location"] == case_url(ticket) + "#service-levels"
+    assert "service marked restored" in flash(response)
+    restoration = ticket.clocks.get(metric="restoration")
+    assert restoration.state == "met"
+    assert restoration.stopped_at == rome(2026, 11, 24, 12, 0)
+    page = client.get(case_url(ticket))
+    assert "Service restored by Sofia Marino Trunk re-registered." in " ".join(timeline(page))
+    assert clock_rows(page)["Service restoration"]["State"] == "Met"
+    assert not restored_button(page)
+
+
+def test_service_restored_twice_is_refused_and_keeps_the_note(agent, client):
+    ticket = open_case(rome(2026, 11, 24, 10, 0), reason="classound-outage")
+    with time_machine.travel(rome(2026, 11, 24, 12, 0), tick=False):
+        client.post(case_url(ticket, "restored"))
+        response = client.post(case_url(ticket, "restored"), {"restored-note": "Back again."})
+
+    assert response.status_code == 200
+    assert "no restoration clock running" in flash(response)
+    assert Page(response).field_labelled("Note (optional)").text == "Back again."
+    assert ticket.events.filter(kind="service_restored").count() == 1
+
+
+def test_a_case_without_restoration_offers_no_button(agent, client):
+    ticket = open_case(rome(2026, 11, 24, 10, 0))
+
+    with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
+        response = client.get(case_url(ticket))
+        refused = client.post(case_url(ticket, "restored"))
+
+    assert list(clock_rows(response)) == ["First response"]
+    assert not restored_button(response)
+    assert "no restoration clock running" in flash(refused)
+
+
+def test_a_case_without_clocks_says_so(agent, client):
+    response = client.get(case_url(TicketFactory()))
+
+    assert "No service-level clocks run for this case." in Page(response).text()
+
+
+def test_partners_and_billing_cannot_mark_a_service_restored(policies, client):
+    ticket = open_case(rome(2026, 11, 24, 10, 0), reason="classound-outage")
+    for user in (ticket.requester, StaffFactory(roles=[Role.BILLING])):
+        client.force_login(user)
+        assert client.post(case_url(ticket, "restored")).status_code == 403
+    assert ticket.clocks.get(metric="restoration").stopped_at is None

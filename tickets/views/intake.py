@@ -1,5 +1,5 @@
-"""Opening a case from the browser: the form, its dependent lists, device search and the
-knowledge-base suggestions shown beside it.
+"""Opening a case from the browser: the form, its dependent lists, device search, the
+knowledge-base suggestions shown beside it and the response time to expect.
 
 Every list is built from what the partner may see (the policy in force, the organisation's
 own devices); the service decides whether the case may be opened.
@@ -17,6 +17,9 @@ from django.utils import timezone
 from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.roles import Role
+from sla import display as sla_display
+from sla.models import Calendar
+from sla.selectors import deadlines_for
 from tickets import kb, selectors, services
 from tickets.errors import NotEligible
 from tickets.forms import FILES_NOT_KEPT, IntakeForm
@@ -91,12 +94,43 @@ def _suggestions_for(request, *, text: str, case_type: str, reason: str, device:
     return suggestions
 
 
+def response_preview(user, form: IntakeForm) -> list[str]:
+    """When the first response (and restoration, where it applies) would be due if the case
+    were opened now, in words, in the zone of the organisation's support hours. Nothing until
+    a case type of the terms in force is picked; a reason that does not belong to the type
+    is left out, as the form will drop it."""
+    case_type = form.case_type_obj
+    organisation = user.organisation
+    if case_type is None or organisation is None:
+        return []
+    current = form.data if form.is_bound else form.initial
+    critical = str(current.get("critical_criterion") or "")
+    asks_critical = form.is_technical and critical in Ticket.CriticalCriterion.values
+    now = timezone.now()
+    _, deadlines = deadlines_for(
+        region=organisation.region,
+        case_type=case_type.code,
+        reason=form.reason_obj.code if form.reason_obj else None,
+        cos=Ticket.ClassOfService.CRITICAL if asks_critical else Ticket.ClassOfService.STANDARD,
+        at=now,
+        policy=form.policy,
+    )
+    zone = (
+        Calendar.objects.filter(code=organisation.region)
+        .values_list("time_zone", flat=True)
+        .first()
+        or organisation.time_zone
+    )
+    return sla_display.intake_preview(deadlines, tz=zone, now=now)
+
+
 def _render_form(request, form: IntakeForm, *, follow_up=None, status: int = 200):
     current = form.data if form.is_bound else form.initial
     device = str(current.get("device") or "")
     context = {
         "form": form,
         "follow_up": follow_up,
+        "response_preview": response_preview(request.user, form),
         "suggestions": _suggestions_for(
             request,
             text=str(current.get("subject") or ""),
@@ -239,6 +273,24 @@ def intake_options(request):
     }
     form = IntakeForm(initial=initial, policy=policy, devices=_devices(request.user))
     return render(request, "tickets/partner/_taxonomy.html", {"form": form})
+
+
+@role_required(Role.PARTNER)
+def intake_response_time(request):
+    """The response time to expect for what is picked so far (htmx fragment)."""
+    policy = _policy_or_none()
+    if policy is None:
+        return render(request, "tickets/partner/_response_time.html", {"response_preview": []})
+    initial = {
+        name: request.GET.get(name, "")[:60]
+        for name in ("case_type", "reason", "critical_criterion")
+    }
+    form = IntakeForm(initial=initial, policy=policy, devices=_devices(request.user))
+    return render(
+        request,
+        "tickets/partner/_response_time.html",
+        {"response_preview": response_preview(request.user, form)},
+    )
 
 
 @role_required(Role.PARTNER)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.roles import Role
+from sla import display as sla_display
 from tickets import search, selectors, services, workflow
 from tickets.errors import FeedbackNotAllowed, IllegalTransition, TicketClosed
 from tickets.forms import (
@@ -111,8 +112,14 @@ def _render_case(
     is_closed = ticket.status == workflow.Status.CLOSED
     is_resolved = ticket.status == workflow.Status.RESOLVED
     wants_feedback = feedback is None and (is_closed or is_resolved)
+    # Partners see the promises made to them; triage and warnings are support's business.
+    clocks = sla_display.clocks_for_viewer(
+        ticket.clocks.filter(metric__in=sla_display.PARTNER_METRICS), internal=False
+    )
+    now, zone = timezone.now(), timezone.get_current_timezone()
     context = {
         "ticket": ticket,
+        "clocks": [sla_display.clock_display(clock, tz=zone, now=now) for clock in clocks],
         "conversation": conversation,
         "intake_files": intake_files,
         "timeline": timeline,
@@ -238,6 +245,7 @@ urlpatterns = [
     path("cases/new/options/", intake.intake_options, name="intake_options"),
     path("cases/new/devices/", intake.intake_devices, name="intake_devices"),
     path("cases/new/suggestions/", intake.kb_suggestions, name="kb_suggestions"),
+    path("cases/new/response-time/", intake.intake_response_time, name="intake_response_time"),
     path("cases/<int:pk>/", case_detail, name="case_detail"),
     path("cases/<int:pk>/reply/", case_reply, name="case_reply"),
     path("cases/<int:pk>/close/", case_close, name="case_close"),

@@ -4,6 +4,9 @@ Every change goes through ``tickets.services``; a refusal comes back as a messag
 error on the same page, with what was typed still there.
 """
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, QueryDict
@@ -16,6 +19,12 @@ from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.models import User
 from partners.roles import Role
+from sla import clocks as clock_rules
+from sla import display as sla_display
+from sla import services as sla_services
+from sla.businesstime import BusinessCalendar
+from sla.calendars import business_calendar
+from sla.models import Clock
 from tickets import filters, services, timeline, workflow
 from tickets import queue as case_queue
 from tickets.errors import IllegalTransition, NotEligible, TicketClosed
@@ -35,6 +44,7 @@ from tickets.staff_forms import (
     CosForm,
     OnBehalfForm,
     ReplyForm,
+    RestoredForm,
     StatusForm,
     apply_errors,
     resolve_assignee,
@@ -83,9 +93,10 @@ def _quick_views(params: QueryDict) -> list[dict]:
 
 @role_required(*STAFF)
 def queue(request):
-    filterset = case_queue.queue_filter(request.user, request.GET)
+    now = timezone.now()
+    filterset = case_queue.queue_filter(request.user, request.GET, now=now)
     number, size = case_queue.page_params(request.GET)
-    page = case_queue.page_of(filterset.qs, number=number, size=size)
+    page = case_queue.queue_page(filterset, number=number, size=size, now=now)
     params = request.GET
     return render(
         request,
@@ -93,7 +104,7 @@ def queue(request):
         {
             "filter_form": filterset.form,
             "page": page,
-            "now": timezone.now(),
+            "now": now,
             "quick_views": _quick_views(params),
             "bulk_form": BulkForm(user=request.user, initial={"return_query": params.urlencode()}),
             "page_sizes": case_queue.PAGE_SIZES,
@@ -166,8 +177,62 @@ def _ticket(request, pk: int) -> Ticket:
         raise Http404("No such case.") from None
 
 
+@dataclass(frozen=True)
+class ClockRow:
+    """One SLA clock as the "Service levels" panel shows it."""
+
+    clock: Clock
+    shown: sla_display.ClockDisplay
+    standing: str  # business time left, how far over, or "within target"
+    at_risk: bool  # running past its warning point, whether or not the warning went out yet
+
+
+def _standing(clock: Clock, shown: sla_display.ClockDisplay, calendar) -> str:
+    if shown.waiting:
+        return shown.remaining_text
+    if clock.state == Clock.State.MET:
+        return "Within target"
+    over = clock_rules.remaining(
+        calendar,
+        started_at=clock.started_at,
+        target=clock.target,
+        paused_for=clock.paused_for,
+        at=clock.stopped_at,
+    )
+    return sla_display.remaining_text(min(over, timedelta(0)))
+
+
+def _service_levels(ticket: Ticket, *, now: datetime) -> list[ClockRow]:
+    """Every clock of the case, triage included, earliest due first. A calendar is read
+    only for clocks whose time left or overrun needs it (at most two per case)."""
+    tz = timezone.get_current_timezone()
+    calendars: dict[str, BusinessCalendar] = {}
+    rows = []
+    for clock in sla_display.clocks_for_viewer(ticket.clocks.all(), internal=True):
+        needs_calendar = clock.stopped_at is None or clock.state == Clock.State.BREACHED
+        calendar = None
+        if needs_calendar:
+            if clock.calendar not in calendars:
+                calendars[clock.calendar] = business_calendar(clock.calendar)
+            calendar = calendars[clock.calendar]
+        shown = sla_display.clock_display(clock, tz=tz, now=now, calendar=calendar)
+        at_risk = shown.at_risk or (
+            clock.state == Clock.State.RUNNING and not shown.overdue and clock.warn_at <= now
+        )
+        rows.append(
+            ClockRow(
+                clock=clock,
+                shown=shown,
+                standing=_standing(clock, shown, calendar),
+                at_risk=at_risk,
+            )
+        )
+    return rows
+
+
 def _case_page(request, ticket: Ticket, *, status: int = 200, **forms):
     user = request.user
+    service_levels = _service_levels(ticket, now=timezone.now())
     conversation = list(messages_visible_to(user, ticket))
     intake_attachments = list(
         attachments_visible_to(user).filter(ticket=ticket, message__isnull=True)
@@ -197,6 +262,12 @@ def _case_page(request, ticket: Ticket, *, status: int = 200, **forms):
         or AssignForm(initial={"assignee": ticket.assignee_id or filters.ASSIGNEE_NONE}),
         "status_form": forms.get("status_form") or StatusForm(ticket=ticket),
         "cos_form": forms.get("cos_form") or CosForm(initial={"cos": ticket.cos}),
+        "service_levels": service_levels,
+        "restoration_waiting": any(
+            row.clock.metric == Clock.Metric.RESTORATION and row.shown.waiting
+            for row in service_levels
+        ),
+        "restored_form": forms.get("restored_form") or RestoredForm(),
     }
     return render(request, "tickets/staff/case.html", context, status=status)
 
@@ -335,6 +406,27 @@ def staff_case_cos(request, pk: int):
     return _case_page(request, ticket, cos_form=form)
 
 
+@role_required(*STAFF)
+@require_POST
+def staff_case_restored(request, pk: int):
+    """The "Service restored" button: the restoration clock stops."""
+    ticket = _ticket(request, pk)
+    form = RestoredForm(request.POST)
+    if form.is_valid():
+        try:
+            sla_services.service_mark_restored(
+                ticket=ticket, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, f"The service was not marked restored: {_error_text(error)}")
+        else:
+            messages.success(
+                request, f"{ticket.number}: service marked restored; the restoration clock stopped."
+            )
+            return _to_case(ticket, "service-levels")
+    return _case_page(request, ticket, restored_form=form)
+
+
 # --- Opening a case on behalf of a partner user --------------------------------------------
 
 
@@ -416,4 +508,5 @@ urlpatterns = [
     path("staff/cases/<int:pk>/take/", staff_case_take, name="staff_case_take"),
     path("staff/cases/<int:pk>/status/", staff_case_status, name="staff_case_status"),
     path("staff/cases/<int:pk>/cos/", staff_case_cos, name="staff_case_cos"),
+    path("staff/cases/<int:pk>/restored/", staff_case_restored, name="staff_case_restored"),
 ]

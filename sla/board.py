@@ -1,0 +1,174 @@
+"""Reads for the NOC board: what the NOC must look at now, most urgent first.
+
+Four bounded lists: out-of-hours cases awaiting triage, open Critical cases, clocks already
+breached and still waiting for their answer, and clocks at risk (warned, or past the warning
+point). Each list costs a fixed number of queries however many rows it holds.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Prefetch, Q
+
+from partners.models import User
+from partners.roles import Role, has_role
+from sla.models import Clock
+from tickets import workflow
+from tickets.models import Ticket
+
+# Rows shown per section; the heading still counts them all.
+SECTION_LIMIT = 50
+
+ACTIVE = [status.value for status in workflow.ACTIVE]
+Metric = Clock.Metric
+State = Clock.State
+
+
+def _span(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min {rest:02d} s"
+    if seconds < 86400:
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours} h {rest // 60:02d} min"
+    days, rest = divmod(seconds, 86400)
+    return f"{days} d {rest // 3600} h"
+
+
+def countdown_text(deadline: datetime, now: datetime) -> str:
+    """ "12 min 05 s left" or "breached 5 min 00 s ago". static/js/countdown.js words it the
+    same way, so the page reads the same before and after the script takes over."""
+    seconds = int((deadline - now).total_seconds())
+    if seconds >= 0:
+        return f"{_span(seconds)} left"
+    return f"breached {_span(-seconds)} ago"
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    clock: Clock
+    ticket: Ticket
+    now: datetime
+
+    @property
+    def metric_label(self) -> str:
+        return Metric(self.clock.metric).label
+
+    @property
+    def paused(self) -> bool:
+        return self.clock.state == State.PAUSED
+
+    @property
+    def late(self) -> bool:
+        return self.clock.breach_at <= self.now
+
+    @property
+    def breaches_later(self) -> bool:
+        """Due outside support hours: the breach waits for the next opening."""
+        return self.clock.breach_at != self.clock.due_at
+
+    @property
+    def countdown(self) -> str:
+        return countdown_text(self.clock.breach_at, self.now)
+
+
+@dataclass(frozen=True)
+class TicketRow:
+    ticket: Ticket
+    nearest: ClockRow | None
+
+
+@dataclass(frozen=True)
+class Section:
+    rows: list
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+
+@dataclass(frozen=True)
+class Board:
+    now: datetime
+    triage: Section
+    critical: Section
+    breached: Section
+    at_risk: Section
+
+
+def _section(queryset, make_row, *, limit: int) -> Section:
+    found = list(queryset[:limit])
+    # Count only when the list is full: a short list is its own count.
+    total = len(found) if len(found) < limit else queryset.count()
+    return Section(rows=[make_row(item) for item in found], total=total)
+
+
+def _waiting_clocks():
+    return Clock.objects.filter(stopped_at=None, ticket__status__in=ACTIVE).select_related(
+        "ticket__organisation", "ticket__assignee"
+    )
+
+
+def board_for(*, user: User, now: datetime, limit: int | None = None) -> Board:
+    """The NOC board as ``user`` sees it at ``now``: NOC engineers and admins only."""
+    if not has_role(user, Role.NOC):
+        raise PermissionDenied
+    limit = limit or SECTION_LIMIT
+
+    def clock_row(clock: Clock) -> ClockRow:
+        return ClockRow(clock=clock, ticket=clock.ticket, now=now)
+
+    triage = _waiting_clocks().filter(metric=Metric.OUT_OF_HOURS_TRIAGE).order_by("breach_at", "pk")
+
+    # The triage clock has its own section; the SLA sections show the promises to partners.
+    sla_clocks = _waiting_clocks().exclude(metric=Metric.OUT_OF_HOURS_TRIAGE)
+    # A running clock past its breach instant is breached, even before the sweep records it.
+    breached = sla_clocks.filter(
+        Q(state=State.BREACHED) | Q(state=State.RUNNING, breach_at__lt=now)
+    ).order_by("breach_at", "pk")
+    at_risk = sla_clocks.filter(
+        Q(warned_at__isnull=False) | Q(warn_at__lte=now),
+        state=State.RUNNING,
+        breach_at__gte=now,
+    ).order_by("breach_at", "pk")
+
+    critical = (
+        Ticket.objects.filter(cos=Ticket.ClassOfService.CRITICAL, status__in=ACTIVE)
+        .select_related("organisation", "assignee")
+        .prefetch_related(
+            Prefetch(
+                "clocks",
+                queryset=Clock.objects.filter(stopped_at=None).order_by("breach_at", "pk"),
+                to_attr="waiting_clocks",
+            )
+        )
+        .order_by(F("next_breach_at").asc(nulls_last=True), "created_at", "pk")
+    )
+
+    def ticket_row(ticket: Ticket) -> TicketRow:
+        # A paused clock is not counting down; the nearest one that is comes first.
+        counting = [clock for clock in ticket.waiting_clocks if clock.state != State.PAUSED]
+        nearest = (counting or ticket.waiting_clocks or [None])[0]
+        return TicketRow(
+            ticket=ticket,
+            nearest=ClockRow(clock=nearest, ticket=ticket, now=now) if nearest else None,
+        )
+
+    return Board(
+        now=now,
+        triage=_section(triage, clock_row, limit=limit),
+        critical=_section(critical, ticket_row, limit=limit),
+        breached=_section(breached, clock_row, limit=limit),
+        at_risk=_section(at_risk, clock_row, limit=limit),
+    )
+
+
+def awaiting_triage(ticket: Ticket) -> bool:
+    """The case still waits for the NOC's out-of-hours decision."""
+    return Clock.objects.filter(
+        ticket=ticket, metric=Metric.OUT_OF_HOURS_TRIAGE, stopped_at=None
+    ).exists()

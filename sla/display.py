@@ -1,0 +1,246 @@
+"""How SLA clocks and deadlines read to people: a label, the due time in a zone, the state in
+words and the business time left.
+
+Pure apart from nothing: plain values in, strings and a small dataclass out. The caller
+passes ``now``, the zone to show times in, and (only when it wants the time left) the
+clock's ``BusinessCalendar``; nothing here touches the database. Anything with the fields
+of ``sla.models.Clock`` (metric, state, due_at, breach_at, warned_at, stopped_at,
+started_at, target, paused_for, paused_since) will do as a clock.
+
+    clock_display(clock, tz="Europe/Rome", now=now)  -> ClockDisplay (texts and flags)
+    due_text(instant, tz, now=now)                   -> "Tue 18:00 CET"
+    intake_preview(deadlines, tz=..., now=now)       -> lines for the intake form
+    clocks_for_viewer(clocks, internal=False)        -> the clocks a partner may see
+
+Partners see the first-response and restoration clocks; the out-of-hours triage clock and
+every warning are internal to support.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from sla import clocks as clock_rules
+from sla.businesstime import BusinessCalendar
+
+FIRST_RESPONSE = "first_response"
+OUT_OF_HOURS_TRIAGE = "out_of_hours_triage"
+RESTORATION = "restoration"
+
+RUNNING, PAUSED, MET, BREACHED = "running", "paused", "met", "breached"
+
+PARTNER_METRICS = frozenset({FIRST_RESPONSE, RESTORATION})
+ALL_METRICS = frozenset({FIRST_RESPONSE, OUT_OF_HOURS_TRIAGE, RESTORATION})
+
+ALWAYS = "24x7"
+
+LABELS = {
+    FIRST_RESPONSE: "First response",
+    OUT_OF_HOURS_TRIAGE: "Out-of-hours triage",
+    RESTORATION: "Service restoration",
+}
+
+# (waiting, overdue, met, late) for each metric; "{due}" is the due time in words.
+_TEXTS = {
+    FIRST_RESPONSE: (
+        "First response due by {due}",
+        "First response was due by {due}",
+        "Answered within target",
+        "Answered late",
+    ),
+    RESTORATION: (
+        "Service restoration due by {due}",
+        "Service restoration was due by {due}",
+        "Restored within target",
+        "Restored late",
+    ),
+    OUT_OF_HOURS_TRIAGE: (
+        "Triage due by {due}",
+        "Triage was due by {due}",
+        "Triaged within target",
+        "Triaged late",
+    ),
+}
+PAUSED_TEXT = "{label} paused while we wait for your reply"
+
+# A due time this close to ``now`` is named by its weekday alone ("Tue 18:00 CET"): within a
+# week either way the weekday cannot be mistaken.
+WEEKDAY_ONLY_WITHIN = timedelta(days=6)
+
+
+class ClockLike(Protocol):
+    metric: str
+    state: str
+    due_at: datetime
+    breach_at: datetime
+    warned_at: datetime | None
+    stopped_at: datetime | None
+    started_at: datetime
+    target: timedelta
+    paused_for: timedelta
+    paused_since: datetime | None
+
+
+C = TypeVar("C", bound=ClockLike)
+
+
+def _zone(tz: tzinfo | str) -> tzinfo:
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
+def visible_metrics(*, internal: bool) -> frozenset[str]:
+    """The metrics a viewer may see: every one for support staff, two for partners."""
+    return ALL_METRICS if internal else PARTNER_METRICS
+
+
+def clocks_for_viewer(clocks: Iterable[C], *, internal: bool) -> list[C]:
+    """The clocks a viewer may see, earliest due first."""
+    shown = visible_metrics(internal=internal)
+    return sorted((c for c in clocks if c.metric in shown), key=lambda c: (c.due_at, c.metric))
+
+
+def metric_label(metric: str) -> str:
+    return LABELS.get(metric, metric.replace("_", " ").capitalize())
+
+
+def due_text(at: datetime, tz: tzinfo | str, *, now: datetime | None = None) -> str:
+    """An instant in ``tz`` with the zone's abbreviation: "Tue 18:00 CET" when it lies
+    within six days of ``now`` either way, else with its date, "Tue 8 Dec 2026, 18:00 CET"
+    (also when ``now`` is not given)."""
+    local = at.astimezone(_zone(tz))
+    if now is not None and abs(at - now) <= WEEKDAY_ONLY_WITHIN:
+        return local.strftime("%a %H:%M %Z")
+    return local.strftime("%a %-d %b %Y, %H:%M %Z")
+
+
+def duration_text(duration: timedelta) -> str:
+    """A length of time for people: "30 minutes", "4 hours", "1 h 30 min", "9 hours"."""
+    minutes = int(abs(duration).total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours == 0:
+        return f"{rest} minute{'s' if rest != 1 else ''}"
+    if rest == 0:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours} h {rest} min"
+
+
+def remaining_text(remaining: timedelta | None) -> str:
+    """ "2 h 15 min of business time left", or "20 minutes over" once overrun; "" for None."""
+    if remaining is None:
+        return ""
+    if remaining < timedelta(0):
+        return f"{duration_text(remaining)} over"
+    return f"{duration_text(remaining)} of business time left"
+
+
+def remaining_business_time(
+    clock: ClockLike, *, calendar: BusinessCalendar, now: datetime
+) -> timedelta | None:
+    """Business time left on a clock still waiting (negative once overrun); None once it has
+    stopped. A paused clock keeps what it had when it paused."""
+    if clock.stopped_at is not None:
+        return None
+    at = clock.paused_since if clock.state == PAUSED and clock.paused_since else now
+    return clock_rules.remaining(
+        calendar,
+        started_at=clock.started_at,
+        target=clock.target,
+        paused_for=clock.paused_for,
+        at=at,
+    )
+
+
+@dataclass(frozen=True)
+class ClockDisplay:
+    metric: str
+    label: str  # "First response"
+    state: str  # running / paused / met / breached
+    due_at: datetime
+    due_text: str  # "Tue 18:00 CET", in the zone asked for
+    state_text: str  # "First response due by Tue 18:00 CET", "Answered late", …
+    waiting: bool  # still waiting for what stops it (reply, restoration)
+    paused: bool
+    overdue: bool  # waiting, and its breach instant has passed
+    at_risk: bool  # waiting, warned and not yet overdue: internal, never shown to partners
+    remaining: timedelta | None  # business time left; None once stopped or without a calendar
+    remaining_text: str
+
+
+def clock_display(
+    clock: ClockLike,
+    *,
+    tz: tzinfo | str,
+    now: datetime,
+    calendar: BusinessCalendar | None = None,
+) -> ClockDisplay:
+    """Everything a page shows about one clock. Pass the clock's ``calendar`` to get the
+    business time left as well."""
+    waiting = clock.stopped_at is None
+    paused = waiting and clock.state == PAUSED
+    overdue = waiting and not paused and (clock.state == BREACHED or now >= clock.breach_at)
+    due = due_text(clock.due_at, tz, now=now)
+    label = metric_label(clock.metric)
+    pending, late_pending, met, late = _TEXTS.get(clock.metric, _TEXTS[FIRST_RESPONSE])
+    if paused:
+        text = PAUSED_TEXT.format(label=label)
+    elif waiting:
+        text = (late_pending if overdue else pending).format(due=due)
+    else:
+        text = met if clock.state == MET else late
+    remaining = (
+        remaining_business_time(clock, calendar=calendar, now=now) if calendar is not None else None
+    )
+    return ClockDisplay(
+        metric=clock.metric,
+        label=label,
+        state=clock.state,
+        due_at=clock.due_at,
+        due_text=due,
+        state_text=text,
+        waiting=waiting,
+        paused=paused,
+        overdue=overdue,
+        at_risk=waiting and not overdue and clock.warned_at is not None,
+        remaining=remaining,
+        remaining_text=remaining_text(remaining),
+    )
+
+
+# --- Before a case exists: the intake form ---------------------------------------------
+
+
+class DeadlineLike(Protocol):
+    metric: str
+    due: datetime
+    target: timedelta
+    calendar: str
+
+
+def intake_preview(
+    deadlines: Iterable[DeadlineLike], *, tz: tzinfo | str, now: datetime
+) -> list[str]:
+    """What a partner may expect of a case opened ``now``, one sentence a line:
+
+    "First response by Tue 18:00 CET"
+    "Service restoration target: 4 hours, around the clock"
+    "Support hours are closed now: our network operations centre triages a Critical case
+    within 30 minutes, around the clock."
+
+    ``deadlines`` are those of ``sla.selectors.deadlines_for``; ``tz`` is the zone of the
+    organisation's support hours.
+    """
+    by_metric = {deadline.metric: deadline for deadline in deadlines}
+    lines = []
+    if first := by_metric.get(FIRST_RESPONSE):
+        lines.append(f"First response by {due_text(first.due, tz, now=now)}")
+    if triage := by_metric.get(OUT_OF_HOURS_TRIAGE):
+        lines.append(
+            "Support hours are closed now: our network operations centre triages a Critical "
+            f"case within {duration_text(triage.target)}, around the clock."
+        )
+    if restoration := by_metric.get(RESTORATION):
+        where = "around the clock" if restoration.calendar == ALWAYS else "in support hours"
+        lines.append(f"Service restoration target: {duration_text(restoration.target)}, {where}")
+    return lines

@@ -1,0 +1,321 @@
+"""SLA timers on a real Celery worker and Redis: a breach is recorded on time, announced once
+and e-mailed once, whether its timer fires, the sweep finds it after the worker was down, or
+the breach task is delivered twice.
+
+The worker reads the test database (so these tests need PostgreSQL: SQLite's test database
+lives in this process's memory) and writes its e-mails as files the test reads. Its broker
+keys carry a prefix of the test's own on a Redis database apart from REDIS_URL's, so no
+other worker on that server takes these tasks and this worker takes no one else's.
+"""
+
+import email
+import os
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from partners.models import ResponseTarget
+from partners.roles import Role
+from partners.selectors import policy_in_force
+from sla import tasks
+from sla.models import Clock
+from tests.celery_worker import (
+    KEY_PREFIX_VARIABLE,
+    Worker,
+    app,
+    delete_prefixed,
+    prefixed,
+    reset_connections,
+    separate_database,
+)
+from tests.factories import DeviceFactory, StaffFactory, UserFactory
+from tickets import services
+from tickets.models import Event, Notification, Ticket
+
+pytestmark = [pytest.mark.redis, pytest.mark.integration]
+
+QUEUES = ["default", "sla", "notifications"]
+STARTUP_TIMEOUT = 30
+# How late after its breach instant a breach may be recorded and still count as on time.
+ON_TIME = timedelta(seconds=5)
+
+
+@pytest.fixture
+def worker_database_url(transactional_db) -> str:
+    """DATABASE_URL naming the test database, for the worker process. The worker reads
+    what this test commits, so the test runs outside a transaction (``transactional_db``)."""
+    db = connection.settings_dict
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker needs a database server it can reach: set DATABASE_URL")
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "localhost"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return separate_database(os.environ["REDIS_URL"])
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    return f"test-sla-{uuid.uuid4().hex}:"
+
+
+@pytest.fixture
+def broker(redis_url, key_prefix):
+    """This process sends its tasks where the test's worker listens; restored afterwards."""
+    keys = ("broker_url", "result_backend")
+    saved = {key: app.conf[key] for key in (*keys, *prefixed(key_prefix))}
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, **prefixed(key_prefix))
+    reset_connections()
+    yield app
+    app.conf.update(saved)
+    reset_connections()
+    delete_prefixed(redis_url, key_prefix)
+
+
+@pytest.fixture
+def mailbox(tmp_path) -> Path:
+    path = tmp_path / "mail"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def start_worker(worker_database_url, redis_url, key_prefix, broker, mailbox, tmp_path):
+    """Start a worker on the sla, notifications and default queues; every worker started is
+    stopped when the test ends, passed or failed."""
+    started: list[Worker] = []
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url,
+        "DB_CONN_MAX_AGE": "0",
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+        KEY_PREFIX_VARIABLE: key_prefix,
+        "CACHE_KEY_PREFIX": key_prefix,
+        "EMAIL_URL": f"filemail:///{mailbox}",
+        "VAR_DIR": str(tmp_path / "var"),
+    }
+
+    def start(*, beat: bool = False, concurrency: int = 1, **settings: str) -> Worker:
+        pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork"]
+        options = [*pool, f"--concurrency={concurrency}", *(["--beat"] if beat else [])]
+        worker = Worker.start(
+            env={**env, **settings},
+            queues=QUEUES,
+            app_module="tests.celery_worker",
+            options=options,
+        )
+        started.append(worker)
+        if not worker.wait_for(" ready.", timeout=STARTUP_TIMEOUT):
+            pytest.fail(f"The worker did not start. Its log:\n{worker.output}")
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def desk(calendars, policies):
+    """A partner who opens the case, the agent it is assigned to, and a team lead."""
+    return {
+        "requester": UserFactory(),
+        "agent": StaffFactory(roles=[Role.AGENT], email="agent@vendor.test"),
+        "lead": StaffFactory(roles=[Role.LEAD], email="lead@vendor.test"),
+    }
+
+
+def open_case(desk, *, first_response_within: timedelta) -> tuple[Ticket, Clock]:
+    """An assigned Standard case under terms whose first response is due ``within`` around
+    the clock."""
+    policy = policy_in_force(timezone.now())
+    ResponseTarget.objects.filter(
+        policy=policy, metric=ResponseTarget.Metric.FIRST_RESPONSE
+    ).update(
+        kind=ResponseTarget.Kind.BUSINESS_TIME,
+        target=first_response_within,
+        calendar=ResponseTarget.Calendar.ALWAYS,
+    )
+    requester = desk["requester"]
+    ticket, _ = services.ticket_create(
+        requester=requester,
+        case_type="tech_support",
+        reason="call-quality",
+        subject="Calls drop",
+        description="Every outgoing call drops after 30 seconds.",
+        wms_version="7.02",
+        firmware_versions="1.9.0",
+        device=DeviceFactory(organisation=requester.organisation),
+    )
+    services.ticket_assign(ticket=ticket, actor=desk["agent"], assignee=desk["agent"])
+    clock = ticket.clocks.get()
+    assert clock.metric == Clock.Metric.FIRST_RESPONSE
+    assert clock.breach_at - ticket.created_at == first_response_within
+    return ticket, clock
+
+
+def wait_until(condition, *, timeout: float, worker: Worker | None, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if worker is not None and not worker.alive:
+            pytest.fail(f"The worker exited while waiting for {what}. Its log:\n{worker.output}")
+        if time.monotonic() > deadline:
+            log = worker.output if worker is not None else "(no worker running)"
+            pytest.fail(f"Waited {timeout} s for {what}. The worker's log:\n{log}")
+        time.sleep(0.2)
+
+
+def sleep_until(instant: datetime) -> None:
+    time.sleep(max(0.0, (instant - timezone.now()).total_seconds()))
+
+
+def breach_notices(ticket: Ticket):
+    return Notification.objects.filter(ticket=ticket, kind=Notification.Kind.SLA_BREACH)
+
+
+def sent_mail(mailbox: Path) -> list[email.message.Message]:
+    """Every message the worker's file e-mail backend wrote."""
+    messages = []
+    for path in sorted(mailbox.iterdir()):
+        for part in path.read_bytes().split(b"-" * 79 + b"\n"):
+            if part.strip():
+                messages.append(email.message_from_bytes(part))
+    return messages
+
+
+def assert_breach_announced_once(ticket: Ticket, desk, mailbox: Path, worker: Worker) -> None:
+    """One timeline event; one notice each for the assignee and the team lead, each e-mailed
+    exactly once."""
+    wait_until(
+        lambda: (
+            breach_notices(ticket).count() == 2
+            and not breach_notices(ticket).filter(emailed_at=None).exists()
+        ),
+        timeout=20,
+        worker=worker,
+        what="the breach notices to be e-mailed",
+    )
+    time.sleep(1)  # room for a second e-mail that should not come
+    breaches = Event.objects.filter(ticket=ticket, kind="sla_breached")
+    assert [event.data["metric"] for event in breaches] == [Clock.Metric.FIRST_RESPONSE]
+    notices = list(breach_notices(ticket).select_related("recipient"))
+    assert sorted(notice.recipient.email for notice in notices) == [
+        desk["agent"].email,
+        desk["lead"].email,
+    ]
+    mail = sent_mail(mailbox)
+    for notice in notices:
+        assert notice.emailed_at is not None
+        assert notice.email_attempts == 1
+        copies = [
+            message
+            for message in mail
+            if message["To"] == notice.recipient.email
+            and message["Subject"] == f"[{ticket.number}] {notice.title}"
+        ]
+        assert len(copies) == 1, worker.output
+
+
+def test_a_one_minute_first_response_breaches_on_time_and_is_announced_once(
+    start_worker, desk, mailbox
+):
+    worker = start_worker()
+    ticket, clock = open_case(desk, first_response_within=timedelta(minutes=1))
+
+    wait_until(
+        lambda: Clock.objects.get(pk=clock.pk).state == Clock.State.BREACHED,
+        timeout=(clock.breach_at - timezone.now()).total_seconds() + 15,
+        worker=worker,
+        what="the breach",
+    )
+    clock.refresh_from_db()
+    assert clock.breached_at == clock.breach_at
+    recorded = Event.objects.get(ticket=ticket, kind="sla_breached").at
+    assert timedelta(0) <= recorded - clock.breach_at <= ON_TIME
+    assert "Task sla.breach_clock[" in worker.output
+    assert_breach_announced_once(ticket, desk, mailbox, worker)
+
+    # The warning at 75 % went to the assignee, on time, once.
+    assert clock.warned_at is not None
+    assert timedelta(0) <= clock.warned_at - clock.warn_at <= ON_TIME
+    warning = Notification.objects.get(ticket=ticket, kind=Notification.Kind.SLA_WARNING)
+    assert warning.recipient == desk["agent"]
+    assert warning.emailed_at is not None
+    assert Event.objects.filter(ticket=ticket, kind="sla_warning").count() == 1
+
+
+def test_the_sweep_catches_a_breach_that_fell_due_while_no_worker_ran(
+    start_worker, desk, mailbox, settings
+):
+    # No timer is queued when the case opens (as if the broker had lost them): only the
+    # sweep of a worker started later can find the breach.
+    settings.SLA_TIMER_HORIZON = 0
+    ticket, clock = open_case(desk, first_response_within=timedelta(seconds=5))
+    sleep_until(clock.breach_at + timedelta(seconds=1))
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.RUNNING
+
+    worker = start_worker(beat=True, SLA_SWEEP_SECONDS="2", SLA_TIMER_HORIZON="10")
+    wait_until(
+        lambda: Clock.objects.get(pk=clock.pk).state == Clock.State.BREACHED,
+        timeout=20,
+        worker=worker,
+        what="the sweep to record the breach",
+    )
+    # The sweep's own report, logged once its task has finished.
+    assert worker.wait_for("'breached': 1", timeout=5), worker.output
+    assert "Task sla.breach_clock[" not in worker.output
+    assert_breach_announced_once(ticket, desk, mailbox, worker)
+
+    # Later sweeps find nothing more to do; a clock found past its breach is not warned.
+    sweeps = worker.output.count("Task sla.sweep[")
+    wait_until(
+        lambda: worker.output.count("Task sla.sweep[") >= sweeps + 4,  # received and succeeded
+        timeout=15,
+        worker=worker,
+        what="two more sweeps",
+    )
+    assert Event.objects.filter(ticket=ticket, kind="sla_breached").count() == 1
+    assert breach_notices(ticket).count() == 2
+    assert not Notification.objects.filter(ticket=ticket, kind=Notification.Kind.SLA_WARNING)
+    clock.refresh_from_db()
+    assert clock.warned_at is None
+
+
+def test_a_breach_task_delivered_twice_acts_once(start_worker, desk, mailbox, settings):
+    settings.SLA_TIMER_HORIZON = 0  # the two deliveries below are the only breach tasks
+    worker = start_worker(concurrency=2)
+    ticket, clock = open_case(desk, first_response_within=timedelta(seconds=5))
+    sleep_until(clock.breach_at + timedelta(milliseconds=500))
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.RUNNING
+
+    # Two pool processes take them at the same moment.
+    first = tasks.breach_clock.apply_async(args=[clock.pk])
+    second = tasks.breach_clock.apply_async(args=[clock.pk])
+    try:
+        outcomes = sorted([first.get(timeout=30), second.get(timeout=30)])
+    except Exception as error:
+        pytest.fail(f"The task failed ({error!r}). The worker's log:\n{worker.output}")
+    finally:
+        first.forget()
+        second.forget()
+
+    assert outcomes == [False, True]
+    clock.refresh_from_db()
+    assert clock.state == Clock.State.BREACHED
+    assert clock.breached_at == clock.breach_at
+    assert_breach_announced_once(ticket, desk, mailbox, worker)
