@@ -471,11 +471,15 @@ def sla_sweep(*, now: datetime, lookahead: timedelta) -> SweepResult:
         if len(due) < SWEEP_BATCH:
             break
     horizon = now + lookahead
-    upcoming = Clock.objects.filter(
-        Q(breach_at__gte=now, breach_at__lt=horizon)
-        | Q(warned_at=None, warn_at__gt=now, warn_at__lt=horizon),
-        state=State.RUNNING,
-    ).order_by().values_list("pk", "warn_at", "breach_at")
+    upcoming = (
+        Clock.objects.filter(
+            Q(breach_at__gte=now, breach_at__lt=horizon)
+            | Q(warned_at=None, warn_at__gt=now, warn_at__lt=horizon),
+            state=State.RUNNING,
+        )
+        .order_by()
+        .values_list("pk", "warn_at", "breach_at")
+    )
     plan = list(upcoming)
     timers.arm_many(plan, now=now, horizon=lookahead)
     return SweepResult(breached=breached, warned=warned, armed=len(plan))
