@@ -1,8 +1,9 @@
 """Reads for the NOC board: what the NOC must look at now, most urgent first.
 
-Four bounded lists: out-of-hours cases awaiting triage, open Critical cases, clocks already
-breached and still waiting for their answer, and clocks at risk (warned, or past the warning
-point). Each list costs a fixed number of queries however many rows it holds.
+Five bounded lists: out-of-hours cases awaiting triage, open Critical cases, clocks already
+breached and still waiting for their answer, clocks at risk (warned, or past the warning
+point), and monitoring alerts that matched no PBX and wait for the NOC to review them. Each
+list costs a fixed number of queries however many rows it holds.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from django.db.models import F, Prefetch, Q
 
 from partners.models import User
 from partners.roles import Role, has_role
-from sla.models import Clock
+from sla.models import Clock, MonitoringAlert
 from tickets import workflow
 from tickets.models import Ticket
 
@@ -98,6 +99,7 @@ class Board:
     critical: Section
     breached: Section
     at_risk: Section
+    alerts: Section
 
 
 def _section(queryset, make_row, *, limit: int) -> Section:
@@ -164,6 +166,14 @@ def board_for(*, user: User, now: datetime, limit: int | None = None) -> Board:
         critical=_section(critical, ticket_row, limit=limit),
         breached=_section(breached, clock_row, limit=limit),
         at_risk=_section(at_risk, clock_row, limit=limit),
+        alerts=_section(alerts_to_review(), lambda alert: alert, limit=limit),
+    )
+
+
+def alerts_to_review():
+    """Monitoring alerts that matched no PBX, newest first: nobody else will look at them."""
+    return MonitoringAlert.objects.filter(outcome=MonitoringAlert.Outcome.UNMATCHED).order_by(
+        "-received_at", "-pk"
     )
 
 

@@ -1,5 +1,6 @@
-"""The NOC board: a page that refreshes itself, a fragment it polls, and the out-of-hours
-triage (confirm Critical or downgrade to Standard, always with a reason).
+"""The NOC board: a page that refreshes itself, a fragment it polls, the out-of-hours
+triage (confirm Critical or downgrade to Standard, always with a reason), and the review of
+monitoring alerts that matched no PBX.
 
 With HTMX a triage answers with the refreshed board sections; without it, the whole page.
 A refused triage comes back with the error beside its row and the reason still typed.
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from partners.access import role_required
 from partners.roles import Role
+from sla import alerts
 from sla import board as noc
 from tickets import services
 from tickets.models import Ticket
@@ -125,6 +127,29 @@ def noc_triage(request, pk: int):
             )
             return _done(request, "success", text)
     return _render_board(request, _board_context(request, failed=form))
+
+
+@role_required(Role.NOC)
+@require_POST
+def noc_alert_reviewed(request):
+    """Mark the posted alerts reviewed: one row's button sends its alert, "Mark all reviewed"
+    the alerts the engineer saw listed (never any that arrived since)."""
+    alert_ids = {int(value) for value in request.POST.getlist("alert") if value.isdigit()}
+    if not alert_ids:
+        return _done(request, "warning", "No alert was chosen; nothing was changed.")
+    marked = alerts.alerts_mark_reviewed(alert_ids=alert_ids, actor=request.user)
+    if marked == 0:
+        return _done(
+            request,
+            "warning",
+            "Nothing was changed: "
+            + ("this alert is" if len(alert_ids) == 1 else "these alerts are")
+            + " no longer waiting for review.",
+        )
+    text = "Alert marked reviewed." if marked == 1 else f"{marked} alerts marked reviewed."
+    if marked < len(alert_ids):
+        text += f" {len(alert_ids) - marked} had been reviewed already."
+    return _done(request, "success", text)
 
 
 def _done(request, level: str, text: str):

@@ -1,6 +1,7 @@
 """The NOC board through its pages: what each section lists, the self-refreshing fragment,
-the wall screen, and the out-of-hours triage (confirm Critical or downgrade to Standard,
-always with a reason), which only NOC engineers and admins may use.
+the wall screen, the out-of-hours triage (confirm Critical or downgrade to Standard, always
+with a reason) and the review of monitoring alerts that matched no PBX, which only NOC
+engineers and admins may use.
 
 Cases are opened through the case service at pinned instants, so the clocks are real:
 Saturday 28 November 2026, 03:00 UTC, is outside support hours in both regions.
@@ -18,7 +19,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from partners.roles import Role
-from sla.models import Clock
+from sla import alerts
+from sla.models import Clock, MonitoringAlert
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
 from tickets import services
 from tickets.models import Ticket
@@ -224,7 +226,7 @@ def test_lists_are_bounded_and_headings_count_everything(noc, client, partner, m
     assert "Showing the 2 most urgent of 3." in section(html, "triage")
 
 
-MAX_BOARD_QUERIES = 9  # session, user, roles; four lists and the prefetch of clocks
+MAX_BOARD_QUERIES = 10  # session, user, roles; five lists and the prefetch of clocks
 
 
 def test_query_count_does_not_grow_with_the_rows(
@@ -238,11 +240,14 @@ def test_query_count_does_not_grow_with_the_rows(
             open_case(partner, rome(2026, 11, 27, 10, minute), critical=False, subject=f"Risk {n}")
 
     fill(1, 0)
+    receive_alert(serial="PBX-UNKNOWN-0")
     with CaptureQueriesContext(connection) as few:
         html = board_at(client, SATURDAY_NIGHT + timedelta(minutes=20)).content.decode()
     assert len(numbers(html, "triage")) == 1
 
     fill(6, 1)
+    for n in range(1, 7):
+        receive_alert(serial=f"PBX-UNKNOWN-{n}")
     with (
         django_assert_max_num_queries(MAX_BOARD_QUERIES),
         CaptureQueriesContext(connection) as many,
@@ -252,6 +257,7 @@ def test_query_count_does_not_grow_with_the_rows(
     assert len(numbers(html, "breached")) == 7
     assert len(numbers(html, "at-risk")) == 7
     assert len(numbers(html, "critical")) == 14
+    assert heading(html, "alerts") == "Monitoring alerts to review (7)"
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
@@ -380,3 +386,173 @@ def test_admins_may_triage(client, partner):
 def test_a_missing_case_is_not_found(noc, client):
     response = client.post(reverse("sla:noc_triage", args=[999999]), {"decision": "critical"})
     assert response.status_code == 404
+
+
+# --- Monitoring alerts to review ---------------------------------------------------------
+
+REVIEWED = reverse("sla:noc_alert_reviewed")
+
+
+def receive_alert(
+    *, serial, summary="PBX does not answer SIP OPTIONS", severity="critical", at=SATURDAY_NIGHT
+):
+    """An alert as a monitoring system posts it, received at ``at``."""
+    return alerts.alert_receive(
+        received_by=StaffFactory(roles=[Role.INTEGRATION]),
+        source="zabbix",
+        pbx_serial=serial,
+        severity=severity,
+        summary=summary,
+        fingerprint=f"sip-options-{serial}",
+        occurred_at=at - timedelta(minutes=1),
+        now=at,
+    ).alert
+
+
+def alert_summaries(html: str) -> list[str]:
+    return re.findall(
+        r'<td data-label="Summary" class="noc-subject">(.*?)</td>', section(html, "alerts")
+    )
+
+
+def mark_reviewed(client, *alert_ids, at=TEN_MINUTES_LATER, htmx=False):
+    with time_machine.travel(at, tick=False):
+        return client.post(REVIEWED, {"alert": list(alert_ids)}, **(HTMX if htmx else {}))
+
+
+@pytest.fixture
+def alerts_of_each_kind(partner):
+    """One alert for each outcome; only the two unmatched ones wait for the NOC."""
+    DeviceFactory(organisation=partner.organisation, serial_number="PBX-EU-0001")
+    opened = receive_alert(serial="PBX-EU-0001", summary="Opened a case")
+    appended = alerts.alert_receive(
+        received_by=StaffFactory(roles=[Role.INTEGRATION]),
+        source="zabbix",
+        pbx_serial="PBX-EU-0001",
+        severity="critical",
+        summary="Joined the case",
+        fingerprint="sip-options-PBX-EU-0001",
+        occurred_at=SATURDAY_NIGHT + timedelta(minutes=2),
+        now=SATURDAY_NIGHT + timedelta(minutes=3),
+    ).alert
+    older = receive_alert(serial="PBX-XX-0404", summary="Older unknown PBX", severity="minor")
+    newer = receive_alert(
+        serial="PBX-XX-0500", summary="Newer unknown PBX", at=SATURDAY_NIGHT + timedelta(minutes=4)
+    )
+    repeat = receive_alert(serial="PBX-XX-0404", summary="Older unknown PBX", severity="minor")
+    reviewed = receive_alert(serial="PBX-XX-0999", summary="Reviewed already")
+    alerts.alerts_mark_reviewed(alert_ids=[reviewed.pk], actor=StaffFactory(roles=[Role.NOC]))
+    outcomes = MonitoringAlert.Outcome
+    assert [a.outcome for a in (opened, appended, older, newer, repeat)] == [
+        outcomes.OPENED,
+        outcomes.APPENDED,
+        outcomes.UNMATCHED,
+        outcomes.UNMATCHED,
+        outcomes.DUPLICATE,
+    ]
+    return {"older": older, "newer": newer}
+
+
+def test_the_alert_section_lists_unmatched_alerts_only_newest_first(
+    noc, client, alerts_of_each_kind
+):
+    noc.time_zone = "Europe/Rome"
+    noc.save(update_fields=["time_zone"])
+    html = board_at(client, TEN_MINUTES_LATER).content.decode()
+
+    assert heading(html, "alerts") == "Monitoring alerts to review (2)"
+    assert alert_summaries(html) == ["Newer unknown PBX", "Older unknown PBX"]
+    alert_rows = section(html, "alerts")
+    older = re.search(
+        rf'<tr id="alert-{alerts_of_each_kind["older"].pk}".*?</tr>', alert_rows, re.S
+    )
+    row = " ".join(re.sub(r"<[^>]+>", " ", older.group(0)).split())
+    # Received Saturday 03:00 UTC, shown in the viewer's zone.
+    assert row.startswith("28 Nov, 04:00 CET zabbix Minor PBX-XX-0404 Older unknown PBX")
+    assert "Mark reviewed" in row
+    assert alert_rows.count('name="alert"') == 4  # one per row, and both in "Mark all reviewed"
+    assert "Mark all reviewed" in alert_rows
+
+
+def test_an_empty_alert_section_says_so(noc, client):
+    html = client.get(BOARD).content.decode()
+    assert heading(html, "alerts") == "Monitoring alerts to review (0)"
+    assert "No monitoring alert is waiting for review." in section(html, "alerts")
+
+
+def test_marking_an_alert_reviewed_records_who_and_when_and_removes_it(
+    noc, client, alerts_of_each_kind
+):
+    older, newer = alerts_of_each_kind["older"], alerts_of_each_kind["newer"]
+
+    response = mark_reviewed(client, older.pk)
+
+    assert response.status_code == 302
+    assert response["Location"] == BOARD
+    assert flash(response) == "Alert marked reviewed."
+    older.refresh_from_db()
+    assert older.outcome == MonitoringAlert.Outcome.REVIEWED
+    assert (older.reviewed_by, older.reviewed_at) == (noc, TEN_MINUTES_LATER)
+    newer.refresh_from_db()
+    assert newer.outcome == MonitoringAlert.Outcome.UNMATCHED
+    html = board_at(client, TEN_MINUTES_LATER).content.decode()
+    assert alert_summaries(html) == ["Newer unknown PBX"]
+
+    again = mark_reviewed(client, older.pk, at=TEN_MINUTES_LATER + timedelta(minutes=5))
+    assert "no longer waiting for review" in flash(again)
+    older.refresh_from_db()
+    assert older.reviewed_at == TEN_MINUTES_LATER
+
+
+def test_with_htmx_marking_all_answers_with_the_refreshed_sections(
+    noc, client, alerts_of_each_kind
+):
+    listed = [alerts_of_each_kind["newer"].pk, alerts_of_each_kind["older"].pk]
+    # Arrives after the engineer loaded the board: not among the ones marked.
+    later = receive_alert(serial="PBX-XX-0600", summary="Arrived since", at=TEN_MINUTES_LATER)
+
+    response = mark_reviewed(client, *listed, htmx=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "2 alerts marked reviewed." in html
+    assert alert_summaries(html) == ["Arrived since"]
+    assert set(
+        MonitoringAlert.objects.filter(pk__in=listed).values_list("outcome", "reviewed_by")
+    ) == {(MonitoringAlert.Outcome.REVIEWED, noc.pk)}
+    later.refresh_from_db()
+    assert later.outcome == MonitoringAlert.Outcome.UNMATCHED
+
+
+def test_the_wall_screen_lists_alerts_without_buttons(noc, client, alerts_of_each_kind):
+    html = board_at(client, TEN_MINUTES_LATER, BOARD + "?wall=1").content.decode()
+    assert alert_summaries(html) == ["Newer unknown PBX", "Older unknown PBX"]
+    assert "Mark reviewed" not in html
+    assert "Mark all reviewed" not in html
+    assert REVIEWED not in html
+
+
+def test_agents_and_partners_may_not_mark_alerts_reviewed(client, partner, alerts_of_each_kind):
+    older = alerts_of_each_kind["older"]
+    for user in (StaffFactory(roles=[Role.AGENT]), partner, StaffFactory(roles=[Role.BILLING])):
+        client.force_login(user)
+        assert mark_reviewed(client, older.pk).status_code == 403
+        assert mark_reviewed(client, older.pk, htmx=True).status_code == 403
+    older.refresh_from_db()
+    assert older.outcome == MonitoringAlert.Outcome.UNMATCHED
+    assert older.reviewed_by is None
+
+
+def test_admins_may_mark_alerts_reviewed(client, alerts_of_each_kind):
+    admin = StaffFactory(roles=[Role.ADMIN])
+    client.force_login(admin)
+    assert mark_reviewed(client, alerts_of_each_kind["older"].pk).status_code == 302
+    assert MonitoringAlert.objects.get(pk=alerts_of_each_kind["older"].pk).reviewed_by == admin
+
+
+def test_marking_nothing_changes_nothing(noc, client, alerts_of_each_kind):
+    response = mark_reviewed(client)
+    assert "No alert was chosen" in flash(response)
+    assert client.get(REVIEWED).status_code == 405
+    assert MonitoringAlert.objects.filter(outcome=MonitoringAlert.Outcome.UNMATCHED).count() == 2
