@@ -25,7 +25,7 @@ def deadlines(**options) -> dict:
     out = StringIO()
     call_command("sla_deadline", *argv(options), "--json", stdout=out)
     report = json.loads(out.getvalue())
-    return report | {"by_metric": {d["metric"]: d for d in report["deadlines"]}}
+    return report | {"by_metric": {d["metric"]: d for d in report["targets"]}}
 
 
 def test_critical_in_hours_is_due_thirty_business_minutes_later(holidays):
@@ -127,3 +127,178 @@ def test_bad_arguments_are_clear_errors(holidays, options):
     arguments.update(options)
     with pytest.raises(CommandError):
         call_command("sla_deadline", *argv(arguments), stdout=StringIO())
+
+
+# --- The example table -----------------------------------------------------------------------
+
+# (region, case type, class of service, opened at, metric, due, breach)
+EXAMPLES = [
+    pytest.param(
+        "eu",
+        "tech_support",
+        "critical",
+        "2026-03-27T17:45+01:00",
+        "first_response",
+        "2026-03-30T09:15:00+02:00",
+        "2026-03-30T09:15:00+02:00",
+        id="eu-spring-forward-weekend",
+    ),
+    pytest.param(
+        "eu",
+        "tech_support",
+        "standard",
+        "2026-10-24T12:00+02:00",
+        "first_response",
+        "2026-10-26T18:00:00+01:00",
+        "2026-10-27T09:00:00+01:00",
+        id="eu-fall-back-weekend",
+    ),
+    pytest.param(
+        "us",
+        "customer_care",
+        "standard",
+        "2026-03-06T14:00-05:00",
+        "first_response",
+        "2026-03-09T14:00:00-04:00",
+        "2026-03-09T14:00:00-04:00",
+        id="us-spring-forward-weekend",
+    ),
+    pytest.param(
+        "us",
+        "tech_support",
+        "critical",
+        "2026-10-30T17:50-04:00",
+        "first_response",
+        "2026-11-02T09:20:00-05:00",
+        "2026-11-02T09:20:00-05:00",
+        id="us-fall-back-weekend",
+    ),
+    pytest.param(
+        "us",
+        "tech_support",
+        "critical",
+        "2026-11-25T17:45-05:00",
+        "first_response",
+        "2026-11-27T09:15:00-05:00",
+        "2026-11-27T09:15:00-05:00",
+        id="thanksgiving",
+    ),
+    pytest.param(
+        "eu",
+        "tech_support",
+        "critical",
+        "2026-12-24T17:50+01:00",
+        "first_response",
+        "2026-12-28T09:20:00+01:00",
+        "2026-12-28T09:20:00+01:00",
+        id="christmas-and-st-stephen",
+    ),
+    pytest.param(
+        "eu",
+        "tech_support",
+        "standard",
+        "2026-04-04T11:00+02:00",
+        "first_response",
+        "2026-04-07T18:00:00+02:00",
+        "2026-04-08T09:00:00+02:00",
+        id="easter-monday",
+    ),
+    pytest.param(
+        "eu",
+        "tech_support",
+        "critical",
+        "2026-11-23T09:00+01:00",
+        "first_response",
+        "2026-11-23T09:30:00+01:00",
+        "2026-11-23T09:30:00+01:00",
+        id="opened-at-the-opening-instant",
+    ),
+    pytest.param(
+        "eu",
+        "tech_support",
+        "critical",
+        "2026-11-23T17:59+01:00",
+        "first_response",
+        "2026-11-24T09:29:00+01:00",
+        "2026-11-24T09:29:00+01:00",
+        id="opened-a-minute-before-closing",
+    ),
+    pytest.param(
+        "eu",
+        "tech_support",
+        "critical",
+        "2026-11-23T18:00+01:00",
+        "first_response",
+        "2026-11-24T09:30:00+01:00",
+        "2026-11-24T09:30:00+01:00",
+        id="opened-at-the-closing-instant",
+    ),
+    pytest.param(
+        "eu",
+        "tech_support",
+        "critical",
+        "2026-11-23T18:00+01:00",
+        "out_of_hours_triage",
+        "2026-11-23T17:30:00+00:00",
+        "2026-11-23T17:30:00+00:00",
+        id="closing-instant-is-out-of-hours",
+    ),
+    pytest.param(
+        "us",
+        "tech_support",
+        "standard",
+        "2026-11-23T18:00-05:00",
+        "first_response",
+        "2026-11-24T18:00:00-05:00",
+        "2026-11-25T09:00:00-05:00",
+        id="standard-at-closing-is-due-the-next-working-day",
+    ),
+    pytest.param(
+        "eu",
+        "tech_support",
+        "standard",
+        "2026-11-23T07:30+01:00",
+        "first_response",
+        "2026-11-23T18:00:00+01:00",
+        "2026-11-24T09:00:00+01:00",
+        id="standard-before-opening-is-due-that-day",
+    ),
+    pytest.param(
+        "eu",
+        "customer_care",
+        "standard",
+        "2026-12-08T11:00+01:00",
+        "first_response",
+        "2026-12-09T18:00:00+01:00",
+        "2026-12-10T09:00:00+01:00",
+        id="opened-on-a-public-holiday",
+    ),
+    pytest.param(
+        "us",
+        "tech_support",
+        "critical",
+        "2026-11-22T12:00-05:00",
+        "first_response",
+        "2026-11-23T09:30:00-05:00",
+        "2026-11-23T09:30:00-05:00",
+        id="opened-on-a-sunday",
+    ),
+    pytest.param(
+        "us",
+        "tech_support",
+        "critical",
+        "2026-11-22T12:00-05:00",
+        "out_of_hours_triage",
+        "2026-11-22T17:30:00+00:00",
+        "2026-11-22T17:30:00+00:00",
+        id="sunday-triage-runs-around-the-clock",
+    ),
+]
+
+
+@pytest.mark.parametrize(("region", "kind", "cos", "at", "metric", "due", "breach"), EXAMPLES)
+def test_example_table(holidays, region, kind, cos, at, metric, due, breach):
+    report = deadlines(region=region, type=kind, cos=cos, at=at)
+    assert report["calendar"] == region
+    found = report["by_metric"][metric]
+    assert (found["due"], found["breach_at"]) == (due, breach)

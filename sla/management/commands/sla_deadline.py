@@ -51,11 +51,12 @@ class Command(BaseCommand):
             raise CommandError(f"Policy {used.code} has no case type {case_type!r} ({known})")
         report = {
             "policy": used.code,
+            "calendar": region,
             "region": region,
             "case_type": case_type,
             "cos": cos,
             "at": instant.isoformat(),
-            "deadlines": [
+            "targets": [
                 {
                     "metric": d.metric,
                     "calendar": d.calendar,
@@ -71,7 +72,7 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(report))
             return
         self.stdout.write(f"Policy {used.code}, {region} calendar, {case_type}, {cos}, opened {at}")
-        for d in report["deadlines"]:
+        for d in report["targets"]:
             self.stdout.write(
                 f"  {d['metric']:<20} due {d['due']}  (breached from {d['breach_at']}, "
                 f"{d['calendar']} calendar, {d['target_minutes']} business minutes)"
