@@ -32,12 +32,11 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.management.color import no_style  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from partners.models import CaseType, Organisation, PolicyVersion, User  # noqa: E402
+from sla import selectors  # noqa: E402
 from sla.models import Clock  # noqa: E402
-from sla.services import SWEEP_BATCH  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
 RUNNING_SHARE = 50  # one case in 50 still in work, its clocks running
@@ -237,20 +236,11 @@ def seed(rows: int, *, now) -> dict:
 
 
 def sweep_queries(now, lookahead: timedelta) -> dict:
-    """The sweep's reads, as ``sla.services.sla_sweep`` makes them."""
-    running = Clock.objects.filter(state=State.RUNNING)
-    horizon = now + lookahead
+    """The sweep's reads: the very querysets ``sla.services.sla_sweep`` runs."""
     return {
-        "due_breaches": running.filter(breach_at__lt=now)
-        .order_by("breach_at")
-        .values_list("pk", flat=True)[:SWEEP_BATCH],
-        "due_warnings": running.filter(warned_at=None, warn_at__lte=now)
-        .order_by("warn_at")
-        .values_list("pk", flat=True)[:SWEEP_BATCH],
-        "upcoming_timers": running.filter(
-            Q(breach_at__gte=now, breach_at__lt=horizon)
-            | Q(warned_at=None, warn_at__gt=now, warn_at__lt=horizon)
-        ).values_list("pk", "warn_at", "breach_at"),
+        "due_breaches": selectors.breaches_due(now=now),
+        "due_warnings": selectors.warnings_due(now=now),
+        "upcoming_timers": selectors.timers_coming(now=now, until=now + lookahead),
     }
 
 

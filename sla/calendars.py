@@ -3,6 +3,7 @@
 from datetime import date
 
 import holidays as holiday_library
+from django.core.cache import cache
 from django.db import transaction
 
 from sla.businesstime import BusinessCalendar
@@ -35,12 +36,38 @@ def standard_calendars_ensure() -> int:
     return created
 
 
+# Every case opened needs two calendars; they change only when an administrator edits one
+# or the holiday table is refreshed, and both drop the cached copy (``sla.signals``).
+CACHE_SECONDS = 3600
+
+
+def _cache_key(code: str) -> str:
+    return f"sla:calendar:{code}"
+
+
 def business_calendar(code: str) -> BusinessCalendar:
-    """The calendar ``code`` with every closed date on record."""
-    calendar = Calendar.objects.get(code=code)
-    week = {int(day): [tuple(pair) for pair in pairs] for day, pairs in calendar.week.items()}
-    closed = calendar.closed_dates.values_list("date", flat=True)
-    return BusinessCalendar(calendar.time_zone, week, closed)
+    """The calendar ``code`` with every closed date on record (from the shared cache when
+    another request has read it lately). Raises ``Calendar.DoesNotExist``."""
+    key = _cache_key(code)
+    stored = cache.get(key)
+    if stored is None:
+        calendar = Calendar.objects.get(code=code)
+        closed = sorted(calendar.closed_dates.values_list("date", flat=True))
+        stored = (calendar.time_zone, calendar.week, [day.isoformat() for day in closed])
+        cache.set(key, stored, CACHE_SECONDS)
+    time_zone, week, closed = stored
+    return BusinessCalendar(
+        time_zone,
+        {int(day): [tuple(pair) for pair in pairs] for day, pairs in week.items()},
+        [date.fromisoformat(day) for day in closed],
+    )
+
+
+def calendars_forget(codes=None) -> None:
+    """Drop cached calendars (all of them when ``codes`` is None) after a change."""
+    if codes is None:
+        codes = list(Calendar.objects.values_list("code", flat=True))
+    cache.delete_many([_cache_key(code) for code in codes])
 
 
 @transaction.atomic
@@ -65,6 +92,8 @@ def public_holidays_refresh(*, years: range) -> int:
         ]
         ClosedDate.objects.bulk_create(new)
         added += len(new)
+    if added:
+        transaction.on_commit(calendars_forget)
     return added
 
 

@@ -1,7 +1,7 @@
 """How SLA clocks and deadlines read to people: a label, the due time in a zone, the state in
 words and the business time left.
 
-Pure apart from nothing: plain values in, strings and a small dataclass out. The caller
+Pure: plain values in, strings and a small dataclass out. The caller
 passes ``now``, the zone to show times in, and (only when it wants the time left) the
 clock's ``BusinessCalendar``; nothing here touches the database. Anything with the fields
 of ``sla.models.Clock`` (metric, state, due_at, breach_at, warned_at, stopped_at,

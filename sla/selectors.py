@@ -2,10 +2,13 @@
 
 from datetime import datetime
 
+from django.db.models import Q
+
 from partners.models import PolicyVersion, ResponseTarget
 from partners.selectors import policy_in_force
 from sla import targets
 from sla.calendars import ALWAYS, business_calendar
+from sla.models import Clock
 
 
 def target_rules(policy: PolicyVersion) -> list[targets.TargetRule]:
@@ -47,3 +50,42 @@ def deadlines_for(
         always=business_calendar(ALWAYS),
     )
     return policy, found
+
+
+# --- The sweep's questions, each answered from a partial index ------------------------------
+
+# Clocks the sweep acts on per query; it asks again until fewer come back.
+SWEEP_BATCH = 500
+
+
+def breaches_due(*, now: datetime):
+    """Ids of running clocks past their breach instant, oldest first (``clock_breach_pending``)."""
+    return (
+        Clock.objects.filter(state=Clock.State.RUNNING, breach_at__lt=now)
+        .order_by("breach_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def warnings_due(*, now: datetime):
+    """Ids of running clocks past their warning point and not yet warned
+    (``clock_warning_pending``)."""
+    return (
+        Clock.objects.filter(state=Clock.State.RUNNING, warned_at=None, warn_at__lte=now)
+        .order_by("warn_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+
+
+def timers_coming(*, now: datetime, until: datetime):
+    """``(id, warn_at, breach_at)`` of running clocks with a warning or breach in
+    ``[now, until)``: the timers to queue before the next sweep."""
+    return (
+        Clock.objects.filter(
+            Q(breach_at__gte=now, breach_at__lt=until)
+            | Q(warned_at=None, warn_at__gt=now, warn_at__lt=until),
+            state=Clock.State.RUNNING,
+        )
+        .order_by()
+        .values_list("pk", "warn_at", "breach_at")
+    )

@@ -13,14 +13,14 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, Min
 from django.utils import timezone
 
 from partners.models import User
 from partners.roles import Role, has_role, works_cases
 from partners.selectors import staff_with_role
 from sla import clocks as clock_rules
-from sla import targets, timers
+from sla import selectors, targets, timers
 from sla.businesstime import BusinessCalendar
 from sla.calendars import ALWAYS, business_calendar
 from sla.models import Clock
@@ -444,42 +444,21 @@ class SweepResult:
     armed: int
 
 
-SWEEP_BATCH = 500
-
-
 def sla_sweep(*, now: datetime, lookahead: timedelta) -> SweepResult:
     """Act on every breach and warning that is due (breaches first, so a clock found late
     is not warned after it breached), then queue precise timers for what falls due before
     the next sweep."""
     breached = warned = 0
     while True:
-        due = list(
-            Clock.objects.filter(state=State.RUNNING, breach_at__lt=now)
-            .order_by("breach_at")
-            .values_list("pk", flat=True)[:SWEEP_BATCH]
-        )
+        due = list(selectors.breaches_due(now=now))
         breached += sum(clock_breach(clock_id=pk, now=now) for pk in due)
-        if len(due) < SWEEP_BATCH:
+        if len(due) < selectors.SWEEP_BATCH:
             break
     while True:
-        due = list(
-            Clock.objects.filter(state=State.RUNNING, warned_at=None, warn_at__lte=now)
-            .order_by("warn_at")
-            .values_list("pk", flat=True)[:SWEEP_BATCH]
-        )
+        due = list(selectors.warnings_due(now=now))
         warned += sum(clock_warn(clock_id=pk, now=now) for pk in due)
-        if len(due) < SWEEP_BATCH:
+        if len(due) < selectors.SWEEP_BATCH:
             break
-    horizon = now + lookahead
-    upcoming = (
-        Clock.objects.filter(
-            Q(breach_at__gte=now, breach_at__lt=horizon)
-            | Q(warned_at=None, warn_at__gt=now, warn_at__lt=horizon),
-            state=State.RUNNING,
-        )
-        .order_by()
-        .values_list("pk", "warn_at", "breach_at")
-    )
-    plan = list(upcoming)
+    plan = list(selectors.timers_coming(now=now, until=now + lookahead))
     timers.arm_many(plan, now=now, horizon=lookahead)
     return SweepResult(breached=breached, warned=warned, armed=len(plan))
