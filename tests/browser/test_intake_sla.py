@@ -16,8 +16,8 @@ import time_machine
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from partners.demo import DEMO_PASSWORD
 from sla.models import ClosedDate
+from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -40,14 +40,6 @@ def working_tuesday_ahead() -> date:
     while day.weekday() != TUESDAY or {day, day + timedelta(days=1)} & closed:
         day += timedelta(days=1)
     return day
-
-
-def log_in(page: Page, site: str, email: str) -> None:
-    page.goto(site + "/accounts/login/")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_label("Password", exact=True).press("Enter")
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_intake_shows_the_response_time_as_the_case_takes_shape(live_server, demo, page: Page):

@@ -16,8 +16,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from partners.demo import DEMO_PASSWORD
 from partners.models import Device, User
+from tests.browser.helpers import log_in
 from tickets import services
 from tickets.models import Ticket
 
@@ -60,14 +60,6 @@ def open_out_of_hours_case(subject: str = SUBJECT) -> Ticket:
         now=last_saturday_night(),
     )
     return ticket
-
-
-def log_in(page: Page, site: str, email: str) -> None:
-    page.goto(site + "/accounts/login/")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_label("Password", exact=True).press("Enter")
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def section(page: Page, title: str):

@@ -15,6 +15,7 @@ from sla import services as sla
 from sla import timers
 from sla.models import Clock
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
+from tests.tickets.factories import open_case
 from tickets import services
 from tickets.models import Notification, Ticket
 
@@ -58,20 +59,6 @@ def no_broker(monkeypatch):
     queued = []
     monkeypatch.setattr(timers, "arm_many", lambda plan, **kw: queued.extend(plan))
     return queued
-
-
-def open_case(partner, at, **overrides):
-    fields = {
-        "case_type": "tech_support",
-        "reason": "call-quality",
-        "subject": "Calls drop",
-        "description": "Every outgoing call drops after 30 seconds.",
-        "wms_version": "7.02",
-        "firmware_versions": "1.9.0",
-    }
-    fields.update(overrides)
-    ticket, _ = services.ticket_create(requester=partner, now=at, **fields)
-    return ticket
 
 
 def clock(ticket, metric=FIRST) -> Clock:

@@ -5,6 +5,25 @@ from partners.models import CaseReason, CaseType, PolicyVersion
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
 from tickets.models import Article, Message, Ticket
 
+# A Tech Support case as a partner files it, for tests that open cases through the service.
+CASE_FIELDS = {
+    "case_type": "tech_support",
+    "reason": "call-quality",
+    "subject": "Calls drop",
+    "description": "Every outgoing call drops after 30 seconds.",
+    "wms_version": "7.02",
+    "firmware_versions": "1.9.0",
+}
+
+
+def open_case(requester, at=None, **overrides) -> Ticket:
+    """A case opened through ``ticket_create`` (unlike ``TicketFactory``), so its SLA clocks
+    run from ``at`` (default: now). Needs the policies loaded."""
+    from tickets import services
+
+    ticket, _ = services.ticket_create(requester=requester, now=at, **(CASE_FIELDS | overrides))
+    return ticket
+
 
 def policy_2026() -> PolicyVersion:
     """The 2026-03 version; needs the ``policies`` fixture (or load_policies()) first."""

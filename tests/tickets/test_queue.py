@@ -18,7 +18,7 @@ from partners.models import CaseReason, CaseType, Organisation
 from partners.roles import Role
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.partners.pages import Page
-from tests.tickets.factories import MessageFactory, TicketFactory, policy_2026
+from tests.tickets.factories import MessageFactory, TicketFactory, open_case, policy_2026
 from tickets import services
 from tickets.models import Ticket
 
@@ -619,21 +619,6 @@ def test_agents_noc_engineers_and_admins_work_the_queue(policies, client, role):
 
 def rome(*parts):
     return datetime(*parts, tzinfo=ZoneInfo("Europe/Rome"))
-
-
-def open_case(requester, at, **overrides):
-    """A case opened through the service, so its SLA clocks run from ``at``."""
-    fields = {
-        "case_type": "tech_support",
-        "reason": "call-quality",
-        "subject": "Calls drop",
-        "description": "Every outgoing call drops after 30 seconds.",
-        "wms_version": "7.02",
-        "firmware_versions": "1.9.0",
-    }
-    fields.update(overrides)
-    ticket, _ = services.ticket_create(requester=requester, now=at, **fields)
-    return ticket
 
 
 def row_of(response, ticket) -> tuple[str, str, str]:

@@ -24,7 +24,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.partners.pages import Page
-from tests.tickets.factories import MessageFactory, TicketFactory
+from tests.tickets.factories import MessageFactory, TicketFactory, open_case
 from tickets import services
 from tickets.models import Message, Ticket
 
@@ -727,20 +727,10 @@ def rome(*parts):
     return datetime(*parts, tzinfo=ZoneInfo("Europe/Rome"))
 
 
-def open_case(at, *, region="eu", **overrides):
-    """A case opened through the service, so its SLA clocks run from ``at``."""
-    fields = {
-        "case_type": "tech_support",
-        "reason": "call-quality",
-        "subject": "Calls drop",
-        "description": "Every outgoing call drops after 30 seconds.",
-        "wms_version": "7.02",
-        "firmware_versions": "1.9.0",
-    }
-    fields.update(overrides)
+def open_case_in(at, *, region="eu", **overrides):
+    """A case from a new organisation in ``region``, opened through the service at ``at``."""
     requester = UserFactory(organisation=OrganisationFactory(region=region))
-    ticket, _ = services.ticket_create(requester=requester, now=at, **fields)
-    return ticket
+    return open_case(requester, at, **overrides)
 
 
 def clock_rows(response) -> dict[str, dict[str, str]]:
@@ -761,7 +751,7 @@ def restored_button(response) -> bool:
 
 def test_the_case_page_lists_every_clock_with_its_state(agent, client):
     # Saturday night in Rome: a Critical request gets the out-of-hours triage clock too.
-    ticket = open_case(
+    ticket = open_case_in(
         datetime(2026, 11, 28, 3, 0, tzinfo=UTC),
         critical_criterion="call_drops",
         reason="classound-outage",
@@ -789,7 +779,7 @@ def test_the_case_page_lists_every_clock_with_its_state(agent, client):
 
 
 def test_met_and_breached_clocks_show_when_and_by_how_much(agent, client):
-    ticket = open_case(rome(2026, 11, 24, 10, 0), reason="classound-outage")
+    ticket = open_case_in(rome(2026, 11, 24, 10, 0), reason="classound-outage")
     with time_machine.travel(rome(2026, 11, 24, 10, 20), tick=False):
         services.message_post(ticket=ticket, author=agent, body="Looking at the trunk now.")
     with time_machine.travel(rome(2026, 11, 24, 14, 30), tick=False):
@@ -807,7 +797,7 @@ def test_met_and_breached_clocks_show_when_and_by_how_much(agent, client):
 
 
 def test_service_restored_stops_the_restoration_clock(agent, client):
-    ticket = open_case(rome(2026, 11, 24, 10, 0), reason="classound-outage")
+    ticket = open_case_in(rome(2026, 11, 24, 10, 0), reason="classound-outage")
 
     with time_machine.travel(rome(2026, 11, 24, 12, 0), tick=False):
         page = client.get(case_url(ticket))
@@ -829,7 +819,7 @@ def test_service_restored_stops_the_restoration_clock(agent, client):
 
 
 def test_service_restored_twice_is_refused_and_keeps_the_note(agent, client):
-    ticket = open_case(rome(2026, 11, 24, 10, 0), reason="classound-outage")
+    ticket = open_case_in(rome(2026, 11, 24, 10, 0), reason="classound-outage")
     with time_machine.travel(rome(2026, 11, 24, 12, 0), tick=False):
         client.post(case_url(ticket, "restored"))
         response = client.post(case_url(ticket, "restored"), {"restored-note": "Back again."})
@@ -841,7 +831,7 @@ def test_service_restored_twice_is_refused_and_keeps_the_note(agent, client):
 
 
 def test_a_case_without_restoration_offers_no_button(agent, client):
-    ticket = open_case(rome(2026, 11, 24, 10, 0))
+    ticket = open_case_in(rome(2026, 11, 24, 10, 0))
 
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
         response = client.get(case_url(ticket))
@@ -859,7 +849,7 @@ def test_a_case_without_clocks_says_so(agent, client):
 
 
 def test_partners_and_billing_cannot_mark_a_service_restored(policies, client):
-    ticket = open_case(rome(2026, 11, 24, 10, 0), reason="classound-outage")
+    ticket = open_case_in(rome(2026, 11, 24, 10, 0), reason="classound-outage")
     for user in (ticket.requester, StaffFactory(roles=[Role.BILLING])):
         client.force_login(user)
         assert client.post(case_url(ticket, "restored")).status_code == 403
