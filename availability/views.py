@@ -1,11 +1,272 @@
-from django.shortcuts import render
+"""Billing pages: a month's credits, their approval and application to invoices, the export.
 
+Every change goes through ``availability.services``; a refusal comes back as a message on
+the same page, with the ticks and invoice numbers typed still in place.
+"""
+
+import csv
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from availability import calc, selectors, services
+from availability.models import Credit, Service
 from partners.access import role_required
-from partners.models import PolicyVersion
+from partners.models import Organisation, PolicyVersion
 from partners.roles import Role
+from tickets.queue import page_of, query_with
+
+PAGE_SIZE = 50
+MAX_PAGE = 2000
+
+
+def _plural(count: int, word: str = "credit") -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class CreditFilterForm(forms.Form):
+    month = forms.CharField(
+        label="Month",
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        help_text="Credits are computed per calendar month.",
+    )
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), required=False, empty_label="Any organisation"
+    )
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.all(), required=False, empty_label="Any service"
+    )
+    state = forms.ChoiceField(choices=[("", "Any state"), *Credit.State.choices], required=False)
+    only_nonzero = forms.BooleanField(label="Only credits above zero", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only organisations that have ever subscribed can have a credit.
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            subscriptions__isnull=False
+        ).distinct()
+
+    def clean_month(self):
+        try:
+            return selectors.month_parse(self.cleaned_data["month"])
+        except selectors.BadMonth as error:
+            raise ValidationError(str(error)) from None
+
+    def query(self) -> selectors.CreditQuery:
+        data = self.cleaned_data
+        return selectors.CreditQuery(
+            month=data["month"],
+            organisation_id=data["organisation"].pk if data.get("organisation") else None,
+            service_id=data["service"].pk if data.get("service") else None,
+            state=data.get("state") or None,
+            only_nonzero=bool(data.get("only_nonzero")),
+        )
+
+
+def _filter_form(request) -> CreditFilterForm:
+    params = request.GET.copy()
+    if not params.get("month"):
+        params["month"] = f"{selectors.previous_month(timezone.localdate()):%Y-%m}"
+    return CreditFilterForm(params)
+
+
+def _page_number(request) -> int:
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+@dataclass
+class Typed:
+    """What the user typed or ticked in the actions form, shown again when a step failed."""
+
+    ticked: set[int] = field(default_factory=set)
+    invoice_number: str = ""
+    row_invoices: dict[int, str] = field(default_factory=dict)
 
 
 @role_required(Role.BILLING)
 def billing(request):
-    policies = PolicyVersion.objects.prefetch_related("credit_bands")
-    return render(request, "availability/billing.html", {"policies": policies})
+    form = _filter_form(request)
+    typed = Typed()
+    if request.method == "POST" and form.is_valid():
+        typed, redirect_ok = _act(request, form.query())
+        if redirect_ok:
+            return HttpResponseRedirect(request.get_full_path())
+    context = {
+        "form": form,
+        "typed": typed,
+        "policies": PolicyVersion.objects.prefetch_related("credit_bands"),
+    }
+    if form.is_valid():
+        credits = selectors.credits_for(user=request.user, query=form.query())
+        page = page_of(credits, number=_page_number(request), size=PAGE_SIZE)
+        for credit in page.rows:
+            credit.shown_availability = calc.shown(Decimal(credit.availability))
+            credit.typed_invoice = typed.row_invoices.get(credit.pk, "")
+            credit.ticked = credit.pk in typed.ticked
+        params = request.GET.copy()
+        params["month"] = f"{form.cleaned_data['month']:%Y-%m}"
+        context.update(
+            month=form.cleaned_data["month"],
+            page=page,
+            totals=selectors.credit_totals(credits),
+            csv_query=query_with(params, page=None),
+            next_query=query_with(params, page=page.number + 1),
+            previous_query=query_with(params, page=page.number - 1),
+        )
+    return render(request, "availability/billing.html", context)
+
+
+# --- Actions -------------------------------------------------------------------------------
+
+
+def _label(credit: Credit) -> str:
+    reference = credit.subscription.reference or f"subscription #{credit.subscription_id}"
+    line = f"{credit.subscription.organisation.name} {reference}"
+    if credit.adjusts_id:
+        line += f" (adjusts {credit.adjusts.month:%Y-%m})"
+    return line
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
+    """Run the chosen action. Returns what was typed and whether the page may redirect
+    (nothing went wrong, so nothing typed needs showing again)."""
+    post = request.POST
+    typed = Typed(
+        ticked={int(pk) for pk in post.getlist("credits") if pk.isdigit()},
+        invoice_number=post.get("invoice_number", ""),
+        row_invoices={
+            int(key.removeprefix("invoice-")): value
+            for key, value in post.items()
+            if key.startswith("invoice-") and key.removeprefix("invoice-").isdigit()
+        },
+    )
+    action, _, one = post.get("action", "").partition("-")
+    if action == "compute":
+        result = services.credits_compute(month=query.month, actor=request.user)
+        messages.success(
+            request,
+            f"Credits for {query.month:%B %Y} computed: {result.created} new, "
+            f"{result.updated} updated, {result.unchanged} unchanged, "
+            f"{result.adjustments} adjustment lines for credits already applied.",
+        )
+        return typed, True
+    if action not in ("approve", "apply"):
+        messages.error(request, "Choose what to do with the credits.")
+        return typed, False
+    if one:
+        ids = [int(one)] if one.isdigit() else []
+        invoice_number = typed.row_invoices.get(ids[0], "") if ids else ""
+    else:
+        ids = sorted(typed.ticked)
+        invoice_number = typed.invoice_number
+        if not ids:
+            messages.error(request, "Tick the credits to change first.")
+            return typed, False
+    credits = list(
+        selectors.credits_visible_to(request.user)
+        .filter(pk__in=ids)
+        .select_related(*selectors.ROW_RELATED)
+        .order_by("pk")
+    )
+    changed, skipped = 0, []
+    for credit in credits:
+        try:
+            if action == "approve":
+                services.credit_approve(credit=credit, actor=request.user)
+            else:
+                services.credit_apply(
+                    credit=credit, actor=request.user, invoice_number=invoice_number
+                )
+            changed += 1
+        except ValidationError as error:
+            skipped.append(f"{_label(credit)}: {_error_text(error)}")
+    missing = len(ids) - len(credits)
+    done = (
+        "approved" if action == "approve" else f"marked applied to invoice {invoice_number.strip()}"
+    )
+    if one:
+        if changed:
+            messages.success(request, f"Credit {done}.")
+        elif skipped:
+            messages.error(request, f"Nothing was changed. {skipped[0]}")
+    else:
+        messages.success(request, f"{_plural(changed)} {done}.")
+        if skipped:
+            messages.warning(request, f"Skipped {_plural(len(skipped))}: " + " ".join(skipped))
+    if missing:
+        messages.warning(request, f"{_plural(missing)} could not be found and were left alone.")
+    return typed, not skipped and not missing
+
+
+# --- Export --------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object whose write hands the line back, so csv.writer can stream."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEXT_COLUMNS = {"organisation", "tax_id", "subscription_reference", "services", "invoice_number"}
+
+
+def _csv_cell(column: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if column == "services":
+        value = "; ".join(value)
+    elif column == "incidents":
+        value = "; ".join(f"{incident['id']}: {incident['title']}" for incident in value)
+    value = str(value)
+    if column in TEXT_COLUMNS | {"incidents"} and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_lines(credits):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(selectors.EXPORT_COLUMNS)
+    for credit in credits.iterator(chunk_size=500):
+        row = selectors.credit_export(credit)
+        yield writer.writerow(
+            [_csv_cell(column, row[column]) for column in selectors.EXPORT_COLUMNS]
+        )
+
+
+@require_GET
+@role_required(Role.BILLING)
+def billing_csv(request):
+    form = _filter_form(request)
+    if not form.is_valid():
+        messages.error(request, "The export needs a valid month and filters.")
+        return render(
+            request,
+            "availability/billing.html",
+            {"form": form, "typed": Typed(), "policies": PolicyVersion.objects.none()},
+            status=400,
+        )
+    query = form.query()
+    credits = selectors.credits_for(user=request.user, query=query, with_incidents=True)
+    response = StreamingHttpResponse(_csv_lines(credits), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="credits-{query.month:%Y-%m}.csv"'
+    return response

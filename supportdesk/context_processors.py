@@ -11,6 +11,7 @@ NAVIGATION = [
     ("Open a case", "tickets:case_new", (Role.PARTNER,)),
     ("Queue", "tickets:queue", (Role.AGENT, Role.NOC)),
     ("NOC board", "sla:noc_board", (Role.NOC,)),
+    ("Incidents", "availability:noc_incidents", (Role.NOC,)),
     ("Billing", "availability:billing", (Role.BILLING,)),
     ("Administration", "partners:administration", (Role.ADMIN,)),
 ]

@@ -16,6 +16,8 @@ api_patterns = [
     path("me/", partners_api.MeView.as_view(), name="api-me"),
     path("", include("tickets.api")),
     path("", include("sla.api")),
+    path("", include("availability.records_api")),
+    path("", include("availability.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

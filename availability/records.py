@@ -1,0 +1,317 @@
+"""Writes for what the NOC records: incidents and scheduled maintenance.
+
+Every change is on the availability timeline with the fields it changed (old and new), and
+once it is committed the credits of every month it may move are worked out again, so
+billing's drafts follow the records.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from availability.models import Event, Incident, Maintenance, Service
+from availability.services import month_start, next_month
+from availability.tasks import recompute_credits
+from partners.models import Organisation, User
+from tickets.models import Ticket
+
+INCIDENT_FIELDS = (
+    "title",
+    "started_at",
+    "ended_at",
+    "services",
+    "scope",
+    "organisations",
+    "impact",
+    "cause",
+    "public_note",
+    "tickets",
+)
+MAINTENANCE_FIELDS = ("title", "starts_at", "ends_at", "services", "notified_at", "note")
+MANY_TO_MANY = ("services", "organisations", "tickets")
+
+# Changes to these alone (wording, linked cases) cannot move a credit.
+INCIDENT_FIGURES = (
+    "started_at",
+    "ended_at",
+    "services",
+    "scope",
+    "organisations",
+    "impact",
+    "cause",
+)
+MAINTENANCE_FIGURES = ("starts_at", "ends_at", "services", "notified_at")
+
+# Subscriptions count months in their own reporting zone, which can start up to 14 hours
+# either side of midnight UTC: an interval this close to a UTC month boundary may fall in
+# the neighbouring month for some of them.
+ZONE_MARGIN = timedelta(hours=14)
+
+
+# --- Incidents -----------------------------------------------------------------------------
+
+
+def incident_create(
+    *,
+    actor: User,
+    title: str,
+    started_at: datetime,
+    services: Iterable[Service],
+    ended_at: datetime | None = None,
+    scope: str = Incident.Scope.SERVICE,
+    organisations: Iterable[Organisation] = (),
+    impact: str = Incident.Impact.OUTAGE,
+    cause: str = Incident.Cause.VENDOR,
+    public_note: str = "",
+    tickets: Iterable[Ticket] = (),
+) -> Incident:
+    values = {
+        "title": title,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "services": list(services),
+        "scope": scope,
+        "organisations": list(organisations),
+        "impact": impact,
+        "cause": cause,
+        "public_note": public_note,
+        "tickets": list(tickets),
+    }
+    values = _incident_clean(values)
+    with transaction.atomic():
+        incident = Incident.objects.create(
+            created_by=actor, **{k: v for k, v in values.items() if k not in MANY_TO_MANY}
+        )
+        for field in MANY_TO_MANY:
+            getattr(incident, field).set(values[field])
+        _event(
+            "incident_opened",
+            actor=actor,
+            incident=incident,
+            changes={field: [None, _shown(values[field])] for field in INCIDENT_FIELDS},
+        )
+        _recompute_on_commit(_months(started_at, ended_at))
+    return incident
+
+
+def incident_update(*, incident: Incident, actor: User, **changes: Any) -> Incident:
+    """Change any of ``INCIDENT_FIELDS``; fields not given stay as they are."""
+    _check_fields(changes, INCIDENT_FIELDS)
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        old = _incident_values(locked)
+        new = _incident_clean({**old, **changes})
+        changed = _save(locked, old=old, new=new)
+        if changed:
+            _event("incident_changed", actor=actor, incident=locked, changes=changed)
+            if any(field in changed for field in INCIDENT_FIGURES):
+                _recompute_on_commit(
+                    _months(old["started_at"], old["ended_at"])
+                    | _months(new["started_at"], new["ended_at"])
+                )
+    return locked
+
+
+def incident_end(*, incident: Incident, actor: User, ended_at: datetime | None = None) -> Incident:
+    """Mark an ongoing incident over, by default now."""
+    ended_at = ended_at or timezone.now()
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        if locked.ended_at is not None:
+            raise ValidationError({"ended_at": "This incident has already ended."})
+        if ended_at <= locked.started_at:
+            raise ValidationError({"ended_at": "The end must be after the start."})
+        locked.ended_at = ended_at
+        locked.save(update_fields=["ended_at", "updated_at"])
+        _event(
+            "incident_ended",
+            actor=actor,
+            incident=locked,
+            changes={"ended_at": [None, _shown(ended_at)]},
+        )
+        _recompute_on_commit(_months(locked.started_at, ended_at))
+    return locked
+
+
+def _incident_values(incident: Incident) -> dict[str, Any]:
+    values = {
+        field: getattr(incident, field) for field in INCIDENT_FIELDS if field not in MANY_TO_MANY
+    }
+    for field in MANY_TO_MANY:
+        values[field] = list(getattr(incident, field).all())
+    return values
+
+
+def _incident_clean(values: dict[str, Any]) -> dict[str, Any]:
+    values = {**values, "title": (values["title"] or "").strip()}
+    values["public_note"] = (values["public_note"] or "").strip()
+    for field in MANY_TO_MANY:
+        values[field] = list(values[field] or [])
+    errors: dict[str, str] = {}
+    _check_common(values, errors, start="started_at", end="ended_at")
+    for field, choices in (
+        ("scope", Incident.Scope),
+        ("impact", Incident.Impact),
+        ("cause", Incident.Cause),
+    ):
+        if values[field] not in choices.values:
+            errors[field] = "Choose one of the listed options."
+    if values["scope"] == Incident.Scope.ORGANISATIONS and not values["organisations"]:
+        errors["organisations"] = "List the organisations affected, or choose the whole service."
+    if values["scope"] == Incident.Scope.SERVICE:
+        # The whole service is down for everyone: a list would only mislead.
+        values["organisations"] = []
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+# --- Maintenance ---------------------------------------------------------------------------
+
+
+def maintenance_create(
+    *,
+    actor: User,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    services: Iterable[Service],
+    notified_at: datetime | None = None,
+    note: str = "",
+) -> Maintenance:
+    values = _maintenance_clean(
+        {
+            "title": title,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "services": list(services),
+            "notified_at": notified_at,
+            "note": note,
+        }
+    )
+    with transaction.atomic():
+        maintenance = Maintenance.objects.create(
+            created_by=actor, **{k: v for k, v in values.items() if k != "services"}
+        )
+        maintenance.services.set(values["services"])
+        _event(
+            "maintenance_scheduled",
+            actor=actor,
+            maintenance=maintenance,
+            changes={field: [None, _shown(values[field])] for field in MAINTENANCE_FIELDS},
+        )
+        _recompute_on_commit(_months(starts_at, ends_at))
+    return maintenance
+
+
+def maintenance_update(*, maintenance: Maintenance, actor: User, **changes: Any) -> Maintenance:
+    """Change any of ``MAINTENANCE_FIELDS``; fields not given stay as they are."""
+    _check_fields(changes, MAINTENANCE_FIELDS)
+    with transaction.atomic():
+        locked = Maintenance.objects.select_for_update().get(pk=maintenance.pk)
+        old = {field: getattr(locked, field) for field in MAINTENANCE_FIELDS if field != "services"}
+        old["services"] = list(locked.services.all())
+        new = _maintenance_clean({**old, **changes})
+        changed = _save(locked, old=old, new=new)
+        if changed:
+            _event("maintenance_changed", actor=actor, maintenance=locked, changes=changed)
+            if any(field in changed for field in MAINTENANCE_FIGURES):
+                _recompute_on_commit(
+                    _months(old["starts_at"], old["ends_at"])
+                    | _months(new["starts_at"], new["ends_at"])
+                )
+    return locked
+
+
+def _maintenance_clean(values: dict[str, Any]) -> dict[str, Any]:
+    values = {**values, "title": (values["title"] or "").strip()}
+    values["note"] = (values["note"] or "").strip()
+    values["services"] = list(values["services"] or [])
+    errors: dict[str, str] = {}
+    if values["ends_at"] is None:
+        errors["ends_at"] = "Give the end of the window."
+    _check_common(values, errors, start="starts_at", end="ends_at")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+# --- Shared --------------------------------------------------------------------------------
+
+
+def _check_fields(changes: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise TypeError(f"Cannot change {', '.join(sorted(unknown))}.")
+
+
+def _check_common(values: dict[str, Any], errors: dict[str, str], *, start: str, end: str) -> None:
+    if not values["title"]:
+        errors["title"] = "Give a title."
+    if values[start] is None:
+        errors[start] = "Give the start."
+    elif values[end] is not None and values[end] <= values[start]:
+        errors[end] = "The end must be after the start."
+    if not values["services"]:
+        errors["services"] = "Choose at least one service."
+
+
+def _save(record, *, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list]:
+    """Write the fields that differ; return them as {field: [old, new]} for the timeline."""
+    changed: dict[str, list] = {}
+    plain: list[str] = []
+    for field, value in new.items():
+        if field in MANY_TO_MANY:
+            if {item.pk for item in old[field]} != {item.pk for item in value}:
+                getattr(record, field).set(value)
+                changed[field] = [_shown(old[field]), _shown(value)]
+        elif old[field] != value:
+            setattr(record, field, value)
+            plain.append(field)
+            changed[field] = [_shown(old[field]), _shown(value)]
+    if plain:
+        record.save(update_fields=[*plain, "updated_at"])
+    return changed
+
+
+def _shown(value: Any) -> Any:
+    """A value as the timeline keeps it: JSON, readable without the records it named."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return sorted(_label(item) for item in value)
+    return value
+
+
+def _label(item) -> str:
+    return item.number if isinstance(item, Ticket) else str(item)
+
+
+def _event(kind: str, *, actor: User, **fields) -> Event:
+    changes = fields.pop("changes")
+    return Event.objects.create(kind=kind, actor=actor, data={"changes": changes}, **fields)
+
+
+def _months(start: datetime, end: datetime | None) -> set[date]:
+    """The months whose credits an interval can move. An ongoing incident runs until now; a
+    month that has not begun has no credit yet."""
+    now = timezone.now()
+    last = month_start(now.astimezone(UTC).date())
+    first = month_start((start - ZONE_MARGIN).astimezone(UTC).date())
+    until = month_start(((end or now) + ZONE_MARGIN).astimezone(UTC).date())
+    months = set()
+    month = first
+    while month <= min(until, last):
+        months.add(month)
+        month = next_month(month)
+    return months
+
+
+def _recompute_on_commit(months: set[date]) -> None:
+    for month in sorted(months):
+        transaction.on_commit(partial(recompute_credits.delay, month.isoformat()), robust=True)
