@@ -1,9 +1,11 @@
 """All the demo data, in dependency order: support calendars and holidays, policies,
-organisations and accounts, knowledge base, cases. Each part is idempotent, so
+organisations and accounts, knowledge base, cases, services with last month's incidents and
+credits. Each part is idempotent, so
 ``seed_demo`` can run any number of times."""
 
 from django.utils import timezone
 
+from availability.demo import seed_availability
 from partners.demo import seed_demo as seed_partners
 from sla.calendars import default_years, public_holidays_refresh, standard_calendars_ensure
 from tickets.demo_articles import seed_articles
@@ -17,4 +19,5 @@ def seed_everything() -> dict[str, int]:
     counts["holidays"] = holidays
     counts["articles"] = seed_articles()
     counts["cases"] = seed_cases()
+    counts["credits"] = seed_availability()
     return counts

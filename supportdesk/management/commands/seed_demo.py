@@ -30,7 +30,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready: {organisations} organisations, {devices} devices, "
-                "{users} accounts, {articles} articles, {cases} new cases.".format(**counts)
+                "{users} accounts, {articles} articles, {cases} new cases, "
+                "{credits} credits for last month.".format(**counts)
             )
         )
         if options["verbosity"] > 1:
