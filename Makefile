@@ -39,6 +39,7 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.app-installed
 	$(BIN)/python bench/businesstime.py --out bench/results/$$(date +%F)-businesstime.json
 	$(BIN)/python bench/sla_sweep.py $(SWEEP_ARGS) --out bench/results/$$(date +%F)-sla-sweep.json
+	$(BIN)/python bench/credits.py $(CREDITS_ARGS) --out bench/results/$$(date +%F)-credits.json
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
