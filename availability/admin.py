@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from availability.models import Credit, Event, Incident, Maintenance, Service, Subscription
+from availability.models import (
+    Credit,
+    Event,
+    Incident,
+    IncidentUpdate,
+    Maintenance,
+    Service,
+    ServiceDay,
+    Subscription,
+)
 
 
 @admin.register(Service)
@@ -56,6 +65,32 @@ class CreditAdmin(admin.ModelAdmin):
 class EventAdmin(admin.ModelAdmin):
     list_display = ["at", "kind", "incident", "maintenance", "credit", "actor"]
     list_filter = ["kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IncidentUpdate)
+class IncidentUpdateAdmin(admin.ModelAdmin):
+    """Posted from the NOC incident page, where the timeline records them."""
+
+    list_display = ["incident", "status", "posted_at", "posted_by"]
+    list_filter = ["status"]
+    list_select_related = ["incident", "posted_by"]
+    raw_id_fields = ["incident", "posted_by"]
+
+
+@admin.register(ServiceDay)
+class ServiceDayAdmin(admin.ModelAdmin):
+    """Read-only: worked out from the records after each day and whenever they change."""
+
+    list_display = ["service", "day", "availability", "outage_seconds", "incident_count"]
+    list_filter = ["service"]
+    date_hierarchy = "day"
+    list_select_related = ["service"]
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,7 @@ services' availability, and keeping them beside the services keeps the dependenc
 (availability depends on partners, never the reverse).
 """
 
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -167,6 +168,23 @@ class Maintenance(models.Model):
         return self.notified_at is not None and self.starts_at - self.notified_at >= notice
 
 
+class IncidentSet(models.Model):
+    """A set of incidents some credits counted. In a month of many incidents most
+    subscriptions count the same ones, so each distinct set is stored once and shared,
+    found again by the digest of its members."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    incidents = models.ManyToManyField(Incident, related_name="incident_sets")
+
+    def __str__(self) -> str:
+        return f"Incident set {self.digest[:12]}"
+
+    @staticmethod
+    def digest_of(incident_ids) -> str:
+        members = ",".join(str(pk) for pk in sorted(incident_ids))
+        return hashlib.sha256(members.encode()).hexdigest()
+
+
 class Credit(models.Model):
     """What a subscription is owed for one month: draft while the figures may still move,
     approved by billing, applied to an invoice (and never changed after)."""
@@ -187,7 +205,14 @@ class Credit(models.Model):
     monthly_fee = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="The credit.")
-    incidents = models.ManyToManyField(Incident, blank=True, related_name="credits")
+    counted = models.ForeignKey(
+        "IncidentSet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credits",
+        help_text="The incidents counted; empty when none was.",
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     invoice_number = models.CharField(max_length=60, blank=True)
     adjusts = models.ForeignKey(
@@ -229,6 +254,13 @@ class Credit(models.Model):
     def commitment_met(self) -> bool:
         return self.availability >= self.commitment
 
+    @property
+    def incidents(self) -> models.Manager[Incident] | models.QuerySet[Incident]:
+        """The incidents counted (prefetch ``counted__incidents`` when listing credits)."""
+        if self.counted_id is None:
+            return Incident.objects.none()
+        return self.counted.incidents
+
 
 class Event(models.Model):
     """One line of the availability timeline: incidents, maintenance and credits. Append-only."""
@@ -254,3 +286,72 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IncidentUpdate(models.Model):
+    """A public update on an incident, as partners read it on the status page."""
+
+    class Status(models.TextChoices):
+        INVESTIGATING = "investigating", "Investigating"
+        IDENTIFIED = "identified", "Cause identified"
+        MONITORING = "monitoring", "Fix in place, monitoring"
+        RESOLVED = "resolved", "Resolved"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    body = models.TextField()
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-posted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.incident}: {self.get_status_display()} at {self.posted_at:%Y-%m-%d %H:%M}"
+
+
+class ServiceDay(models.Model):
+    """A service's availability over one UTC day, counting the outages of the whole service
+    as the credits do. Computed after the day and again whenever its records change."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    availability = models.DecimalField(max_digits=25, decimal_places=20)
+    outage_seconds = models.PositiveIntegerField(
+        default=0, help_text="Counted outage time, in seconds."
+    )
+    incident_count = models.PositiveSmallIntegerField(
+        default=0, help_text="Incidents of any kind touching the day, counted or not."
+    )
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["service", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "day"], name="service_day_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} on {self.day}: {self.availability} %"
+
+
+class SubscriptionDay(models.Model):
+    """A subscription's availability over one day of its reporting time zone: what its
+    organisation saw of the services it covers, as the monthly credit counts it."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    availability = models.DecimalField(max_digits=25, decimal_places=20)
+    outage_seconds = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["subscription", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "day"], name="subscription_day_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} on {self.day}: {self.availability} %"

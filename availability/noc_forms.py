@@ -6,7 +6,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
-from availability.models import Incident, Maintenance, Service
+from availability.models import Incident, IncidentUpdate, Maintenance, Service
 from partners.models import Organisation, User
 from tickets.models import Ticket, parse_number
 from tickets.selectors import tickets_visible_to
@@ -162,3 +162,21 @@ class MaintenanceForm(forms.Form):
             "notified_at": maintenance.notified_at,
             "note": maintenance.note,
         }
+
+
+class IncidentUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Status",
+        choices=IncidentUpdate.Status.choices,
+        initial=IncidentUpdate.Status.INVESTIGATING,
+        widget=forms.RadioSelect,
+        help_text="“Resolved” tells partners the problem is over; it does not end the "
+        "incident. End it as well, above, so the figures stop counting.",
+    )
+    body = forms.CharField(
+        label="Update for partners",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown on the status page, newest first. Write what partners notice and "
+        "what happens next.",
+        error_messages={"required": "Write what partners should know."},
+    )

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from availability import records
-from availability.models import Event, Incident, Maintenance
-from availability.noc_forms import IncidentForm, MaintenanceForm
+from availability.models import Event, Incident, IncidentUpdate, Maintenance
+from availability.noc_forms import IncidentForm, IncidentUpdateForm, MaintenanceForm
 from partners.access import role_required
 from partners.roles import Role
 from supportdesk.templatetags.desk import when
@@ -121,16 +121,44 @@ def incident_end(request, pk: int):
 
 @role_required(Role.NOC)
 def incident_detail(request, pk: int):
+    return _incident_page(request, pk, IncidentUpdateForm())
+
+
+@require_POST
+@role_required(Role.NOC)
+def incident_update_post(request, pk: int):
+    incident = get_object_or_404(Incident, pk=pk)
+    form = IncidentUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            records.incident_update_post(incident=incident, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Update posted on the status page.")
+            return redirect("availability:noc_incident", pk=incident.pk)
+    return _incident_page(request, pk, form)
+
+
+def _incident_page(request, pk: int, update_form: IncidentUpdateForm):
     incident = get_object_or_404(
         Incident.objects.select_related("created_by").prefetch_related(
-            "services", "organisations", "tickets", _events()
+            "services",
+            "organisations",
+            "tickets",
+            _events(),
+            Prefetch("updates", queryset=IncidentUpdate.objects.select_related("posted_by")),
         ),
         pk=pk,
     )
     return render(
         request,
         "availability/noc_incident.html",
-        {"incident": incident, "timeline": _timeline(incident.events.all(), IncidentForm)},
+        {
+            "incident": incident,
+            "timeline": _timeline(incident.events.all(), IncidentForm),
+            "update_form": update_form,
+        },
     )
 
 
@@ -215,6 +243,7 @@ EVENT_TEXT = {
     "incident_ended": "Incident marked as ended",
     "maintenance_scheduled": "Maintenance recorded",
     "maintenance_changed": "Maintenance changed",
+    "update_posted": "Public update posted",
 }
 
 
@@ -261,6 +290,9 @@ def _timeline(events, form_class) -> list[TimelineEntry]:
             for field, (old, new) in event.data.get("changes", {}).items()
             if not (opened and new in (None, "", []))
         ]
+        if event.kind == "update_posted":
+            status = IncidentUpdate.Status(event.data["status"]).label
+            changes = [Change(label=status, old="—", new=event.data["body"])]
         entries.append(
             TimelineEntry(
                 at=event.at,
@@ -278,6 +310,11 @@ urlpatterns = [
     path("noc/incidents/<int:pk>/", incident_detail, name="noc_incident"),
     path("noc/incidents/<int:pk>/edit/", incident_edit, name="noc_incident_edit"),
     path("noc/incidents/<int:pk>/end/", incident_end, name="noc_incident_end"),
+    path(
+        "noc/incidents/<int:pk>/updates/",
+        incident_update_post,
+        name="noc_incident_update_post",
+    ),
     path("noc/maintenance/", maintenance_list, name="noc_maintenance_list"),
     path("noc/maintenance/new/", maintenance_new, name="noc_maintenance_new"),
     path("noc/maintenance/<int:pk>/", maintenance_detail, name="noc_maintenance"),

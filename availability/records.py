@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from availability.models import Event, Incident, Maintenance, Service
+from availability.models import Event, Incident, IncidentUpdate, Maintenance, Service
 from availability.services import month_start, next_month
-from availability.tasks import recompute_credits
+from availability.tasks import recompute_credits, recompute_days
 from partners.models import Organisation, User
 from tickets.models import Ticket
 
@@ -95,7 +95,7 @@ def incident_create(
             incident=incident,
             changes={field: [None, _shown(values[field])] for field in INCIDENT_FIELDS},
         )
-        _recompute_on_commit(_months(started_at, ended_at))
+        _recompute_on_commit((started_at, ended_at))
     return incident
 
 
@@ -111,8 +111,7 @@ def incident_update(*, incident: Incident, actor: User, **changes: Any) -> Incid
             _event("incident_changed", actor=actor, incident=locked, changes=changed)
             if any(field in changed for field in INCIDENT_FIGURES):
                 _recompute_on_commit(
-                    _months(old["started_at"], old["ended_at"])
-                    | _months(new["started_at"], new["ended_at"])
+                    (old["started_at"], old["ended_at"]), (new["started_at"], new["ended_at"])
                 )
     return locked
 
@@ -134,7 +133,7 @@ def incident_end(*, incident: Incident, actor: User, ended_at: datetime | None =
             incident=locked,
             changes={"ended_at": [None, _shown(ended_at)]},
         )
-        _recompute_on_commit(_months(locked.started_at, ended_at))
+        _recompute_on_commit((locked.started_at, ended_at))
     return locked
 
 
@@ -205,7 +204,7 @@ def maintenance_create(
             maintenance=maintenance,
             changes={field: [None, _shown(values[field])] for field in MAINTENANCE_FIELDS},
         )
-        _recompute_on_commit(_months(starts_at, ends_at))
+        _recompute_on_commit((starts_at, ends_at))
     return maintenance
 
 
@@ -222,8 +221,7 @@ def maintenance_update(*, maintenance: Maintenance, actor: User, **changes: Any)
             _event("maintenance_changed", actor=actor, maintenance=locked, changes=changed)
             if any(field in changed for field in MAINTENANCE_FIGURES):
                 _recompute_on_commit(
-                    _months(old["starts_at"], old["ends_at"])
-                    | _months(new["starts_at"], new["ends_at"])
+                    (old["starts_at"], old["ends_at"]), (new["starts_at"], new["ends_at"])
                 )
     return locked
 
@@ -297,10 +295,9 @@ def _event(kind: str, *, actor: User, **fields) -> Event:
     return Event.objects.create(kind=kind, actor=actor, data={"changes": changes}, **fields)
 
 
-def _months(start: datetime, end: datetime | None) -> set[date]:
+def _months(start: datetime, end: datetime | None, *, now: datetime) -> set[date]:
     """The months whose credits an interval can move. An ongoing incident runs until now; a
     month that has not begun has no credit yet."""
-    now = timezone.now()
     last = month_start(now.astimezone(UTC).date())
     first = month_start((start - ZONE_MARGIN).astimezone(UTC).date())
     until = month_start(((end or now) + ZONE_MARGIN).astimezone(UTC).date())
@@ -312,6 +309,57 @@ def _months(start: datetime, end: datetime | None) -> set[date]:
     return months
 
 
-def _recompute_on_commit(months: set[date]) -> None:
+def _days(start: datetime, end: datetime | None, *, now: datetime) -> tuple[date, date] | None:
+    """The days (UTC, widened by the zones' margin) whose figures an interval can move; None
+    when they all lie ahead."""
+    first = (start - ZONE_MARGIN).astimezone(UTC).date()
+    last = (min(end or now, now) + ZONE_MARGIN).astimezone(UTC).date()
+    last = min(last, now.astimezone(UTC).date())
+    return (first, last) if first <= last else None
+
+
+def _recompute_on_commit(*spans: tuple[datetime, datetime | None]) -> None:
+    """Once committed, work out again the credits and daily figures ``spans`` can move."""
+    now = timezone.now()
+    months = set().union(*(_months(start, end, now=now) for start, end in spans))
     for month in sorted(months):
         transaction.on_commit(partial(recompute_credits.delay, month.isoformat()), robust=True)
+    for days in filter(None, (_days(start, end, now=now) for start, end in spans)):
+        first, last = days
+        transaction.on_commit(
+            partial(recompute_days.delay, first.isoformat(), last.isoformat()), robust=True
+        )
+
+
+# --- Public updates ------------------------------------------------------------------------
+
+UPDATE_MAX_LENGTH = 5000
+
+
+def incident_update_post(
+    *, incident: Incident, actor: User, status: str, body: str
+) -> IncidentUpdate:
+    """Post a public update on the status page. A "resolved" update does not end an ongoing
+    incident: the end is recorded on its own, with its time, because it moves the figures."""
+    body = (body or "").strip()
+    errors: dict[str, str] = {}
+    if status not in IncidentUpdate.Status.values:
+        errors["status"] = "Choose one of the listed options."
+    if not body:
+        errors["body"] = "Write what partners should know."
+    elif len(body) > UPDATE_MAX_LENGTH:
+        errors["body"] = f"Keep it under {UPDATE_MAX_LENGTH} characters."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        update = IncidentUpdate.objects.create(
+            incident=incident, status=status, body=body, posted_by=actor, posted_at=timezone.now()
+        )
+        Event.objects.create(
+            kind="update_posted",
+            actor=actor,
+            incident=incident,
+            at=update.posted_at,
+            data={"update": update.pk, "status": status, "body": body},
+        )
+    return update

@@ -17,7 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from availability import records
-from availability.models import Incident, Maintenance, Service
+from availability.models import Incident, IncidentUpdate, Maintenance, Service
 from partners.access import api_role
 from partners.models import Organisation
 from partners.roles import Role
@@ -247,6 +247,63 @@ class MaintenanceDetail(RecordDetail):
     record_argument = "maintenance"
 
 
+class IncidentUpdateSerializer(serializers.ModelSerializer):
+    posted_by = serializers.EmailField(source="posted_by.email", read_only=True)
+
+    class Meta:
+        model = IncidentUpdate
+        fields = ["id", "status", "body", "posted_by", "posted_at"]
+        read_only_fields = ["id", "posted_at"]
+        extra_kwargs = {
+            "body": {"help_text": "What partners read on the status page."},
+            "status": {
+                "help_text": '"resolved" says the problem is over; it does not end the '
+                "incident (set `ended_at` for that)."
+            },
+        }
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="An incident's public updates (NOC)",
+        description="Newest first.",
+        responses={200: IncidentUpdateSerializer(many=True), **DENIED},
+    ),
+    post=extend_schema(
+        summary="Post a public update on an incident (NOC)",
+        description="Shown on the status page and recorded on the incident's timeline.",
+        responses={201: IncidentUpdateSerializer, 400: FIELD_ERRORS, **DENIED},
+    ),
+)
+class IncidentUpdateListCreate(generics.ListCreateAPIView):
+    permission_classes = [IsAuthenticated, NocOnly]
+    parser_classes = [JSONParser]
+    serializer_class = IncidentUpdateSerializer
+    pagination_class = None
+
+    def get_incident(self) -> Incident:
+        return get_object_or_404(Incident, pk=self.kwargs["pk"])
+
+    def get_queryset(self):
+        return (
+            IncidentUpdate.objects.filter(incident=self.get_incident())
+            .select_related("posted_by")
+            .order_by("-posted_at", "-pk")
+        )
+
+    def create(self, request, *args, **kwargs):
+        incident = self.get_incident()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            update = records.incident_update_post(
+                incident=incident, actor=request.user, **serializer.validated_data
+            )
+        except DjangoValidationError as error:
+            raise _field_errors(error) from error
+        return Response(self.get_serializer(update).data, status=status.HTTP_201_CREATED)
+
+
 urlpatterns = [
     path(
         "availability/incidents/", IncidentListCreate.as_view(), name="api-availability-incidents"
@@ -255,6 +312,11 @@ urlpatterns = [
         "availability/incidents/<int:pk>/",
         IncidentDetail.as_view(),
         name="api-availability-incident",
+    ),
+    path(
+        "availability/incidents/<int:pk>/updates/",
+        IncidentUpdateListCreate.as_view(),
+        name="api-availability-incident-updates",
     ),
     path(
         "availability/maintenance/",

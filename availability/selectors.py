@@ -78,7 +78,7 @@ def credits_for(*, user: User, query: CreditQuery, with_incidents: bool = False)
     ]
     if with_incidents:
         prefetches.append(
-            Prefetch("incidents", queryset=Incident.objects.order_by("started_at", "pk"))
+            Prefetch("counted__incidents", queryset=Incident.objects.order_by("started_at", "pk"))
         )
     return (
         credits.select_related(*ROW_RELATED)

@@ -7,19 +7,24 @@ records; an approved credit whose figures move goes back to draft; an applied cr
 changes, and a later correction becomes an adjustment line in the following month.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from availability import calc
-from availability.models import Credit, Event, Incident, Maintenance, Subscription
+from availability.figures import WRITE_BATCH, ZONE_MARGIN, Downtime
+from availability.models import Credit, Event, IncidentSet, Subscription
 from partners.models import PolicyVersion, User
 from partners.selectors import policy_in_force
+
+# pg_advisory_xact_lock's first key: this application's month locks.
+MONTH_LOCK_NAMESPACE = 7301
 
 
 def month_start(value: date) -> date:
@@ -33,54 +38,6 @@ def next_month(month: date) -> date:
 def _event(kind: str, *, credit: Credit, actor=None, at=None, **data) -> Event:
     return Event.objects.create(
         kind=kind, credit=credit, actor=actor, at=at or timezone.now(), data=data
-    )
-
-
-@dataclass(frozen=True)
-class Figures:
-    availability: Decimal
-    payable_percent: int
-    amount: Decimal
-    incident_ids: frozenset[int]
-
-
-def _figures(
-    subscription: Subscription,
-    *,
-    month: date,
-    policy: PolicyVersion,
-    bands: list[calc.CreditBand],
-) -> Figures:
-    period = calc.month_bounds(month.year, month.month, subscription.reporting_time_zone)
-    service_ids = [service.pk for service in subscription.services.all()]
-    # A subscription is down while any service it covers is down for its organisation.
-    incidents = list(
-        Incident.objects.filter(
-            services__in=service_ids,
-            impact=Incident.Impact.OUTAGE,
-            cause=Incident.Cause.VENDOR,
-            started_at__lt=period[1],
-        )
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=period[0]))
-        .filter(Q(scope=Incident.Scope.SERVICE) | Q(organisations=subscription.organisation_id))
-        .distinct()
-    )
-    now = timezone.now()
-    outages = [(incident.started_at, incident.ended_at or now) for incident in incidents]
-    windows = [
-        (window.starts_at, window.ends_at)
-        for window in Maintenance.objects.filter(
-            services__in=service_ids, starts_at__lt=period[1], ends_at__gt=period[0]
-        ).distinct()
-        if window.qualifies(policy.maintenance_notice)
-    ]
-    availability = calc.availability(period, outages, windows)
-    payable = calc.payable_percent(policy.code, availability, bands=bands)
-    return Figures(
-        availability=availability,
-        payable_percent=payable,
-        amount=calc.credit_amount(subscription.monthly_fee, payable),
-        incident_ids=frozenset(incident.pk for incident in incidents),
     )
 
 
@@ -109,84 +66,198 @@ class ComputeResult:
     adjustments: int = 0
 
 
-def credits_compute(*, month: date, actor: User | None = None) -> ComputeResult:
-    """Work out (again) every subscription's credit for ``month``."""
+@dataclass(frozen=True)
+class Figures:
+    availability: Decimal
+    payable_percent: int
+    amount: Decimal
+    incident_ids: frozenset[int]
+
+
+def credits_compute(
+    *, month: date, actor: User | None = None, now: datetime | None = None
+) -> ComputeResult:
+    """Work out (again) every subscription's credit for ``month``.
+
+    The month's records are read once and the credits written in bulk, in one transaction
+    that holds the month's lock: two computations of the same month (one queued by a record
+    change while billing asks for another) take turns instead of racing to create the same
+    credit."""
     month = month_start(month)
-    policy = policy_in_force(datetime(month.year, month.month, 1, tzinfo=UTC))
+    now = now or timezone.now()
+    first_instant = datetime(month.year, month.month, 1, tzinfo=UTC)
+    policy = policy_in_force(first_instant)
     bands = _bands(policy)
+    next_instant = datetime.combine(next_month(month), time(0), tzinfo=UTC)
     result = ComputeResult()
-    subscriptions = subscriptions_in(month).prefetch_related("services")
-    for subscription in subscriptions:
-        figures = _figures(subscription, month=month, policy=policy, bands=bands)
-        with transaction.atomic():
-            _record(
-                subscription,
-                month=month,
-                policy=policy,
-                figures=figures,
-                actor=actor,
-                result=result,
+    with transaction.atomic():
+        _lock_month(month)
+        downtime = Downtime.load(first_instant - ZONE_MARGIN, next_instant + ZONE_MARGIN, now=now)
+        credits = {
+            credit.subscription_id: credit
+            for credit in Credit.objects.select_for_update().filter(month=month, adjusts=None)
+        }
+        periods: dict[str, calc.Interval] = {}
+        computed = []
+        for subscription in subscriptions_in(month).prefetch_related("services"):
+            zone = subscription.reporting_time_zone
+            if zone not in periods:
+                periods[zone] = calc.month_bounds(month.year, month.month, zone)
+            figure = downtime.figure(
+                periods[zone],
+                service_ids=[service.pk for service in subscription.services.all()],
+                notice=policy.maintenance_notice,
+                organisation_id=subscription.organisation_id,
             )
+            payable = calc.payable_percent(policy.code, figure.availability, bands=bands)
+            figures = Figures(
+                availability=figure.availability,
+                payable_percent=payable,
+                amount=calc.credit_amount(subscription.monthly_fee, payable),
+                incident_ids=figure.incident_ids,
+            )
+            computed.append((subscription, figures))
+        sets = incident_sets_for(figures.incident_ids for _, figures in computed)
+        batch = _Batch(month=month, policy=policy, actor=actor, now=now, sets=sets)
+        for subscription, figures in computed:
+            credit = credits.get(subscription.pk)
+            if credit is None:
+                batch.create(subscription, figures)
+                result.created += 1
+            elif _same(credit, figures, policy, sets[figures.incident_ids]):
+                result.unchanged += 1
+            elif credit.state == Credit.State.APPLIED:
+                _adjust(credit, figures=figures, actor=actor, counted_id=sets[figures.incident_ids])
+                result.adjustments += 1
+            else:
+                batch.update(credit, subscription, figures)
+                result.updated += 1
+        batch.write()
     return result
 
 
-def _record(subscription, *, month, policy, figures: Figures, actor, result: ComputeResult):
-    credit = (
-        Credit.objects.select_for_update()
-        .filter(subscription=subscription, month=month, adjusts=None)
-        .first()
-    )
-    values = {
-        "policy": policy,
-        "availability": figures.availability,
-        "commitment": policy.availability_commitment,
-        "payable_percent": figures.payable_percent,
-        "monthly_fee": subscription.monthly_fee,
-        "currency": subscription.currency,
-        "amount": figures.amount,
-    }
-    if credit is None:
-        credit = Credit.objects.create(subscription=subscription, month=month, **values)
-        credit.incidents.set(figures.incident_ids)
-        _event("credit_computed", credit=credit, actor=actor, amount=str(figures.amount))
-        result.created += 1
-        return
-    same = (
+def _lock_month(month: date) -> None:
+    """Hold the month until the transaction ends. SQLite runs one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [MONTH_LOCK_NAMESPACE, month.year * 12 + month.month],
+            )
+
+
+def incident_sets_for(groups: Iterable[frozenset[int]]) -> dict[frozenset[int], int | None]:
+    """The stored set of each group of incident ids (None for no incident at all), created
+    where missing. Safe against another computation creating the same set meanwhile."""
+    wanted = {IncidentSet.digest_of(ids): ids for ids in set(groups) if ids}
+    found = dict(IncidentSet.objects.filter(digest__in=wanted).values_list("digest", "pk"))
+    missing = [digest for digest in wanted if digest not in found]
+    if missing:
+        IncidentSet.objects.bulk_create(
+            [IncidentSet(digest=digest) for digest in missing], ignore_conflicts=True
+        )
+        made = dict(IncidentSet.objects.filter(digest__in=missing).values_list("digest", "pk"))
+        through = IncidentSet.incidents.through
+        through.objects.bulk_create(
+            [
+                through(incidentset_id=made[digest], incident_id=incident_id)
+                for digest in missing
+                for incident_id in sorted(wanted[digest])
+            ],
+            batch_size=WRITE_BATCH,
+            ignore_conflicts=True,
+        )
+        found |= made
+    sets: dict[frozenset[int], int | None] = {frozenset(): None}
+    sets.update({ids: found[digest] for digest, ids in wanted.items()})
+    return sets
+
+
+def _same(credit: Credit, figures: Figures, policy: PolicyVersion, counted_id) -> bool:
+    return (
         # Compared to twelve places: SQLite stores decimals as floating point.
         calc.shown(credit.availability, 12) == calc.shown(figures.availability, 12)
         and credit.payable_percent == figures.payable_percent
         and credit.amount == figures.amount
         and credit.policy_id == policy.pk
-        and set(credit.incidents.values_list("pk", flat=True)) == figures.incident_ids
+        and credit.counted_id == counted_id
     )
-    if same:
-        result.unchanged += 1
-        return
-    if credit.state == Credit.State.APPLIED:
-        _adjust(credit, figures=figures, actor=actor)
-        result.adjustments += 1
-        return
-    old_amount = credit.amount
-    for field, value in values.items():
-        setattr(credit, field, value)
-    credit.computed_at = timezone.now()
-    withdrawn = credit.state == Credit.State.APPROVED
-    if withdrawn:
-        credit.state, credit.approved_by, credit.approved_at = Credit.State.DRAFT, None, None
-    credit.save()
-    credit.incidents.set(figures.incident_ids)
-    _event(
-        "credit_recomputed",
-        credit=credit,
-        actor=actor,
-        old_amount=str(old_amount),
-        amount=str(figures.amount),
-        approval_withdrawn=withdrawn,
-    )
-    result.updated += 1
 
 
-def _adjust(applied: Credit, *, figures: Figures, actor) -> Credit:
+class _Batch:
+    """New and changed credits of one month, written in a few bulk statements."""
+
+    UPDATED = (
+        "policy",
+        "availability",
+        "commitment",
+        "payable_percent",
+        "monthly_fee",
+        "currency",
+        "amount",
+        "computed_at",
+        "counted",
+        "state",
+        "approved_by",
+        "approved_at",
+    )
+
+    def __init__(self, *, month: date, policy: PolicyVersion, actor, now: datetime, sets: dict):
+        self.month, self.policy, self.actor, self.now = month, policy, actor, now
+        self.sets = sets
+        self.created: list[tuple[Credit, Figures]] = []
+        self.updated: list[tuple[Credit, Figures, dict]] = []
+
+    def _values(self, subscription: Subscription, figures: Figures) -> dict:
+        return {
+            "policy": self.policy,
+            "availability": figures.availability,
+            "commitment": self.policy.availability_commitment,
+            "payable_percent": figures.payable_percent,
+            "monthly_fee": subscription.monthly_fee,
+            "currency": subscription.currency,
+            "amount": figures.amount,
+            "computed_at": self.now,
+            "counted_id": self.sets[figures.incident_ids],
+        }
+
+    def create(self, subscription: Subscription, figures: Figures) -> None:
+        credit = Credit(
+            subscription=subscription, month=self.month, **self._values(subscription, figures)
+        )
+        self.created.append((credit, figures))
+
+    def update(self, credit: Credit, subscription: Subscription, figures: Figures) -> None:
+        data = {"old_amount": str(credit.amount), "amount": str(figures.amount)}
+        for field, value in self._values(subscription, figures).items():
+            setattr(credit, field, value)
+        data["approval_withdrawn"] = credit.state == Credit.State.APPROVED
+        if data["approval_withdrawn"]:
+            credit.state, credit.approved_by, credit.approved_at = Credit.State.DRAFT, None, None
+        self.updated.append((credit, figures, data))
+
+    def write(self) -> None:
+        Credit.objects.bulk_create([credit for credit, _ in self.created], batch_size=WRITE_BATCH)
+        Credit.objects.bulk_update(
+            [credit for credit, _, _ in self.updated], self.UPDATED, batch_size=WRITE_BATCH // 4
+        )
+        events = [
+            Event(
+                kind="credit_computed",
+                credit=credit,
+                actor=self.actor,
+                at=self.now,
+                data={"amount": str(credit.amount)},
+            )
+            for credit, _ in self.created
+        ] + [
+            Event(kind="credit_recomputed", credit=credit, actor=self.actor, at=self.now, data=data)
+            for credit, _, data in self.updated
+        ]
+        Event.objects.bulk_create(events, batch_size=WRITE_BATCH)
+
+
+def _adjust(applied: Credit, *, figures: Figures, actor, counted_id: int | None) -> Credit:
     """The applied credit stays as invoiced; the difference goes on the next month's export.
     One adjustment line per applied credit, kept up to date until it is applied itself."""
     difference = figures.amount - applied.amount
@@ -203,6 +274,7 @@ def _adjust(applied: Credit, *, figures: Figures, actor) -> Credit:
         "amount": difference,
         "state": Credit.State.DRAFT,
         "computed_at": timezone.now(),
+        "counted_id": counted_id,
     }
     if adjustment is None:
         adjustment = Credit.objects.create(adjusts=applied, **values)
@@ -211,7 +283,6 @@ def _adjust(applied: Credit, *, figures: Figures, actor) -> Credit:
             setattr(adjustment, field, value)
         adjustment.approved_by = adjustment.approved_at = None
         adjustment.save()
-    adjustment.incidents.set(figures.incident_ids)
     _event(
         "credit_adjusted",
         credit=adjustment,

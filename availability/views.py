@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from availability import calc, selectors, services
+from availability import calc, selectors, services, tasks
 from availability.models import Credit, Service
 from partners.access import role_required
 from partners.models import Organisation, PolicyVersion
@@ -157,12 +157,12 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
     )
     action, _, one = post.get("action", "").partition("-")
     if action == "compute":
-        result = services.credits_compute(month=query.month, actor=request.user)
+        # A month of many subscriptions takes a while: the worker does it.
+        tasks.recompute_credits.delay(query.month.isoformat(), request.user.pk)
         messages.success(
             request,
-            f"Credits for {query.month:%B %Y} computed: {result.created} new, "
-            f"{result.updated} updated, {result.unchanged} unchanged, "
-            f"{result.adjustments} adjustment lines for credits already applied.",
+            f"Working out the credits for {query.month:%B %Y}. They show here as soon as "
+            "they are ready, usually within a minute; reload the page to see them.",
         )
         return typed, True
     if action not in ("approve", "apply"):

@@ -13,6 +13,7 @@ NAVIGATION = [
     ("NOC board", "sla:noc_board", (Role.NOC,)),
     ("Incidents", "availability:noc_incidents", (Role.NOC,)),
     ("Billing", "availability:billing", (Role.BILLING,)),
+    ("Status", "availability:status", (Role.PARTNER, *STAFF_ROLES)),
     ("Administration", "partners:administration", (Role.ADMIN,)),
 ]
 

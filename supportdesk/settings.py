@@ -8,6 +8,7 @@ broker under ``var/``. Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
@@ -245,6 +246,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketChannelEnum": "tickets.models.Ticket.Channel",
         "MessageChannelEnum": "tickets.models.Message.Channel",
+        # Cases and public incident updates both have a "status"; the cases' keeps its name.
+        "StatusEnum": "tickets.models.Ticket.Status",
+        "IncidentUpdateStatusEnum": "availability.models.IncidentUpdate.Status",
     },
 }
 
@@ -295,6 +299,11 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "supportdesk.heartbeat", "schedule": 60.0},
     "sla-sweep": {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS},
     "notifications-pending": {"task": "tickets.deliver_pending_notifications", "schedule": 60.0},
+    # Hourly, so each reporting zone's day is counted soon after it ends there.
+    "availability-daily-figures": {
+        "task": "availability.daily_figures",
+        "schedule": crontab(minute=5),
+    },
 }
 # How old the last heartbeat may be before the health check reports the workers as down.
 WORKER_HEARTBEAT_MAX_AGE = 180

@@ -1,7 +1,16 @@
+from decimal import Decimal
+
 import factory
 from django.utils import timezone
 
-from availability.models import Incident, Maintenance, Service, Subscription
+from availability.models import (
+    Incident,
+    IncidentUpdate,
+    Maintenance,
+    Service,
+    ServiceDay,
+    Subscription,
+)
 from tests.factories import OrganisationFactory, StaffFactory
 
 
@@ -64,3 +73,25 @@ class MaintenanceFactory(factory.django.DjangoModelFactory):
     def services(self, create, extracted, **kwargs):
         if create and extracted:
             self.services.set(extracted)
+
+
+class IncidentUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncidentUpdate
+
+    incident = factory.SubFactory(IncidentFactory)
+    status = IncidentUpdate.Status.INVESTIGATING
+    body = factory.Sequence(lambda n: f"We are looking into it (update {n}).")
+    posted_by = factory.SubFactory(StaffFactory)
+
+
+class ServiceDayFactory(factory.django.DjangoModelFactory):
+    """A stored daily figure; a clean day unless told otherwise. Pass ``service`` and ``day``."""
+
+    class Meta:
+        model = ServiceDay
+
+    service = factory.SubFactory(ServiceFactory)
+    availability = Decimal(100)
+    outage_seconds = 0
+    incident_count = 0

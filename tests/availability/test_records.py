@@ -51,12 +51,14 @@ def noc(policies):
 
 @pytest.fixture
 def recorded(django_capture_on_commit_callbacks, eager_celery):
-    """Run what a write queues on commit (the credit recompute), as the worker would."""
+    """Run what a write queues on commit (credits and daily figures worked out again), as the
+    worker would. ``run.queued`` counts the tasks queued, ``run.tasks`` lists them."""
 
     def run(write, **kwargs):
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             result = write(**kwargs)
         run.queued = len(callbacks)
+        run.tasks = sorted((call.func.__self__.name, *call.args) for call in callbacks)
         return result
 
     return run
@@ -156,7 +158,12 @@ def test_months_not_yet_begun_are_not_computed_and_zone_margins_are(noc, cloud, 
         records.incident_create,
         **outage(noc, cloud, utc(2026, 11, 30, 23, 30), timedelta(minutes=10)),
     )
-    assert recorded.queued == 2
+    assert recorded.tasks == [
+        ("availability.recompute_credits", "2026-11-01"),
+        ("availability.recompute_credits", "2026-12-01"),
+        # Days of any zone the outage touches, up to today.
+        ("availability.recompute_days", "2026-11-30", "2026-12-01"),
+    ]
 
 
 @pytest.mark.parametrize(
