@@ -9,7 +9,9 @@ from tickets.views.inbox import unread_badge
 NAVIGATION = [
     ("My cases", "tickets:my_cases", (Role.PARTNER,)),
     ("Open a case", "tickets:case_new", (Role.PARTNER,)),
+    ("Devices", "hwaas:inventory", (Role.PARTNER,)),
     ("Queue", "tickets:queue", (Role.AGENT, Role.NOC)),
+    ("Hardware", "hwaas:staff_requests", (Role.AGENT,)),
     ("NOC board", "sla:noc_board", (Role.NOC,)),
     ("Incidents", "availability:noc_incidents", (Role.NOC,)),
     ("Billing", "availability:billing", (Role.BILLING,)),

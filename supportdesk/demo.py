@@ -1,11 +1,12 @@
 """All the demo data, in dependency order: support calendars and holidays, policies,
 organisations and accounts, knowledge base, cases, services with last month's incidents and
-credits. Each part is idempotent, so
+credits, leased and purchased hardware. Each part is idempotent, so
 ``seed_demo`` can run any number of times."""
 
 from django.utils import timezone
 
 from availability.demo import seed_availability
+from hwaas.demo import seed_hardware
 from partners.demo import seed_demo as seed_partners
 from sla.calendars import default_years, public_holidays_refresh, standard_calendars_ensure
 from tickets.demo_articles import seed_articles
@@ -20,4 +21,5 @@ def seed_everything() -> dict[str, int]:
     counts["articles"] = seed_articles()
     counts["cases"] = seed_cases()
     counts["credits"] = seed_availability()
+    counts["hardware"] = seed_hardware()
     return counts

@@ -249,6 +249,8 @@ SPECTACULAR_SETTINGS = {
         # Cases and public incident updates both have a "status"; the cases' keeps its name.
         "StatusEnum": "tickets.models.Ticket.Status",
         "IncidentUpdateStatusEnum": "availability.models.IncidentUpdate.Status",
+        "HardwareRequestKindEnum": "hwaas.models.HardwareRequest.Kind",
+        "HardwareRequestCauseEnum": "hwaas.models.HardwareRequest.Cause",
     },
 }
 

@@ -18,6 +18,7 @@ api_patterns = [
     path("", include("sla.api")),
     path("", include("availability.records_api")),
     path("", include("availability.api")),
+    path("", include("hwaas.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("sla.urls")),
     path("", include("availability.urls")),
+    path("", include("hwaas.urls")),
     path("api/", include(api_patterns)),
     path("health/", views.health_check, name="health"),
     path("admin/", admin.site.urls),

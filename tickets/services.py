@@ -222,6 +222,17 @@ def _save_attachments(ticket, message, files, *, uploaded_by) -> list[Attachment
     return saved
 
 
+def attachments_validate(files: list[UploadedFile]) -> None:
+    """Raise ValidationError (field ``attachments``) for files a case may not hold."""
+    attachment_rules.validate_uploads(list(files))
+
+
+def attachments_add(*, ticket: Ticket, files: list[UploadedFile], uploaded_by: User):
+    """Attach ``files`` to the case itself (not to a message), checked first."""
+    attachments_validate(files)
+    return _save_attachments(ticket, None, files, uploaded_by=uploaded_by)
+
+
 # --- The conversation --------------------------------------------------------------------
 
 

@@ -91,6 +91,9 @@ def _text(event: Event, names: dict[int, str]) -> tuple[str, str]:
             return f"SLA clocks recomputed for {_label(COS, data.get('cos'))}", ""
         case "service_restored":
             return "Service restored", data.get("note", "")
+        case kind if kind.startswith("hwaas_"):
+            # Hardware request steps carry their own words (hwaas.services).
+            return data.get("text", ""), data.get("detail", "")
         case _:
             return event.kind.replace("_", " ").capitalize(), ""
 
