@@ -116,7 +116,8 @@ def _missing_documents(decision: rules.Decision, data: RequestInput) -> dict[str
             if not data.parcel_dimensions.strip():
                 errors["parcel_dimensions"] = "Give the dimensions of the return parcel."
         elif document not in data.documents and not _on_file(document, data):
-            errors[str(document)] = f"Attach the {rules.DOCUMENT_LABELS[document]}."
+            label = rules.DOCUMENT_LABELS[document]
+            errors[str(document)] = f"Attach the {label[0].lower()}{label[1:]}."
     return errors
 
 

@@ -32,7 +32,9 @@ def next_steps(kind: str, state: str) -> tuple[str, ...]:
         return (APPROVED, REFUSED)
     if state in FINAL:
         return ()
-    path = PATHS[kind]
+    path = PATHS.get(kind, ())
+    if state != APPROVED and state not in path:
+        raise IllegalStep(f"A {kind} request is never {state}.")
     position = -1 if state == APPROVED else path.index(state)
     return (path[position + 1],)
 
