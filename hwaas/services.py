@@ -26,6 +26,7 @@ from hwaas.models import (
 from partners.models import Device, User
 from partners.roles import works_cases
 from sla.calendars import business_calendar
+from tickets import notifications
 from tickets import services as ticket_services
 from tickets.models import Event
 
@@ -220,6 +221,9 @@ def request_create(
 
 
 def _event(request: HardwareRequest, kind: str, *, actor, at, text: str, detail: str = ""):
+    """The step on the case timeline; staff steps are e-mailed to the requester as well."""
+    if kind != "hwaas_requested":
+        notifications.hardware_step(request.ticket, update=text, detail=detail)
     return Event.objects.create(
         ticket_id=request.ticket_id,
         kind=kind,
@@ -269,7 +273,8 @@ def request_approve(
         request.save(update_fields=["state", "decided_by", "decided_at", "ship_by"])
         text = "Request approved"
         if request.ship_by:
-            text += f"; the replacement ships by {request.ship_by.isoformat()}"
+            local = request.ship_by.astimezone(calendar.tz)
+            text += f"; the replacement ships by {local:%a %d %b %Y, %H:%M %Z}"
         _event(request, "hwaas_approved", actor=actor, at=now, text=text, detail=detail)
     return request
 

@@ -35,6 +35,7 @@ KINDS = {
     "staff_replied": Kind("New reply", auto_generated=False, carries_message=True),
     "partner_replied": Kind("Partner replied", to_assignee=True, carries_message=True),
     "status_changed": Kind("Status changed"),
+    "hardware_step": Kind("Hardware request update"),
 }
 
 STATUS_HEADLINES = {
@@ -187,6 +188,8 @@ def build(
         "old_status": _status_label(extra.get("old_status")),
         "new_status": new_status,
         "new_status_label": _status_label(new_status),
+        "update": extra.get("update", ""),
+        "update_detail": extra.get("detail", ""),
     }
     return _email(
         subject=subject_for(ticket, headline),

@@ -1,8 +1,9 @@
 """Which e-mails a change to a case sends. Each is queued once the transaction commits, so
 a change that is rolled back sends nothing.
 
-The requester hears of the case being opened, of public replies from staff and of status
-changes; the assignee hears of partner replies. Internal notes send nothing, ever.
+The requester hears of the case being opened, of public replies from staff, of status
+changes and of each step on a hardware request; the assignee hears of partner replies.
+Internal notes send nothing, ever.
 
 Notices to staff (SLA warnings and breaches, out-of-hours Critical cases, monitoring
 alerts) go through the ``Notification`` outbox instead: shown in the app and e-mailed.
@@ -47,6 +48,11 @@ def status_changed(ticket: Ticket, *, old: str) -> None:
     # The new status travels with the task: by the time it runs the case may have moved on.
     if ticket.status != old:
         _queue("status_changed", ticket, old_status=old, new_status=ticket.status)
+
+
+def hardware_step(ticket: Ticket, *, update: str, detail: str = "") -> None:
+    """A step on the case's hardware request (approved, shipped, received…)."""
+    _queue("hardware_step", ticket, update=update, detail=detail)
 
 
 # --- Notices to staff, through the outbox --------------------------------------------------

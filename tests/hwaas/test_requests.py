@@ -285,14 +285,21 @@ def open_request(client, **fields) -> HardwareRequest:
 
 
 def test_approving_a_replacement_on_a_friday_afternoon_ships_it_by_monday_afternoon(
-    partner_client, agreement, agent_client
+    partner_client,
+    partner,
+    agreement,
+    agent_client,
+    eager_celery,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
 ):
     line = line_delivered(agreement, date(2026, 10, 1))
     with time_machine.travel(datetime(2026, 11, 20, 16, 0, tzinfo=UTC), tick=False):
         hardware_request = open_request(
             partner_client, kind="replace", line=line.pk, cause="accident", label_readable="yes"
         )
-        response = step(agent_client, hardware_request, "approved")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = step(agent_client, hardware_request, "approved")
 
     hardware_request.refresh_from_db()
     assert response.status_code == 302
@@ -303,6 +310,9 @@ def test_approving_a_replacement_on_a_friday_afternoon_ships_it_by_monday_aftern
     ).content.decode()
     assert 'data-ship-by="2026-11-23T17:00:00+01:00"' in page
     assert Event.objects.filter(ticket=hardware_request.ticket, kind="hwaas_approved").exists()
+    (email,) = mailoutbox
+    assert email.to == [partner.email]
+    assert "ships by Mon 23 Nov 2026, 17:00 CET" in email.body
 
 
 def test_a_replacement_ships_with_a_new_unit_and_ends_the_old_line_when_it_comes_back(

@@ -468,6 +468,16 @@ def test_posting_a_foreign_follow_up_opens_nothing(logged_in):
 # --- Dependent lists and device search ---------------------------------------------------
 
 
+def test_choosing_hwaas_management_points_to_the_hardware_request_form(logged_in):
+    url = reverse("tickets:intake_options")
+
+    hardware = logged_in.get(url, {"case_type": "hwaas_management"}).content.decode()
+    technical = logged_in.get(url, {"case_type": "tech_support"}).content.decode()
+
+    assert reverse("hwaas:request_new") in hardware
+    assert reverse("hwaas:request_new") not in technical
+
+
 def test_options_follow_the_chosen_type_reason_and_category(logged_in):
     url = reverse("tickets:intake_options")
 
