@@ -157,20 +157,43 @@ def incident_sets_for(groups: Iterable[frozenset[int]]) -> dict[frozenset[int], 
             [IncidentSet(digest=digest) for digest in missing], ignore_conflicts=True
         )
         made = dict(IncidentSet.objects.filter(digest__in=missing).values_list("digest", "pk"))
-        through = IncidentSet.incidents.through
-        through.objects.bulk_create(
-            [
-                through(incidentset_id=made[digest], incident_id=incident_id)
-                for digest in missing
-                for incident_id in sorted(wanted[digest])
-            ],
-            batch_size=WRITE_BATCH,
-            ignore_conflicts=True,
+        _link_members(
+            (made[digest], incident_id)
+            for digest in missing
+            for incident_id in sorted(wanted[digest])
         )
         found |= made
     sets: dict[frozenset[int], int | None] = {frozenset(): None}
     sets.update({ids: found[digest] for digest, ids in wanted.items()})
     return sets
+
+
+# Member rows sent per statement when linking incident sets.
+LINK_BATCH = 50_000
+
+
+def _link_members(pairs: Iterable[tuple[int, int]]) -> None:
+    """Store (set, incident) member rows. A month of many incidents makes hundreds of
+    thousands: on PostgreSQL they go as two arrays per statement rather than as model
+    instances; rows already there (a computation racing this one) are left alone."""
+    through = IncidentSet.incidents.through
+    pairs = list(pairs)
+    if connection.vendor != "postgresql":
+        through.objects.bulk_create(
+            [through(incidentset_id=set_id, incident_id=pk) for set_id, pk in pairs],
+            batch_size=WRITE_BATCH,
+            ignore_conflicts=True,
+        )
+        return
+    table = connection.ops.quote_name(through._meta.db_table)
+    statement = (
+        f"INSERT INTO {table} (incidentset_id, incident_id) "  # noqa: S608 (a model's table)
+        "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        for first in range(0, len(pairs), LINK_BATCH):
+            batch = pairs[first : first + LINK_BATCH]
+            cursor.execute(statement, [[p[0] for p in batch], [p[1] for p in batch]])
 
 
 def _same(credit: Credit, figures: Figures, policy: PolicyVersion, counted_id) -> bool:
