@@ -47,7 +47,17 @@ GROUP_PERMISSIONS = {
     Role.LEAD: ["partners.view_organisation", "partners.view_device", "partners.view_user"],
     Role.INTEGRATION: [],
 }
-ADMIN_APPS = ["partners", "tickets", "sla", "availability", "hwaas", "auth", "authtoken", "axes"]
+ADMIN_APPS = [
+    "partners",
+    "tickets",
+    "sla",
+    "availability",
+    "hwaas",
+    "entitlements",
+    "auth",
+    "authtoken",
+    "axes",
+]
 
 _CACHE_ATTR = "_supportdesk_roles"
 

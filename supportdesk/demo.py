@@ -6,6 +6,7 @@ credits, leased and purchased hardware. Each part is idempotent, so
 from django.utils import timezone
 
 from availability.demo import seed_availability
+from entitlements.demo import seed_entitlements
 from hwaas.demo import seed_hardware
 from partners.demo import seed_demo as seed_partners
 from sla.calendars import default_years, public_holidays_refresh, standard_calendars_ensure
@@ -22,4 +23,5 @@ def seed_everything() -> dict[str, int]:
     counts["cases"] = seed_cases()
     counts["credits"] = seed_availability()
     counts["hardware"] = seed_hardware()
+    counts["entitlements"] = seed_entitlements()
     return counts

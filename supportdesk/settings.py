@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "sla",
     "availability",
     "hwaas",
+    "entitlements",
 ]
 
 MIDDLEWARE = [

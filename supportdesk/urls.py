@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("sla.urls")),
     path("", include("availability.urls")),
     path("", include("hwaas.urls")),
+    path("", include("entitlements.urls")),
     path("api/", include(api_patterns)),
     path("health/", views.health_check, name="health"),
     path("admin/", admin.site.urls),

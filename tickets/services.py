@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from entitlements import rules as entitlement_rules
+from entitlements import selectors as entitlement_selectors
 from partners import selectors as partner_selectors
 from partners.models import CaseCategory, CaseReason, CaseType, Device, User
 from partners.roles import Role, has_role, works_cases
@@ -123,8 +125,19 @@ def ticket_create(
         subcategory=subcategory,
     )
     if not proactive:
-        decision = partner_selectors.eligibility_for(
-            organisation=organisation, case_type=case_type, reason=reason or None, at=now
+        # The tier's rule, or failing that an entitlement (purchase, hours, contract).
+        decision = entitlement_selectors.access_for(
+            organisation=organisation,
+            case_type=case_type,
+            reason=reason or None,
+            category=category or None,
+            device=device
+            if device is not None and device.organisation_id == organisation.pk
+            else None,
+            channel=entitlement_selectors.CHANNEL_OF_CASE.get(
+                channel, entitlement_rules.Channel.PORTAL
+            ),
+            at=now,
         )
         if not decision.allowed:
             raise NotEligible(decision)
@@ -186,6 +199,18 @@ def ticket_create(
             )
             _save_attachments(ticket, None, attachments, uploaded_by=created_by)
             events.created(ticket, actor=created_by)
+            technician = entitlement_selectors.contract_technician(organisation, at=now)
+            if technician is not None:
+                # A maintenance contract's cases go straight to its technician.
+                ticket.assignee = technician
+                ticket.save(update_fields=["assignee"])
+                events.assigned(
+                    ticket,
+                    actor=None,
+                    old_id=None,
+                    new_id=technician.pk,
+                    new_name=technician.get_full_name(),
+                )
             sla.clocks_start(ticket=ticket)
             if follow_up_of is not None:
                 events.follow_up_opened(

@@ -14,7 +14,8 @@ from tickets.models import Message, Ticket
 logger = logging.getLogger(__name__)
 
 
-def _send(email: EmailMessage) -> bool:
+def send_email(email: EmailMessage) -> bool:
+    """Send ``email``; False when the server refused every recipient for good."""
     try:
         email.send()
     except SMTPRecipientsRefused as refused:
@@ -41,7 +42,7 @@ def send_ticket_mail(*, kind: str, ticket_id: int, message_id: int | None = None
         if message is None:
             return False
     email = mail.build(kind, ticket, message, **extra)
-    return _send(email) if email is not None else False
+    return send_email(email) if email is not None else False
 
 
 @task(name="tickets.send_auto_reply", queue="notifications", retry_for=(SMTPException, OSError))
@@ -66,7 +67,7 @@ def send_auto_reply(
         case_number=case_number,
         dropped=dropped or (),
     )
-    return _send(email)
+    return send_email(email)
 
 
 @task(

@@ -91,6 +91,12 @@ def _text(event: Event, names: dict[int, str]) -> tuple[str, str]:
             return f"SLA clocks recomputed for {_label(COS, data.get('cos'))}", ""
         case "service_restored":
             return "Service restored", data.get("note", "")
+        case "time_logged":
+            billable = "billable" if data.get("billable") else "not billable"
+            detail = f"override: {data['override']}" if data.get("override") else ""
+            return f"{data.get('minutes', '?')} minutes of work logged ({billable})", detail
+        case "bundle_low":
+            return data.get("text", "Support hours running low"), ""
         case kind if kind.startswith("hwaas_"):
             # Hardware request steps carry their own words (hwaas.services).
             return data.get("text", ""), data.get("detail", "")

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from entitlements import selectors as entitlement_selectors
 from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.roles import Role
@@ -212,10 +213,14 @@ def _submit(request, form: IntakeForm):
     case_type = data.get("case_type")
     reason = data.get("reason") or ""
     if case_type and "reason" not in form.errors and (reason or not form.reasons):
-        decision = partner_selectors.eligibility_for(
+        # The tier's rule or an entitlement, on what the form names so far (an entitlement
+        # may depend on the category and the device).
+        decision = entitlement_selectors.access_for(
             organisation=request.user.organisation,
             case_type=case_type,
             reason=reason or None,
+            category=data.get("category") or None,
+            device=data.get("device"),
             at=timezone.now(),
         )
         if not decision.allowed:

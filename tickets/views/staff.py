@@ -15,6 +15,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from entitlements.forms import TimeForm
+from entitlements.services import format_minutes, time_log
 from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.models import User
@@ -268,7 +270,12 @@ def _case_page(request, ticket: Ticket, *, status: int = 200, **forms):
             for row in service_levels
         ),
         "restored_form": forms.get("restored_form") or RestoredForm(),
+        "time_form": forms.get("time_form") or TimeForm(organisation=ticket.organisation),
+        "time_entries": list(
+            ticket.time_entries.select_related("agent", "entitlement").order_by("-created_at")
+        ),
     }
+    context["time_total"] = sum(entry.minutes for entry in context["time_entries"])
     return render(request, "tickets/staff/case.html", context, status=status)
 
 
@@ -313,6 +320,33 @@ def staff_case_reply(request, pk: int):
                 messages.success(request, "Reply sent to the partner.")
             return _to_case(ticket, "conversation")
     return _case_page(request, ticket, reply_form=form)
+
+
+@role_required(*STAFF)
+@require_POST
+def staff_case_time(request, pk: int):
+    ticket = _ticket(request, pk)
+    form = TimeForm(request.POST, organisation=ticket.organisation)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = time_log(
+                ticket=ticket,
+                actor=request.user,
+                minutes=data["minutes"],
+                billable=data["billable"],
+                entitlement=data["entitlement"],
+                note=data["note"],
+                override_reason=data["override_reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, f"{format_minutes(entry.minutes)} logged.")
+            return _to_case(ticket, "time")
+    return _case_page(request, ticket, time_form=form, status=400)
 
 
 @role_required(*STAFF)
@@ -505,6 +539,7 @@ urlpatterns = [
     path("staff/cases/<int:pk>/", staff_case, name="staff_case"),
     path("staff/cases/<int:pk>/reply/", staff_case_reply, name="staff_case_reply"),
     path("staff/cases/<int:pk>/assign/", staff_case_assign, name="staff_case_assign"),
+    path("staff/cases/<int:pk>/time/", staff_case_time, name="staff_case_time"),
     path("staff/cases/<int:pk>/take/", staff_case_take, name="staff_case_take"),
     path("staff/cases/<int:pk>/status/", staff_case_status, name="staff_case_status"),
     path("staff/cases/<int:pk>/cos/", staff_case_cos, name="staff_case_cos"),
