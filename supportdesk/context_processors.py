@@ -15,6 +15,7 @@ NAVIGATION = [
     ("NOC board", "sla:noc_board", (Role.NOC,)),
     ("Incidents", "availability:noc_incidents", (Role.NOC,)),
     ("Billing", "availability:billing", (Role.BILLING,)),
+    ("Time", "entitlements:time_report", (Role.AGENT, Role.BILLING)),
     ("Status", "availability:status", (Role.PARTNER, *STAFF_ROLES)),
     ("Administration", "partners:administration", (Role.ADMIN,)),
 ]

@@ -18,14 +18,23 @@ pytestmark = pytest.mark.browser
 
 LOGIN_PATH = "/accounts/login/"
 LOGIN_HEADING = "Log in to the support desk"
-STAFF_NAV = ["Queue", "Hardware", "NOC board", "Incidents", "Billing", "Status", "Administration"]
+STAFF_NAV = [
+    "Queue",
+    "Hardware",
+    "NOC board",
+    "Incidents",
+    "Billing",
+    "Time",
+    "Status",
+    "Administration",
+]
 
 # role -> (landing path, its h1, the navigation links that role sees, in order)
 EXPECTED = {
     Role.PARTNER: ("/cases/", "My cases", ["My cases", "Open a case", "Devices", "Status"]),
-    Role.AGENT: ("/queue/", "Queue", ["Queue", "Hardware", "Status"]),
+    Role.AGENT: ("/queue/", "Queue", ["Queue", "Hardware", "Time", "Status"]),
     Role.NOC: ("/noc/", "NOC board", ["Queue", "NOC board", "Incidents", "Status"]),
-    Role.BILLING: ("/billing/", "Billing", ["Billing", "Status"]),
+    Role.BILLING: ("/billing/", "Billing", ["Billing", "Time", "Status"]),
     # Administrators may act in every staff role, so they see every staff page.
     Role.ADMIN: ("/administration/", "Administration", STAFF_NAV),
 }
