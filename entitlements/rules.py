@@ -24,6 +24,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from partners import eligibility
+from partners.dates import format_day
 
 PURCHASE_WINDOW_DAYS = 30
 RESELLER_MIN_VOLUME = Decimal("6000")  # EUR; the volume must be strictly above it
@@ -31,20 +32,6 @@ FREE_INTERVENTION_NOTICE = timedelta(hours=8)
 SLOT_STEP = timedelta(minutes=15)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class Channel(StrEnum):
@@ -175,11 +162,6 @@ class Access:
     @property
     def limited_to(self) -> tuple[str, ...]:
         return self.tier.limited_to
-
-
-def format_day(day: date) -> str:
-    """ "30 November 2026", whatever the locale."""
-    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def _last_day(grant: Grant, zone: ZoneInfo) -> date:

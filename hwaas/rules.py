@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from fractions import Fraction
 
+from partners.dates import format_day
 from sla.businesstime import BusinessCalendar
 
 CENT = Decimal("0.01")
@@ -38,21 +39,6 @@ INTEREST_RATE = Decimal("0.10")  # per year
 EXTENDED_WARRANTY_CUTOFF = date(2022, 7, 1)
 STANDARD_WARRANTY_YEARS = 1
 EXTENDED_WARRANTY_YEARS = 5
-
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class TermKind(StrEnum):
@@ -148,11 +134,6 @@ def add_months(day: date, months: int) -> date:
 def add_years(day: date, years: int) -> date:
     """The same date ``years`` later; 29 February becomes 28 February in a common year."""
     return add_months(day, 12 * years)
-
-
-def format_day(day: date) -> str:
-    """ "12 March 2027", whatever the locale."""
-    return f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def _cents(amount: Decimal) -> Decimal:

@@ -19,6 +19,7 @@ api_patterns = [
     path("", include("availability.records_api")),
     path("", include("availability.api")),
     path("", include("hwaas.api")),
+    path("", include("entitlements.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,6 +1,6 @@
 """What several browser tests do the same way."""
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from partners.demo import DEMO_PASSWORD
 
@@ -12,3 +12,10 @@ def log_in(page: Page, site: str, email: str) -> None:
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     page.get_by_label("Password", exact=True).press("Enter")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def signed_in(browser: Browser, site: str, email: str) -> Page:
+    """A page in a browser context of its own, signed in as ``email``; close its context."""
+    page = browser.new_context().new_page()
+    log_in(page, site, email)
+    return page

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from entitlements import rules
 from entitlements.models import Entitlement
 from partners.models import User
-from tests.browser.helpers import log_in
+from tests.browser.helpers import signed_in
 from tests.tickets.factories import open_case
 from tickets.models import Ticket
 
@@ -34,12 +34,6 @@ def site(live_server, transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("seed_demo", force=True, stdout=io.StringIO())
     return live_server.url
-
-
-def signed_in(browser: Browser, site: str, email: str) -> Page:
-    page = browser.new_context().new_page()
-    log_in(page, site, email)
-    return page
 
 
 def bought_days_ago(days: int) -> Entitlement:

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from hwaas import rules
 from hwaas.models import HardwareRequest, LeaseLine
-from tests.browser.helpers import log_in
+from tests.browser.helpers import signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +29,6 @@ def site(live_server, transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     call_command("seed_demo", force=True, stdout=io.StringIO())
     return live_server.url
-
-
-def signed_in(browser: Browser, site: str, email: str) -> Page:
-    page = browser.new_context().new_page()
-    log_in(page, site, email)
-    return page
 
 
 def open_device(page: Page, serial: str) -> None:
