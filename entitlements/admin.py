@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from entitlements import selectors, services
-from entitlements.models import Entitlement, EntitlementEvent, TimeEntry
+from entitlements.models import Entitlement, EntitlementEvent, Intervention, TimeEntry
 
 
 class EventInline(admin.TabularInline):
@@ -63,3 +63,26 @@ class TimeEntryAdmin(admin.ModelAdmin):
     search_fields = ["organisation__name", "note"]
     raw_id_fields = ["ticket", "organisation", "agent", "entitlement"]
     date_hierarchy = "worked_on"
+
+
+@admin.register(Intervention)
+class InterventionAdmin(admin.ModelAdmin):
+    """For looking things up; the steps themselves are taken on the case pages, which keep
+    the timeline and the reminders right."""
+
+    list_display = [
+        "ticket",
+        "organisation",
+        "platform",
+        "free",
+        "state",
+        "confirmed_start",
+        "reminded_24h_at",
+        "reminded_1h_at",
+    ]
+    list_filter = ["state", "platform", "free"]
+    list_select_related = ["ticket", "organisation"]
+    search_fields = ["organisation__name", "access_description"]
+    raw_id_fields = ["ticket", "organisation", "requested_by", "confirmed_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["confirmed_at", "reminded_24h_at", "reminded_1h_at", "created_at"]

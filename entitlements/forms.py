@@ -1,10 +1,14 @@
-"""Forms for entitlements: time logged on a case, the time report's filters."""
+"""Forms for entitlements: time logged on a case, the time report's filters, asking for a
+remote intervention and the agent's answer to it."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from entitlements import selectors
-from entitlements.models import Entitlement
+from availability.noc_forms import local_datetime
+from entitlements import interventions, rules, selectors
+from entitlements.models import Entitlement, Intervention
 from entitlements.services import format_minutes
+from tickets.forms import ServiceErrorsMixin
 
 
 class BundleChoice(forms.ModelChoiceField):
@@ -35,3 +39,179 @@ class TimeForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entitlement"].queryset = selectors.bundles_for_case(organisation)
+
+
+# --- Scheduled interventions ----------------------------------------------------------------
+
+
+def _checklist_items() -> dict[str, str]:
+    """The remote-access items as checkboxes, by key: each platform's own ("3cx-0"), then
+    those every platform shares, asked once ("all-0")."""
+    shared = [
+        item
+        for item in rules.REMOTE_ACCESS[rules.Platform.OTHER]
+        if all(item in items for items in rules.REMOTE_ACCESS.values())
+    ]
+    own = {
+        f"{platform.value}-{index}": item
+        for platform, items in rules.REMOTE_ACCESS.items()
+        for index, item in enumerate(items)
+        if item not in shared
+    }
+    return own | {f"all-{index}": item for index, item in enumerate(shared)}
+
+
+CHECKLIST_ITEMS = _checklist_items()
+SHARED_KEYS = [key for key in CHECKLIST_ITEMS if key.startswith("all-")]
+
+
+class InterventionRequestForm(ServiceErrorsMixin, forms.Form):
+    """A partner asks for a remote intervention. Times are typed in the user's own zone."""
+
+    SLOT_FIELDS = ("slot_1", "slot_2", "slot_3")
+
+    platform = forms.ChoiceField(
+        label="Platform",
+        choices=Intervention.Platform.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the platform."},
+    )
+    checklist = forms.MultipleChoiceField(
+        label="Remote access ready",
+        choices=list(CHECKLIST_ITEMS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    access_description = forms.CharField(
+        label="How our technician reaches the system",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Method, address, port and the account to use. No commercial remote-control "
+        "tool (TeamViewer, AnyDesk and the like).",
+        error_messages={"required": "Describe how our technician reaches the system."},
+    )
+    free = forms.BooleanField(label="Free intervention", required=False)
+    slot_1 = local_datetime(label="First choice")
+    slot_2 = local_datetime(label="Second choice", required=False)
+    slot_3 = local_datetime(label="Third choice", required=False)
+
+    def __init__(self, *args, now, tz: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.now, self.tz = now, tz
+        self.fields["slot_1"].error_messages["required"] = "Give at least one preferred slot."
+        earliest = interventions.local_text(rules.earliest_slot(requested_at=now, free=True), tz)
+        self.fields["free"].help_text = (
+            "Free interventions must be asked for at least 8 hours ahead, so they can be "
+            f"planned: the earliest slot now is {earliest}."
+        )
+
+    def platform_sections(self) -> list[dict]:
+        """Each platform's radio button with its own checklist items, for the template."""
+        boxes = {box.data["value"]: box for box in self["checklist"]}
+        return [
+            {
+                "radio": radio,
+                "items": [
+                    boxes[key]
+                    for key in CHECKLIST_ITEMS
+                    if key.startswith(f"{radio.data['value']}-")
+                ],
+            }
+            for radio in self["platform"]
+        ]
+
+    def shared_items(self) -> list:
+        return [box for box in self["checklist"] if box.data["value"] in SHARED_KEYS]
+
+    def clean_access_description(self) -> str:
+        text = self.cleaned_data["access_description"]
+        if problem := interventions.access_problem(text):
+            raise ValidationError(problem)
+        return text
+
+    def clean(self):
+        data = super().clean()
+        platform = data.get("platform")
+        if platform and (problem := interventions.checklist_problem(platform, self.ticked())):
+            self.add_error("checklist", problem)
+        seen = set()
+        for name in self.SLOT_FIELDS:
+            slot = data.get(name)
+            if slot is None:
+                continue
+            if slot in seen:
+                self.add_error(name, "Give a different time for each slot.")
+            elif problem := interventions.slot_problem(
+                slot, requested_at=self.now, free=data.get("free", False), tz=self.tz
+            ):
+                self.add_error(name, problem)
+            seen.add(slot)
+        return data
+
+    def ticked(self) -> list[str]:
+        return [CHECKLIST_ITEMS[key] for key in self.cleaned_data.get("checklist", [])]
+
+    def request_fields(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "platform": data["platform"],
+            "checklist": self.ticked(),
+            "access_description": data["access_description"],
+            "free": data["free"],
+            "slots": [data[name] for name in self.SLOT_FIELDS if data.get(name) is not None],
+        }
+
+
+class InterventionActionForm(ServiceErrorsMixin, forms.Form):
+    """An agent books the intervention (one of the partner's slots, or another time),
+    declines it, or marks it as carried out. Ids carry the intervention's, as the case page
+    shows a form per intervention."""
+
+    CONFIRM, PROPOSE, DECLINE, DONE = "confirm", "propose", "decline", "done"
+    OTHER = "other"
+
+    action = forms.ChoiceField(
+        choices=[(CONFIRM, "Confirm"), (PROPOSE, "Propose"), (DECLINE, "Decline"), (DONE, "Done")],
+        widget=forms.HiddenInput,
+    )
+    slot = forms.ChoiceField(label="When", required=False, choices=(), widget=forms.RadioSelect)
+    start = local_datetime(label="Another time", required=False)
+    duration_minutes = forms.IntegerField(
+        label="Duration (minutes)", min_value=15, max_value=8 * 60, required=False
+    )
+    reason = forms.CharField(
+        label="Reason", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, intervention: Intervention, **kwargs):
+        kwargs.setdefault("auto_id", f"iv{intervention.pk}-%s")
+        super().__init__(*args, **kwargs)
+        self.intervention = intervention
+        self.intervention_id = intervention.pk
+        self.fields["slot"].choices = [
+            (str(index), slot.isoformat()) for index, slot in enumerate(intervention.slot_starts)
+        ] + [(self.OTHER, "Another time")]
+
+    @property
+    def action_name(self) -> str:
+        return str(self.data.get("action", ""))
+
+    @property
+    def proposes(self) -> bool:
+        data = self.cleaned_data
+        return data.get("action") == self.PROPOSE or (
+            data.get("action") == self.CONFIRM and data.get("slot") == self.OTHER
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.CONFIRM and not data.get("slot"):
+            self.add_error("slot", "Choose one of the slots, or another time.")
+        elif self.proposes and data.get("start") is None and "start" not in self.errors:
+            self.add_error("start", "Give the time to book instead.")
+        return data
+
+    def start_time(self):
+        if self.proposes:
+            return self.cleaned_data["start"]
+        return self.intervention.slot_starts[int(self.cleaned_data["slot"])]

@@ -6,6 +6,8 @@ One ``Entitlement`` row per grant, with the fields of its kind; ``entitlements.r
 decides what each one covers.
 """
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -164,3 +166,95 @@ class TimeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.minutes} min on {self.ticket_id} by {self.agent_id}"
+
+
+class Intervention(models.Model):
+    """A remote intervention a partner asks for on one of its cases: up to three preferred
+    slots, the platform and the remote access it gives, free or paid. An agent confirms a
+    slot (or books another time) or declines; reminders go out 24 hours and 1 hour before.
+    ``entitlements.interventions`` does every write."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+        DONE = "done", "Done"
+
+    class Platform(models.TextChoices):
+        ASTERISK = rules.Platform.ASTERISK, "Asterisk-based system (Elastix included)"
+        THREECX = rules.Platform.THREECX, "3CX"
+        WILDIX = rules.Platform.WILDIX, "Wildix"
+        OTHER = rules.Platform.OTHER, "Another platform"
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="interventions"
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation", on_delete=models.CASCADE, related_name="interventions"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    access_description = models.TextField(
+        help_text="How our technician reaches the system. May hold addresses and accounts: "
+        "never copied to the timeline."
+    )
+    checklist_confirmed = models.JSONField(
+        default=list, blank=True, help_text="The platform's remote-access items the partner ticked."
+    )
+    free = models.BooleanField(default=False, help_text="Free interventions need 8 hours' notice.")
+    slots = models.JSONField(
+        default=list, help_text="Preferred start times, in order: ISO 8601 instants in UTC."
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.REQUESTED)
+    confirmed_start = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(default=60, validators=[MinValueValidator(1)])
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the current start was booked: a reminder goes only if it was booked "
+        "before the reminder's time.",
+    )
+    decline_reason = models.CharField(max_length=500, blank=True)
+    reminded_24h_at = models.DateTimeField(null=True, blank=True)
+    reminded_1h_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["ticket", "-created_at"], name="intervention_ticket_recent"),
+            # The reminder sweep: confirmed interventions by start.
+            models.Index(
+                fields=["confirmed_start"],
+                condition=Q(state="confirmed"),
+                name="intervention_confirmed_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intervention {self.pk} on {self.ticket_id} ({self.state})"
+
+    @property
+    def slot_starts(self) -> list:
+        """The preferred slots as instants."""
+        return [datetime.fromisoformat(slot) for slot in self.slots]
+
+    @property
+    def confirmed_end(self):
+        if self.confirmed_start is None:
+            return None
+        return self.confirmed_start + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.REQUESTED, self.State.CONFIRMED)

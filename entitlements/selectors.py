@@ -10,10 +10,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from entitlements import rules
-from entitlements.models import Entitlement, TimeEntry
+from entitlements.models import Entitlement, Intervention, TimeEntry
 from partners import selectors as partner_selectors
 from partners.models import Device, Organisation, User
 from partners.roles import Role, has_role, works_cases
+from tickets.models import Ticket
 
 # How a case's own channel reaches the rules.
 CHANNEL_OF_CASE = {
@@ -171,3 +172,26 @@ def time_entries_visible_to(user: User, *, query: TimeQuery = TimeQuery()) -> Qu
     if query.last:
         entries = entries.filter(worked_on__lte=query.last)
     return entries
+
+
+# --- Scheduled interventions ----------------------------------------------------------------
+
+
+def interventions_for(ticket: Ticket) -> list[Intervention]:
+    """The interventions of a case its viewer already got through ``ticket_for``, newest
+    first, with the people named on them: one query however many there are."""
+    return list(
+        Intervention.objects.filter(ticket=ticket)
+        .select_related("requested_by", "confirmed_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def intervention_for(*, ticket: Ticket, pk: int) -> Intervention:
+    """One intervention of that case; any other id is a 404."""
+    try:
+        return Intervention.objects.select_related("ticket", "requested_by").get(
+            ticket=ticket, pk=pk
+        )
+    except Intervention.DoesNotExist as missing:
+        raise Http404("No such intervention.") from missing

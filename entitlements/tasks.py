@@ -1,12 +1,15 @@
 """E-mail about entitlements, sent off the request and retried while the mail server is
-away."""
+away; the reminders of scheduled interventions (an ETA task each, and the beat sweep)."""
 
+from datetime import timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils import timezone
 
-from entitlements.models import Entitlement
+from entitlements import interventions
+from entitlements.models import Entitlement, Intervention
 from entitlements.services import format_minutes
 from supportdesk.celery import task
 from tickets.tasks import send_email
@@ -37,3 +40,42 @@ def send_low_balance_mail(bundle_id: int, remaining_minutes: int) -> bool:
         to=[bundle.organisation.contact_email],
     )
     return send_email(email)
+
+
+# --- Scheduled interventions -----------------------------------------------------------------
+
+
+@task(name="entitlements.remind_intervention", queue="notifications")
+def remind_intervention(intervention_id: int, which: str) -> bool:
+    return interventions.intervention_remind(
+        intervention_id=intervention_id, which=which, now=timezone.now()
+    )
+
+
+@task(
+    name="entitlements.intervention_sweep",
+    queue="notifications",
+    soft_time_limit=240,
+    time_limit=280,
+)
+def intervention_sweep() -> dict:
+    lookahead = timedelta(seconds=settings.INTERVENTION_SWEEP_SECONDS * 1.5)
+    result = interventions.interventions_sweep(now=timezone.now(), lookahead=lookahead)
+    return {"reminded": result.reminded, "armed": result.armed}
+
+
+@task(
+    name="entitlements.send_intervention_mail",
+    queue="notifications",
+    retry_for=(SMTPException, OSError),
+)
+def send_intervention_mail(intervention_id: int, kind: str, start: str | None = None) -> bool:
+    intervention = (
+        Intervention.objects.select_related("ticket", "requested_by__organisation")
+        .filter(pk=intervention_id)
+        .first()
+    )
+    if intervention is None:
+        return False
+    email = interventions.mail_for(intervention, kind, start)
+    return send_email(email) if email is not None else False

@@ -264,6 +264,8 @@ SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
 # Timers further ahead than this are queued by the sweep when they come near, not at once:
 # keep it below the broker's visibility timeout (Redis: one hour).
 SLA_TIMER_HORIZON = env.int("SLA_TIMER_HORIZON", default=45 * 60)
+# How often beat sweeps for intervention reminders that are due (seconds).
+INTERVENTION_SWEEP_SECONDS = env.float("INTERVENTION_SWEEP_SECONDS", default=300.0)
 
 # --- Celery ------------------------------------------------------------------------------
 
@@ -302,6 +304,10 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "supportdesk.heartbeat", "schedule": 60.0},
     "sla-sweep": {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS},
     "notifications-pending": {"task": "tickets.deliver_pending_notifications", "schedule": 60.0},
+    "intervention-reminders": {
+        "task": "entitlements.intervention_sweep",
+        "schedule": INTERVENTION_SWEEP_SECONDS,
+    },
     # Hourly, so each reporting zone's day is counted soon after it ends there.
     "availability-daily-figures": {
         "task": "availability.daily_figures",

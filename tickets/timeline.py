@@ -7,6 +7,8 @@ words them. Kinds it does not know get a plain line.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
+
 from partners.models import User
 from sla.models import Clock
 from tickets.models import Event, Ticket
@@ -100,8 +102,25 @@ def _text(event: Event, names: dict[int, str]) -> tuple[str, str]:
         case kind if kind.startswith("hwaas_"):
             # Hardware request steps carry their own words (hwaas.services).
             return data.get("text", ""), data.get("detail", "")
+        case kind if kind.startswith("intervention_"):
+            return _intervention(data)
         case _:
             return event.kind.replace("_", " ").capitalize(), ""
+
+
+def _intervention(data: dict) -> tuple[str, str]:
+    """Remote intervention steps carry their own words (entitlements.interventions); their
+    times are stored as instants and worded here in the reader's zone."""
+    text, detail = data.get("text", ""), data.get("detail", "")
+    if data.get("start"):
+        text = f"{text}: {_local(data['start'])}"
+    if data.get("slots"):
+        detail = "Preferred slots: " + "; ".join(_local(slot) for slot in data["slots"])
+    return text, detail
+
+
+def _local(instant: str) -> str:
+    return timezone.localtime(datetime.fromisoformat(instant)).strftime("%a %-d %b %Y, %H:%M %Z")
 
 
 def _metric(data: dict) -> str:

@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from entitlements.selectors import interventions_for
 from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.roles import Role
@@ -129,6 +130,7 @@ def _render_case(
         "reply_form": None if is_closed else (reply_form or ReplyForm()),
         "feedback_form": (feedback_form or FeedbackForm()) if wants_feedback else None,
         "unsent_reply": unsent_reply,
+        "interventions": interventions_for(ticket),
         "critical_label": (
             Ticket.CriticalCriterion(ticket.critical_criterion).label
             if ticket.critical_criterion in Ticket.CriticalCriterion.values

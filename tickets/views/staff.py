@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from entitlements.forms import TimeForm
+from entitlements.selectors import interventions_for
 from entitlements.services import format_minutes, time_log
 from partners import selectors as partner_selectors
 from partners.access import role_required
@@ -232,7 +233,7 @@ def _service_levels(ticket: Ticket, *, now: datetime) -> list[ClockRow]:
     return rows
 
 
-def _case_page(request, ticket: Ticket, *, status: int = 200, **forms):
+def case_page(request, ticket: Ticket, *, status: int = 200, **forms):
     user = request.user
     service_levels = _service_levels(ticket, now=timezone.now())
     conversation = list(messages_visible_to(user, ticket))
@@ -274,6 +275,8 @@ def _case_page(request, ticket: Ticket, *, status: int = 200, **forms):
         "time_entries": list(
             ticket.time_entries.select_related("agent", "entitlement").order_by("-created_at")
         ),
+        "interventions": interventions_for(ticket),
+        "intervention_form": forms.get("intervention_form"),
     }
     context["time_total"] = sum(entry.minutes for entry in context["time_entries"])
     return render(request, "tickets/staff/case.html", context, status=status)
@@ -286,7 +289,7 @@ def _to_case(ticket: Ticket, anchor: str = ""):
 
 @role_required(*STAFF)
 def staff_case(request, pk: int):
-    return _case_page(request, _ticket(request, pk))
+    return case_page(request, _ticket(request, pk))
 
 
 @role_required(*STAFF)
@@ -319,7 +322,7 @@ def staff_case_reply(request, pk: int):
             else:
                 messages.success(request, "Reply sent to the partner.")
             return _to_case(ticket, "conversation")
-    return _case_page(request, ticket, reply_form=form)
+    return case_page(request, ticket, reply_form=form)
 
 
 @role_required(*STAFF)
@@ -346,7 +349,7 @@ def staff_case_time(request, pk: int):
         else:
             messages.success(request, f"{format_minutes(entry.minutes)} logged.")
             return _to_case(ticket, "time")
-    return _case_page(request, ticket, time_form=form, status=400)
+    return case_page(request, ticket, time_form=form, status=400)
 
 
 @role_required(*STAFF)
@@ -366,7 +369,7 @@ def staff_case_assign(request, pk: int):
             who = assignee.get_full_name() if assignee else "nobody"
             messages.success(request, f"{ticket.number} is now assigned to {who}.")
             return _to_case(ticket)
-    return _case_page(request, ticket, assign_form=form)
+    return case_page(request, ticket, assign_form=form)
 
 
 @role_required(*STAFF)
@@ -413,7 +416,7 @@ def staff_case_status(request, pk: int):
             messages.success(request, f"{ticket.number} is now {STATUS_LABELS[target]}.")
             return _to_case(ticket)
         ticket = _ticket(request, pk)  # someone else may have moved it meanwhile
-    return _case_page(request, ticket, status_form=form)
+    return case_page(request, ticket, status_form=form)
 
 
 @role_required(*STAFF)
@@ -437,7 +440,7 @@ def staff_case_cos(request, pk: int):
             label = ticket.get_cos_display()
             messages.success(request, f"Class of service of {ticket.number} set to {label}.")
             return _to_case(ticket)
-    return _case_page(request, ticket, cos_form=form)
+    return case_page(request, ticket, cos_form=form)
 
 
 @role_required(*STAFF)
@@ -458,7 +461,7 @@ def staff_case_restored(request, pk: int):
                 request, f"{ticket.number}: service marked restored; the restoration clock stopped."
             )
             return _to_case(ticket, "service-levels")
-    return _case_page(request, ticket, restored_form=form)
+    return case_page(request, ticket, restored_form=form)
 
 
 # --- Opening a case on behalf of a partner user --------------------------------------------
