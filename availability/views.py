@@ -21,6 +21,7 @@ from availability.models import Credit, Service
 from partners.access import role_required
 from partners.models import Organisation, PolicyVersion
 from partners.roles import Role
+from supportdesk.csv_export import Echo, spreadsheet_safe
 from tickets.queue import page_of, query_with
 
 PAGE_SIZE = 50
@@ -216,15 +217,6 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
 # --- Export --------------------------------------------------------------------------------
 
 
-class _Echo:
-    """A file-like object whose write hands the line back, so csv.writer can stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = {"organisation", "tax_id", "subscription_reference", "services", "invoice_number"}
 
 
@@ -238,13 +230,11 @@ def _csv_cell(column: str, value) -> str:
     elif column == "incidents":
         value = "; ".join(f"{incident['id']}: {incident['title']}" for incident in value)
     value = str(value)
-    if column in TEXT_COLUMNS | {"incidents"} and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    return spreadsheet_safe(value) if column in TEXT_COLUMNS | {"incidents"} else value
 
 
 def _csv_lines(credits):
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield writer.writerow(selectors.EXPORT_COLUMNS)
     for credit in credits.iterator(chunk_size=500):
         row = selectors.credit_export(credit)

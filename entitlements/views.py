@@ -15,6 +15,7 @@ from entitlements.services import format_minutes
 from partners.access import role_required
 from partners.models import Organisation
 from partners.roles import Role
+from supportdesk.csv_export import Echo, spreadsheet_safe
 
 STAFF = (Role.AGENT, Role.NOC, Role.BILLING, Role.ADMIN)
 PAGE_SIZE = 100
@@ -98,19 +99,6 @@ def time_report(request):
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 CSV_COLUMNS = ("worked_on", "organisation", "case", "agent", "minutes", "billable", "bundle")
 CSV_COLUMNS += ("override_reason", "note")
 
@@ -123,20 +111,20 @@ def time_report_csv(request):
     )
 
     def lines():
-        writer = csv.writer(_Echo())
+        writer = csv.writer(Echo())
         yield writer.writerow(CSV_COLUMNS)
         for entry in entries.iterator(chunk_size=500):
             yield writer.writerow(
                 [
                     entry.worked_on.isoformat(),
-                    _text(entry.organisation.name),
+                    spreadsheet_safe(entry.organisation.name),
                     entry.ticket.number,
-                    _text(entry.agent.get_full_name()),
+                    spreadsheet_safe(entry.agent.get_full_name()),
                     entry.minutes,
                     "yes" if entry.billable else "no",
-                    _text(entry.entitlement.reference) if entry.entitlement else "",
-                    _text(entry.override_reason),
-                    _text(entry.note),
+                    spreadsheet_safe(entry.entitlement.reference) if entry.entitlement else "",
+                    spreadsheet_safe(entry.override_reason),
+                    spreadsheet_safe(entry.note),
                 ]
             )
 

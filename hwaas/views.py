@@ -6,7 +6,7 @@ import csv
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
@@ -330,8 +330,6 @@ def staff_request_step(request, pk: int):
             services.request_close(request=hardware_request, actor=request.user, note=note)
         else:
             raise ValidationError("Choose one of the steps offered.")
-    except PermissionDenied:
-        raise
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             for field, errors in error.message_dict.items():
