@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Test processes in parallel, each with its own test database; 0 runs the suite in one.
+TEST_WORKERS ?= auto
 export PORT
 
 .PHONY: run test lint format bench install clean
@@ -33,13 +35,15 @@ run: $(VENV)/.app-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Benchmarks are not part of `make test`; each writes JSON under bench/results/.
 bench: $(VENV)/.app-installed
 	$(BIN)/python bench/businesstime.py --out bench/results/$$(date +%F)-businesstime.json
 	$(BIN)/python bench/sla_sweep.py $(SWEEP_ARGS) --out bench/results/$$(date +%F)-sla-sweep.json
 	$(BIN)/python bench/credits.py $(CREDITS_ARGS) --out bench/results/$$(date +%F)-credits.json
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
+	$(BIN)/python bench/load.py $(LOAD_ARGS) --out bench/results/$$(date +%F)-load.json
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

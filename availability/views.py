@@ -159,7 +159,13 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
     action, _, one = post.get("action", "").partition("-")
     if action == "compute":
         # A month of many subscriptions takes a while: the worker does it.
-        tasks.recompute_credits.delay(query.month.isoformat(), request.user.pk)
+        if tasks.recompute_credits.delay(query.month.isoformat(), request.user.pk) is None:
+            messages.error(
+                request,
+                "The credits cannot be worked out right now (the task queue is unreachable). "
+                "Try again in a few minutes.",
+            )
+            return typed, True
         messages.success(
             request,
             f"Working out the credits for {query.month:%B %Y}. They show here as soon as "

@@ -31,7 +31,7 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
+from _common import create_bench_database, database_version, drop_bench_database  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from availability import services  # noqa: E402
@@ -50,22 +50,6 @@ SUBSCRIPTIONS_PER_ORGANISATION = 5
 MAINTENANCE_WINDOWS = 100
 ZONES = ["UTC", "Europe/Rome", "America/New_York"]
 CURRENCIES = ["EUR", "USD"]
-
-
-# --- A database of its own ----------------------------------------------------------------
-
-
-def create_bench_database() -> str:
-    """Create and migrate ``<name>_bench``; returns the name to restore afterwards."""
-    db = settings.DATABASES["default"]
-    original = db["NAME"]
-    if connection.vendor == "sqlite":
-        bench_name = str(Path(settings.VAR_DIR) / "bench.sqlite3")
-    else:
-        bench_name = f"{original}_bench"
-    db.setdefault("TEST", {})["NAME"] = bench_name
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    return original
 
 
 # --- Seeding ------------------------------------------------------------------------------
@@ -285,11 +269,9 @@ def main() -> None:
         first["credits_per_second"] = round(first["created"] / first["seconds"], 1)
         owed = Credit.objects.filter(month=args.month, amount__gt=0).count()
         second = timed_run(args.month)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT 1")
-            version = cursor.fetchone()[0] if connection.vendor == "postgresql" else "sqlite"
+        version = database_version()
     finally:
-        connection.creation.destroy_test_db(original, verbosity=0)
+        drop_bench_database(original)
 
     report = {
         "benchmark": "credits",

@@ -12,7 +12,6 @@ the partial indexes ``clock_breach_pending`` and ``clock_warning_pending``.
 """
 
 import argparse
-import io
 import json
 import os
 import statistics
@@ -28,9 +27,16 @@ import django
 
 django.setup()
 
+from _common import (  # noqa: E402
+    create_bench_database,
+    database_version,
+    drop_bench_database,
+    reset_sequences,
+    template,
+    write,
+)
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.core.management.color import no_style  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -46,71 +52,7 @@ Status, State = Ticket.Status, Clock.State
 TARGET = timedelta(hours=9)
 
 
-# --- A database of its own ----------------------------------------------------------------
-
-
-def create_bench_database() -> str:
-    """Create and migrate ``<name>_bench``; returns the name to restore afterwards."""
-    db = settings.DATABASES["default"]
-    original = db["NAME"]
-    if connection.vendor == "sqlite":
-        bench_name = str(Path(settings.VAR_DIR) / "bench.sqlite3")
-    else:
-        bench_name = f"{original}_bench"
-    db.setdefault("TEST", {})["NAME"] = bench_name
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    return original
-
-
 # --- Seeding ------------------------------------------------------------------------------
-
-
-def _copy_text(value) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, timedelta):
-        return f"{value.total_seconds()} seconds"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-
-
-def _write(model, columns: list[str], rows) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order): COPY on PostgreSQL, batched INSERTs
-    elsewhere. Values go in as each field would prepare them for the database."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    fields = [model._meta.get_field(column.removesuffix("_id")) for column in columns]
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join(_copy_text(value) for value in row))
-                buffer.write("\n")
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
-            return
-        prepared = [
-            [
-                field.get_db_prep_save(value, connection)
-                for field, value in zip(fields, row, strict=True)
-            ]
-            for row in rows
-        ]
-        marks = ", ".join(["%s"] * len(columns))
-        # Table and column names come from the models, quoted; the values are parameters.
-        insert = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-        cursor.executemany(insert, prepared)
-
-
-def _template(model, **values) -> tuple[list[str], list]:
-    """Every column of ``model`` but the key, with the model's defaults and ``values``."""
-    instance = model(**values)
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    return [field.column for field in fields], [getattr(instance, f.attname) for f in fields]
 
 
 def _case_parties() -> dict:
@@ -141,10 +83,10 @@ def seed(rows: int, *, now) -> dict:
     restoration clock (the cases table, with its many indexes, fills slowest). Returns how
     many clocks are in each state at ``now``."""
     cases = -(-rows // len(METRICS))
-    ticket_columns, ticket_values = _template(
+    ticket_columns, ticket_values = template(
         Ticket, subject="Calls drop", description="Every call drops.", **_case_parties()
     )
-    clock_columns, clock_values = _template(
+    clock_columns, clock_values = template(
         Clock,
         calendar="24x7",
         target=TARGET,
@@ -223,11 +165,10 @@ def seed(rows: int, *, now) -> dict:
     for first in range(1, cases + 1, BATCH):
         made = [case_and_clocks(case) for case in range(first, min(first + BATCH, cases + 1))]
         with transaction.atomic():
-            _write(Ticket, ["id", *ticket_columns], (ticket for ticket, _ in made))
-            _write(Clock, clock_columns, (clock for _, clocks in made for clock in clocks))
+            write(Ticket, ["id", *ticket_columns], (ticket for ticket, _ in made))
+            write(Clock, clock_columns, (clock for _, clocks in made for clock in clocks))
+    reset_sequences(Ticket, Clock)
     with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), [Ticket, Clock]):
-            cursor.execute(statement)
         cursor.execute("ANALYZE")
     return counts
 
@@ -291,11 +232,9 @@ def main() -> None:
         counts = seed(args.rows, now=now)
         seeded_in = time.perf_counter() - began
         queries = measure(args.runs, now=now)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT 1")
-            version = cursor.fetchone()[0] if connection.vendor == "postgresql" else "sqlite"
+        version = database_version()
     finally:
-        connection.creation.destroy_test_db(original, verbosity=0)
+        drop_bench_database(original)
 
     report = {
         "benchmark": "sla_sweep",

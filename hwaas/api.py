@@ -136,6 +136,10 @@ class RequestSerializer(serializers.ModelSerializer):
     case = serializers.CharField(source="ticket.number", read_only=True)
     case_id = serializers.IntegerField(source="ticket_id", read_only=True)
     hardware_model = serializers.CharField(source="hardware_model.code", allow_null=True)
+    # Read-only model fields lose allow_blank: say so, or the schema's enum leaves out "".
+    cause = serializers.ChoiceField(
+        choices=HardwareRequest.Cause.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = HardwareRequest

@@ -1,12 +1,32 @@
 """The Celery application and the one decorator every task in the project goes through."""
 
+import logging
 import os
 
-from celery import Celery
+from celery import Celery, Task
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings")
 
-app = Celery("supportdesk")
+logger = logging.getLogger(__name__)
+
+
+class DeskTask(Task):
+    """``delay`` is how the web side queues work, on commit or from a view: by then the
+    change is saved, so a broker that cannot be reached must not turn it into an error page
+    (the partner would send the case again). The failure is logged and ``delay`` returns
+    None; the beat sweeps (SLA timers, undelivered notices, reminders) pick up what they own
+    once the broker is back. ``apply_async`` still raises, for callers that handle it."""
+
+    def delay(self, *args, **kwargs):
+        try:
+            return self.apply_async(args, kwargs)
+        except (OperationalError, OSError):
+            logger.exception("Could not queue %s: the broker is unreachable", self.name)
+            return None
+
+
+app = Celery("supportdesk", task_cls=DeskTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -1,15 +1,25 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from partners import api as partners_api
 from partners import views as partners_views
 from partners.auth import EmailAuthenticationForm
 from supportdesk import views
 
+# A database outage gives 503 (see supportdesk.unavailable), anything else the plain 500.
+handler500 = "supportdesk.unavailable.server_error"
+
 admin.site.site_header = "Support desk administration"
 admin.site.site_title = "Support desk admin"
+
+# Swagger UI's script comes as a file of its own; its page and widgets style themselves
+# inline and draw icons from data: addresses.
+api_docs = csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+)
 
 api_patterns = [
     path("auth/token/", partners_api.ObtainTokenView.as_view(), name="api-token"),
@@ -21,7 +31,7 @@ api_patterns = [
     path("", include("hwaas.api")),
     path("", include("entitlements.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", api_docs, name="api-docs"),
 ]
 
 urlpatterns = [

@@ -25,10 +25,18 @@ KEY_PREFIX_VARIABLE = "BROKER_KEY_PREFIX"
 ROOT = Path(settings.BASE_DIR)
 
 
+def redis_transport_options() -> dict:
+    """The project's broker options for Redis (timeouts, visibility timeout), if it uses it."""
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        return dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+    return {}
+
+
 def prefixed(prefix: str) -> dict:
-    """Settings that put the broker's and the result backend's keys under ``prefix``."""
+    """Settings that put the broker's and the result backend's keys under ``prefix``, on top
+    of the project's own Redis transport options."""
     return {
-        "broker_transport_options": {"global_keyprefix": prefix},
+        "broker_transport_options": {**redis_transport_options(), "global_keyprefix": prefix},
         "result_backend_transport_options": {"global_keyprefix": prefix},
     }
 
@@ -111,6 +119,13 @@ class Worker:
                 return text in self.output
             time.sleep(0.1)
         return True
+
+    def kill(self) -> None:
+        """SIGKILL to the worker and its pool, as the kernel's OOM killer or a lost host would
+        end it: no warm shutdown, nothing acknowledged or handed back."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self) -> None:
         """Warm shutdown; whatever of its session is left after that (pool children, an

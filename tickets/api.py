@@ -124,7 +124,11 @@ class TicketApiFilter(filters.FilterSet):
     STAFF_ONLY = frozenset({"tier", "region", "assignee", "organisation"})
 
     status = filters.MultipleChoiceFilter(
-        choices=Ticket.Status.choices, help_text="Repeat for several statuses."
+        choices=Ticket.Status.choices,
+        help_text="Repeat for several statuses.",
+        # A plain IN on the case's own column cannot repeat rows; DISTINCT would make the
+        # database sort every matching case before it could return the first page.
+        distinct=False,
     )
     case_type = filters.CharFilter(field_name="case_type__code", help_text="Case type code.")
     reason = filters.CharFilter(field_name="reason__code", help_text="Case reason code.")

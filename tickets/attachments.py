@@ -1,6 +1,7 @@
 """What may be attached to a case: size, count and type limits, checked before saving."""
 
 import mimetypes
+import unicodedata
 from pathlib import PurePath
 
 from django.conf import settings
@@ -35,9 +36,19 @@ def content_type_for(name: str) -> str:
     return EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+MAX_NAME_LENGTH = 200
+
+
 def clean_name(name: str) -> str:
-    base = PurePath(name.replace("\\", "/")).name.strip().replace("\x00", "")
-    return base[:200] or "attachment"
+    """The file's own name, without any folder, control or format characters (which would
+    break a Content-Disposition header or hide the real suffix), at most MAX_NAME_LENGTH
+    characters long with its suffix kept."""
+    visible = "".join(char for char in name if not unicodedata.category(char).startswith("C"))
+    base = PurePath(visible.replace("\\", "/")).name.strip().lstrip(".")
+    if len(base) > MAX_NAME_LENGTH:
+        suffix = PurePath(base).suffix[:20]
+        base = base[: MAX_NAME_LENGTH - len(suffix)] + suffix
+    return base or "attachment"
 
 
 def validate_uploads(files: list[UploadedFile]) -> None:

@@ -7,11 +7,15 @@ then the ones about to breach, then those with no clock waiting, oldest first.
 """
 
 from functools import cache
+from html import escape
 
 import django_filters
 from django import forms
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from partners.models import CaseReason, CaseType, Organisation
 from tickets import search, selectors, workflow
@@ -121,6 +125,31 @@ def assignee_choices() -> list[tuple[str, str]]:
 REGION_CHOICES = [(Organisation.Region.EU, "Europe"), (Organisation.Region.US, "United States")]
 
 
+def organisation_choices() -> list[tuple[int, str]]:
+    return list(Organisation.objects.order_by("name").values_list("pk", "name"))
+
+
+class LongSelect(forms.Select):
+    """A select of thousands of plain (value, label) options, such as every organisation.
+
+    Django's select renders each option through a template, about a tenth of a millisecond
+    apiece: with two thousand organisations that was most of the queue page's time.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        attrs = self.build_attrs(self.attrs, attrs) | {"name": name}
+        chosen = {str(v) for v in self.format_value(value)}
+        # The standard library's escape: Django's, safe-string bookkeeping and all, costs
+        # as much again as the rest of the loop.
+        options = "".join(
+            f'<option value="{escape(str(option))}"'
+            f"{' selected' if str(option) in chosen else ''}>{escape(str(label))}</option>"
+            for option, label in self.choices
+        )
+        # Every value and label above is escaped.
+        return format_html("<select{}>{}</select>", flatatt(attrs), mark_safe(options))  # noqa: S308
+
+
 class QueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_text",
@@ -166,10 +195,12 @@ class QueueFilter(django_filters.FilterSet):
         label="Assigned to",
         empty_label="Anyone or nobody",
     )
-    organisation = django_filters.ModelChoiceFilter(
-        queryset=Organisation.objects.only("pk", "name").order_by("name"),
+    organisation = django_filters.ChoiceFilter(
+        field_name="organisation_id",
+        choices=organisation_choices,
         label="Organisation",
         empty_label="Any organisation",
+        widget=LongSelect,
     )
     ordering = django_filters.ChoiceFilter(
         method="filter_nothing", choices=ORDERING_CHOICES, label="Sort by", empty_label=None
@@ -186,6 +217,7 @@ class QueueFilter(django_filters.FilterSet):
         # times the form checks or renders them.
         self.filters["case_type"].extra["choices"] = cache(case_type_choices)
         self.filters["assignee"].extra["choices"] = cache(assignee_choices)
+        self.filters["organisation"].extra["choices"] = cache(organisation_choices)
         self.filters["reason"].extra["widget"] = forms.Select(choices=cache(reason_choices))
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -148,6 +148,9 @@ class Ticket(models.Model):
                 condition=Q(status__in=["new", "open", "waiting_on_partner"]),
                 name="ticket_active_by_breach",
             ),
+            # The same order over every case: the staff API lists all of them by default,
+            # and without it each first page sorted the whole table.
+            models.Index(fields=["next_breach_at", "created_at", "id"], name="ticket_by_breach"),
         ]
 
     def __str__(self) -> str:

@@ -90,4 +90,5 @@ def _queue_delivery(ids: list[int]) -> None:
     from tickets.tasks import deliver_notification
 
     for notification_id in ids:
-        deliver_notification.delay(notification_id)
+        if deliver_notification.delay(notification_id) is None:
+            break  # the broker is down: the beat task for undelivered notices sends them

@@ -7,7 +7,9 @@ exists, so the queue never counts the whole table.
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import BooleanField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.http import QueryDict
 
 from partners.models import User
@@ -37,10 +39,17 @@ def with_clock_state(queryset: QuerySet[Ticket], *, now: datetime) -> QuerySet[T
         stopped_at__isnull=True,
         state__in=[Clock.State.RUNNING, Clock.State.BREACHED],
     )
-    warned = waiting.filter(state=Clock.State.RUNNING, warn_at__lte=now)
+    # The earliest warning point, compared with ``now`` outside the subquery: an EXISTS
+    # over "warned by now" lets PostgreSQL hash every running clock past its warning once
+    # per page (a cost that grows with the table), where this reads a page's own clocks.
+    first_warning = Subquery(
+        waiting.filter(state=Clock.State.RUNNING).order_by("warn_at").values("warn_at")[:1]
+    )
     return queryset.annotate(
         next_due_at=Subquery(waiting.order_by("breach_at", "due_at").values("due_at")[:1]),
-        at_risk=Exists(warned),
+        at_risk=Coalesce(
+            GreaterThanOrEqual(Value(now), first_warning), False, output_field=BooleanField()
+        ),
     )
 
 

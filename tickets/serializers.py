@@ -118,6 +118,10 @@ class TicketSerializer(serializers.ModelSerializer):
         help_text="Serial number of the PBX or device, if one was named.",
     )
     organisation = OrganisationRefSerializer(read_only=True)
+    # Read-only model fields lose allow_blank: say so, or the schema's enum leaves out "".
+    critical_criterion = serializers.ChoiceField(
+        choices=Ticket.CriticalCriterion.choices, allow_blank=True, read_only=True
+    )
     next_breach_at = serializers.SerializerMethodField(
         help_text="The nearest instant at which one of its SLA clocks still waiting breaches "
         "(or breached); null when none is waiting. Partners get it from the clocks they see."
@@ -365,11 +369,15 @@ class ContactSerializer(serializers.Serializer):
 
 class NotEligibleSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    # Both are left out of the answer to staff, who may not open cases through the API.
     refer_to = ContactSerializer(
-        allow_null=True, help_text="Whom to contact instead; null when none is on file."
+        allow_null=True,
+        required=False,
+        help_text="Whom to contact instead; null when none is on file.",
     )
     limited_to = serializers.ListField(
         child=serializers.CharField(),
+        required=False,
         help_text="With limited access: the reasons the organisation may still open itself.",
     )
 

@@ -5,6 +5,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -210,6 +211,20 @@ def test_lockout_counts_the_email_in_any_case(client, settings):
     response = log_in(client, "target@example.test", PASSWORD)
 
     assert response.status_code == 429
+
+
+def test_lockout_is_of_the_account_from_that_address_only(settings, policies):
+    """Failures lock the pair (account, address): the same person elsewhere still gets in,
+    so a stranger cannot lock a user out of the whole desk."""
+    user = make_user(Role.PARTNER, email="target@example.test")
+    attacker, owner = Client(REMOTE_ADDR="203.0.113.7"), Client(REMOTE_ADDR="198.51.100.20")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        log_in(attacker, "target@example.test", f"guess {attempt}")
+
+    assert log_in(attacker, "target@example.test", PASSWORD).status_code == 429
+    response = log_in(owner, "target@example.test", PASSWORD)
+    assert response.status_code == 302
+    assert owner.session["_auth_user_id"] == str(user.pk)
 
 
 def test_lockout_of_one_account_leaves_others_alone(client, settings, policies):

@@ -98,7 +98,7 @@ def test_worker_runs_heartbeat_and_records_it_in_the_cache(
     assert cache.get(health.HEARTBEAT_KEY) is None
 
     sent_at = datetime.now().astimezone()
-    result = heartbeat.apply_async(queue=queue_name)
+    result = heartbeat.apply_async(queue=queue_name, ignore_result=False)
     try:
         _wait_until_ready(worker, result)
         value = result.get(timeout=30)

@@ -229,6 +229,28 @@ def test_filter_by_organisation(agent, client):
     assert numbers(response) == [wanted.number]
 
 
+def test_the_organisation_filter_lists_every_organisation_by_name(agent, client):
+    wanted = OrganisationFactory(name="Smith & <Sons> Telecom")
+    OrganisationFactory(name="Alpha Phones")
+
+    html = client.get(QUEUE, {"organisation": wanted.pk}).content.decode()
+
+    select = re.search(r'<select[^>]* name="organisation"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1))
+    assert options[:3] == [
+        ("", "", "Any organisation"),
+        (str(Organisation.objects.get(name="Alpha Phones").pk), "", "Alpha Phones"),
+        (str(wanted.pk), " selected", "Smith &amp; &lt;Sons&gt; Telecom"),
+    ]
+
+
+def test_an_unknown_organisation_is_reported(agent, client):
+    response = client.get(QUEUE, {"organisation": "999999"})
+
+    assert "Select a valid choice" in response.content.decode()
+
+
 def test_search_by_words_and_by_case_number(agent, client):
     voicemail = TicketFactory(subject="Voicemail greeting is silent")
     by_description = TicketFactory(description="The voicemail box of reception is full")
