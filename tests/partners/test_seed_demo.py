@@ -1,9 +1,9 @@
-"""``manage.py seed_demo``: the demo accounts the README promises, idempotent, and refused on
-a production configuration unless forced."""
+"""``manage.py seed_demo``: the demo accounts the README promises, and idempotent. (Refused on
+a production configuration unless forced: ``test_seed_demo_debug_off``.)"""
 
 import pytest
-from django.core.management import CommandError, call_command
-from django.test import RequestFactory
+from django.core.management import call_command
+from django.test import RequestFactory, override_settings
 
 from partners.models import Device, Organisation, PolicyVersion, User
 from partners.roles import Role, roles_of
@@ -29,10 +29,17 @@ ACCOUNTS = {
 }
 
 
+@pytest.fixture(scope="module")
+def _seeded_once(module_db, django_db_blocker):
+    """The command runs once for the module (``module_db``); each test's changes are rolled
+    back after it, so every test sees what one run of the command wrote."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True):
+        call_command("seed_demo", verbosity=0)
+
+
 @pytest.fixture
-def seeded(settings):
+def seeded(_seeded_once, settings):
     settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
 
 
 def account(local_part: str) -> User:
@@ -141,21 +148,3 @@ def test_running_again_restores_a_changed_demo_password(seeded):
     call_command("seed_demo", verbosity=0)
 
     assert account("gold").check_password(DEMO_PASSWORD)
-
-
-def test_refuses_with_debug_off(settings):
-    settings.DEBUG = False
-
-    with pytest.raises(CommandError, match="--force"):
-        call_command("seed_demo", verbosity=0)
-
-    assert not User.objects.exists()
-    assert not Organisation.objects.exists()
-
-
-def test_force_runs_with_debug_off(settings):
-    settings.DEBUG = False
-
-    call_command("seed_demo", "--force", verbosity=0)
-
-    assert User.objects.count() == len(ACCOUNTS)

@@ -33,10 +33,15 @@ class Case:
     internal_attachment: Attachment
 
 
-@pytest.fixture
-def world(settings, tmp_path) -> dict[int, Case]:
-    """organisation id → its case, for every demo organisation with partner users."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+@pytest.fixture(scope="module")
+def world(module_db, django_db_blocker) -> dict[int, Case]:
+    """organisation id → its case, for every demo organisation with partner users. Written
+    once for the module (``module_db``): each test's changes are rolled back after it."""
+    with django_db_blocker.unblock():
+        return _world()
+
+
+def _world() -> dict[int, Case]:
     call_command("seed_demo", force=True, verbosity=0)
     agent = User.objects.get(email="agent@demo.test")
     cases = {}

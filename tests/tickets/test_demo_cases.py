@@ -12,11 +12,12 @@ from tickets.models import Event, Feedback, Message, Ticket
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    seed_demo()
-    return seed_cases()
+@pytest.fixture(scope="module")
+def demo(module_db, django_db_blocker):
+    """Seeded once for the module (``module_db``); each test's changes are rolled back."""
+    with django_db_blocker.unblock():
+        seed_demo()
+        return seed_cases()
 
 
 def test_the_demo_queue_is_a_realistic_mix(demo):
