@@ -19,3 +19,13 @@ def signed_in(browser: Browser, site: str, email: str) -> Page:
     page = browser.new_context().new_page()
     log_in(page, site, email)
     return page
+
+
+def open_intake(page: Page) -> None:
+    """Follow the main menu to the intake form and wait until its lists react to choices.
+
+    The lists that depend on the case type are fetched when it changes; a choice made
+    before the page's scripts have started would go unanswered, so wait for them first."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Open a case").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open a case")
+    page.wait_for_load_state("load")

@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from partners.demo import DEMO_PASSWORD
 from partners.models import Organisation
 from supportdesk.celery import app as celery_app
+from tests.browser.helpers import open_intake
 from tickets.models import Deflection, Message, Ticket
 
 pytestmark = pytest.mark.browser
@@ -102,11 +103,6 @@ def visitors(browser: Browser, site: str):
 
 def flash(page: Page):
     return page.get_by_role("status")
-
-
-def open_intake(page: Page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Open a case").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Open a case")
 
 
 def choose_case(page: Page, case_type: str, reason: str, category: str = "") -> None:

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from entitlements import rules
 from entitlements.models import Entitlement
 from partners.models import User
-from tests.browser.helpers import signed_in
+from tests.browser.helpers import open_intake, signed_in
 from tests.tickets.factories import open_case
 from tickets.models import Ticket
 
@@ -49,8 +49,9 @@ def bought_days_ago(days: int) -> Entitlement:
 
 
 def open_configuration_case(page: Page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Open a case").click()
+    open_intake(page)
     page.get_by_label("Case type").select_option(label="Tech Support")
+    expect(page.get_by_label("Reason", exact=True)).to_be_visible()
     page.get_by_label("Reason", exact=True).select_option(label="Phones and devices")
     page.get_by_label("Category", exact=True).select_option(label="Provisioning")
     page.get_by_label("Find by serial number or name").fill("HPBX")

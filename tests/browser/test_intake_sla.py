@@ -17,7 +17,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from sla.models import ClosedDate
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, open_intake
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +46,7 @@ def test_intake_shows_the_response_time_as_the_case_takes_shape(live_server, dem
     tuesday_morning = datetime.combine(working_tuesday_ahead(), time(10, 0), tzinfo=ROME)
     with time_machine.travel(tuesday_morning, tick=True):
         log_in(page, live_server.url, "gold@demo.test")
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Open a case").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("Open a case")
+        open_intake(page)
         expected = page.locator("#response-time")
         # Nothing is promised before a case type is picked.
         expect(expected).to_have_text("")
