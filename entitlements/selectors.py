@@ -12,7 +12,7 @@ from django.http import Http404
 from entitlements import rules
 from entitlements.models import Entitlement, Intervention, TimeEntry
 from partners import selectors as partner_selectors
-from partners.models import Device, Organisation, User
+from partners.models import CaseReason, CaseType, Device, Organisation, PolicyVersion, User
 from partners.roles import Role, has_role, works_cases
 from tickets.models import Ticket
 
@@ -83,11 +83,23 @@ def access_for(
     category: str | None = None,
     device: Device | None = None,
     channel: rules.Channel = rules.Channel.PORTAL,
+    policy: PolicyVersion | None = None,
+    case_type_obj: CaseType | None = None,
+    reason_obj: CaseReason | None = None,
 ) -> rules.Access:
     """May ``organisation`` open this case through ``channel`` at ``at``: by its tier, or by
-    one of its entitlements; if not, why, whom to contact and what would help."""
+    one of its entitlements; if not, why, whom to contact and what would help.
+
+    ``policy``, ``case_type_obj`` and ``reason_obj``: the rows of the version in force the
+    caller has already read, passed on to ``eligibility_for``."""
     tier = partner_selectors.eligibility_for(
-        organisation=organisation, case_type=case_type, reason=reason, at=at
+        organisation=organisation,
+        case_type=case_type,
+        reason=reason,
+        at=at,
+        policy=policy,
+        case_type_obj=case_type_obj,
+        reason_obj=reason_obj,
     )
     grants = [] if tier.allowed else [as_grant(e) for e in entitlements_of(organisation)]
     return rules.decide(

@@ -47,17 +47,32 @@ def _contact(organisation: Organisation | None) -> eligibility.Contact | None:
 
 
 def eligibility_for(
-    *, organisation: Organisation, case_type: str, reason: str | None, at: datetime
+    *,
+    organisation: Organisation,
+    case_type: str,
+    reason: str | None,
+    at: datetime,
+    policy: PolicyVersion | None = None,
+    case_type_obj: CaseType | None = None,
+    reason_obj: CaseReason | None = None,
 ) -> eligibility.Decision:
     """May ``organisation`` open a case of this type and reason at ``at``, and if not, whom
     should it turn to. ``case_type`` and ``reason`` are codes of the version in force.
 
+    A caller that has already read the version in force and these codes' rows passes them
+    (``policy``, ``case_type_obj``, ``reason_obj``) so they are not read again.
+
     Raises ``CaseType.DoesNotExist`` / ``CaseReason.DoesNotExist`` for codes the version
     in force does not know.
     """
-    policy = policy_in_force(at)
-    case_type_obj = CaseType.objects.get(policy=policy, code=case_type)
-    reason_obj = CaseReason.objects.get(case_type=case_type_obj, code=reason) if reason else None
+    if policy is None:
+        policy = policy_in_force(at)
+    if case_type_obj is None:
+        case_type_obj = CaseType.objects.get(policy=policy, code=case_type)
+    if not reason:
+        reason_obj = None
+    elif reason_obj is None:
+        reason_obj = CaseReason.objects.get(case_type=case_type_obj, code=reason)
     rule = (
         EligibilityRule.objects.filter(policy=policy, audience=organisation.audience)
         .prefetch_related("allowed_reasons__case_type")

@@ -461,7 +461,12 @@ class TicketListCreate(generics.ListAPIView):
             return Response(field_errors(exc), status=status.HTTP_400_BAD_REQUEST)
         except NotEligible as exc:
             return Response(not_eligible_body(exc), status=status.HTTP_403_FORBIDDEN)
-        ticket = visible_ticket(request, ticket.pk)
+        if created:
+            # The new case is in hand with every relation the answer shows; only its clocks,
+            # as this reader may see them, are read back.
+            prefetch_related_objects([ticket], clocks_prefetch(request.user))
+        else:
+            ticket = visible_ticket(request, ticket.pk)
         return Response(
             TicketDetailSerializer(ticket, context={"request": request}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

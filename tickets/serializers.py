@@ -171,10 +171,18 @@ class TicketSerializer(serializers.ModelSerializer):
             return instant(ticket.next_breach_at)
         return instant(partner_next_breach(self._clocks(ticket)))
 
+    def _clock_serializer(self, internal: bool) -> ClockSerializer:
+        # One per reader's view for the whole page, not one per case: building a
+        # serializer's fields costs more than writing a case's clocks with them.
+        made = self.__dict__.setdefault("_clock_serializers", {})
+        if internal not in made:
+            made[internal] = ClockSerializer(context={"internal": internal})
+        return made[internal]
+
     @extend_schema_field(ClockSerializer(many=True))
     def get_clocks(self, ticket: Ticket) -> list[dict]:
-        context = {"internal": is_internal(self.context)}
-        return ClockSerializer(self._clocks(ticket), many=True, context=context).data
+        serializer = self._clock_serializer(is_internal(self.context))
+        return [serializer.to_representation(clock) for clock in self._clocks(ticket)]
 
 
 class TicketDetailSerializer(TicketSerializer):

@@ -47,12 +47,11 @@ def _resolve_taxonomy(
     if type_obj is None:
         raise ValidationError({"case_type": "Choose one of the case types offered."})
     reason_obj = category_obj = subcategory_obj = None
-    has_reasons = CaseReason.objects.filter(case_type=type_obj).exists()
     if reason:
         reason_obj = CaseReason.objects.filter(case_type=type_obj, code=reason).first()
         if reason_obj is None:
             errors["reason"] = f"Choose a reason listed for {type_obj.name}."
-    elif has_reasons:
+    elif CaseReason.objects.filter(case_type=type_obj).exists():
         errors["reason"] = "Choose a reason."
     if category and reason_obj:
         category_obj = CaseCategory.objects.filter(
@@ -138,6 +137,9 @@ def ticket_create(
                 channel, entitlement_rules.Channel.PORTAL
             ),
             at=now,
+            policy=policy,
+            case_type_obj=type_obj,
+            reason_obj=reason_obj,
         )
         if not decision.allowed:
             raise NotEligible(decision)
