@@ -1,6 +1,6 @@
 """What several browser tests do the same way."""
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from partners.demo import DEMO_PASSWORD
 
@@ -21,11 +21,19 @@ def signed_in(browser: Browser, site: str, email: str) -> Page:
     return page
 
 
-def open_intake(page: Page) -> None:
-    """Follow the main menu to the intake form and wait until its lists react to choices.
+def follow(page: Page, link: Locator) -> None:
+    """Click ``link`` and wait until the page it leads to has run its scripts.
 
-    The lists that depend on the case type are fetched when it changes; a choice made
-    before the page's scripts have started would go unanswered, so wait for them first."""
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Open a case").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Open a case")
+    A form whose parts answer choices (htmx) only does so once its scripts have started; a
+    choice made before that would go unanswered, as it would for a person's first click
+    on a page still loading."""
+    link.click()
     page.wait_for_load_state("load")
+
+
+def open_intake(page: Page) -> None:
+    """Follow the main menu to the intake form, ready for choices."""
+    follow(
+        page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Open a case")
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open a case")

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from hwaas import rules
 from hwaas.models import HardwareRequest, LeaseLine
-from tests.browser.helpers import signed_in
+from tests.browser.helpers import follow, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +51,7 @@ def test_a_reduction_three_months_after_delivery_is_refused_with_the_date_it_bec
     page = signed_in(browser, site, "gold@demo.test")
 
     open_device(page, SERIAL)
-    page.get_by_role("link", name="Reduce").click()
+    follow(page, page.get_by_role("link", name="Reduce"))
 
     expect(answer(page)).to_contain_text("Not possible yet")
     expect(answer(page)).to_contain_text(rules.format_day(possible_from))
@@ -65,7 +65,7 @@ def test_a_reduction_three_months_after_delivery_is_refused_with_the_date_it_bec
 def test_a_replacement_after_a_theft_asks_for_the_police_report(browser: Browser, site: str):
     page = signed_in(browser, site, "gold@demo.test")
     open_device(page, SERIAL)
-    page.get_by_role("link", name="Replace").click()
+    follow(page, page.get_by_role("link", name="Replace"))
 
     page.get_by_label("What happened").select_option(label="Theft")
 
@@ -90,7 +90,7 @@ def test_a_replacement_after_a_theft_asks_for_the_police_report(browser: Browser
 def test_an_agent_approves_a_replacement_and_the_ship_by_time_shows(browser: Browser, site: str):
     partner = signed_in(browser, site, "gold@demo.test")
     open_device(partner, SERIAL)
-    partner.get_by_role("link", name="Replace").click()
+    follow(partner, partner.get_by_role("link", name="Replace"))
     partner.get_by_label("What happened").select_option(label="Accidental damage")
     partner.get_by_label("Yes").first.check()
     expect(answer(partner)).to_contain_text("free of charge")
