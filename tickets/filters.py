@@ -7,15 +7,12 @@ then the ones about to breach, then those with no clock waiting, oldest first.
 """
 
 from functools import cache
-from html import escape
 
 import django_filters
 from django import forms
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
-from django.forms.utils import flatatt
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.urls import reverse_lazy
 
 from partners.models import CaseReason, CaseType, Organisation
 from tickets import search, selectors, workflow
@@ -125,29 +122,22 @@ def assignee_choices() -> list[tuple[str, str]]:
 REGION_CHOICES = [(Organisation.Region.EU, "Europe"), (Organisation.Region.US, "United States")]
 
 
-def organisation_choices() -> list[tuple[int, str]]:
-    return list(Organisation.objects.order_by("name").values_list("pk", "name"))
+def as_id(value) -> int | None:
+    """A primary key from request input, or None for anything the database could not hold."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
 
 
-class LongSelect(forms.Select):
-    """A select of thousands of plain (value, label) options, such as every organisation.
+# How many organisations the queue's organisation list offers at once; the name search
+# narrows it to the one wanted.
+ORGANISATIONS_LISTED = 50
 
-    Django's select renders each option through a template, about a tenth of a millisecond
-    apiece: with two thousand organisations that was most of the queue page's time.
-    """
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        attrs = self.build_attrs(self.attrs, attrs) | {"name": name}
-        chosen = {str(v) for v in self.format_value(value)}
-        # The standard library's escape: Django's, safe-string bookkeeping and all, costs
-        # as much again as the rest of the loop.
-        options = "".join(
-            f'<option value="{escape(str(option))}"'
-            f"{' selected' if str(option) in chosen else ''}>{escape(str(label))}</option>"
-            for option, label in self.choices
-        )
-        # Every value and label above is escaped.
-        return format_html("<select{}>{}</select>", flatatt(attrs), mark_safe(options))  # noqa: S308
+def organisations_named(query: str) -> QuerySet[Organisation]:
+    """Organisations whose name contains ``query`` (every one for an empty query), by name."""
+    organisations = Organisation.objects.order_by("name")
+    query = query.strip()
+    return organisations.filter(name__icontains=query) if query else organisations
 
 
 class QueueFilter(django_filters.FilterSet):
@@ -195,12 +185,30 @@ class QueueFilter(django_filters.FilterSet):
         label="Assigned to",
         empty_label="Anyone or nobody",
     )
-    organisation = django_filters.ChoiceFilter(
-        field_name="organisation_id",
-        choices=organisation_choices,
+    org_q = django_filters.CharFilter(
+        method="filter_organisation_name",
+        label="Organisation name",
+        help_text="Part of a name: the cases of every organisation so named. The list below "
+        "narrows to them as you type.",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                # The organisation list below follows what is typed (htmx).
+                "hx-get": reverse_lazy("tickets:queue_organisations"),
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-target": "#queue-organisation",
+                "hx-swap": "outerHTML",
+                "hx-include": "#id_organisation",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+    organisation = django_filters.ModelChoiceFilter(
+        field_name="organisation",
+        queryset=Organisation.objects.all(),
         label="Organisation",
         empty_label="Any organisation",
-        widget=LongSelect,
     )
     ordering = django_filters.ChoiceFilter(
         method="filter_nothing", choices=ORDERING_CHOICES, label="Sort by", empty_label=None
@@ -217,11 +225,35 @@ class QueueFilter(django_filters.FilterSet):
         # times the form checks or renders them.
         self.filters["case_type"].extra["choices"] = cache(case_type_choices)
         self.filters["assignee"].extra["choices"] = cache(assignee_choices)
-        self.filters["organisation"].extra["choices"] = cache(organisation_choices)
         self.filters["reason"].extra["widget"] = forms.Select(choices=cache(reason_choices))
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.search_tickets(queryset, value)
+
+    def filter_organisation_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(organisation__name__icontains=value.strip())
+
+    @property
+    def form(self):
+        form = super().form
+        field = form.fields["organisation"]
+        if not isinstance(field.widget.choices, list):
+            field.widget.choices = self.organisation_options()
+        return form
+
+    def organisation_options(self) -> list[tuple[str, str]]:
+        """What the organisation list offers: the first organisations matching the name
+        typed, and the one chosen whatever its name, never every organisation at once."""
+        data = self.data or {}
+        listed = list(
+            organisations_named(str(data.get("org_q", ""))[:100]).values_list("pk", "name")[
+                :ORGANISATIONS_LISTED
+            ]
+        )
+        chosen = as_id(data.get("organisation"))
+        if chosen and all(pk != chosen for pk, _ in listed):
+            listed[:0] = Organisation.objects.filter(pk=chosen).values_list("pk", "name")
+        return [("", "Any organisation"), *((str(pk), name) for pk, name in listed)]
 
     def filter_reason(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """ "tech_support/call-quality" names one reason; a bare "call-quality" matches that

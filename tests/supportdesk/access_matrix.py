@@ -153,6 +153,7 @@ ROUTES: dict[str, Rule] = {
     # --- staff side of cases
     "queue/": page(CASE_STAFF),
     "queue/bulk/": post_only_page(CASE_STAFF),
+    "queue/organisations/": page(CASE_STAFF),
     "staff/cases/new/": page(CASE_STAFF),
     "staff/cases/<int:pk>/": page(CASE_STAFF, kwargs=PK_TICKET),
     "staff/cases/<int:pk>/reply/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),

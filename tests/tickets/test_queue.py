@@ -19,7 +19,7 @@ from partners.roles import Role
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.partners.pages import Page
 from tests.tickets.factories import MessageFactory, TicketFactory, open_case, policy_2026
-from tickets import services
+from tickets import filters, services
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -229,20 +229,82 @@ def test_filter_by_organisation(agent, client):
     assert numbers(response) == [wanted.number]
 
 
-def test_the_organisation_filter_lists_every_organisation_by_name(agent, client):
+def organisation_options(html: str) -> list[tuple[str, str, str]]:
+    """(value, " selected" or "", label) of each option of the organisation list."""
+    select = re.search(r'<select[^>]* name="organisation"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1))
+
+
+def test_the_organisation_list_offers_organisations_by_name(agent, client):
     wanted = OrganisationFactory(name="Smith & <Sons> Telecom")
-    OrganisationFactory(name="Alpha Phones")
+    alpha = OrganisationFactory(name="Alpha Phones")
 
     html = client.get(QUEUE, {"organisation": wanted.pk}).content.decode()
 
-    select = re.search(r'<select[^>]* name="organisation"[^>]*>(.*?)</select>', html, re.S)
-    assert select is not None
-    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1))
-    assert options[:3] == [
-        ("", "", "Any organisation"),
-        (str(Organisation.objects.get(name="Alpha Phones").pk), "", "Alpha Phones"),
-        (str(wanted.pk), " selected", "Smith &amp; &lt;Sons&gt; Telecom"),
+    assert organisation_options(html)[0] == ("", "", "Any organisation")
+    listed = organisation_options(html)[1:]
+    assert (str(wanted.pk), " selected", "Smith &amp; &lt;Sons&gt; Telecom") in listed
+    assert listed.index((str(alpha.pk), "", "Alpha Phones")) < listed.index(
+        (str(wanted.pk), " selected", "Smith &amp; &lt;Sons&gt; Telecom")
+    )
+
+
+def test_the_organisation_list_stays_short_and_keeps_the_chosen_one(agent, client, monkeypatch):
+    monkeypatch.setattr(filters, "ORGANISATIONS_LISTED", 2)
+    first, second, _, last = (
+        OrganisationFactory(name=f"{letter} Telecom") for letter in ("AAA", "AAB", "AAC", "ZZZ")
+    )
+
+    offered = organisation_options(
+        client.get(QUEUE, {"organisation": last.pk, "org_q": "aa"}).content.decode()
+    )
+
+    assert [label for _, _, label in offered] == [
+        "Any organisation",
+        "ZZZ Telecom",
+        "AAA Telecom",
+        "AAB Telecom",
     ]
+    assert offered[1] == (str(last.pk), " selected", "ZZZ Telecom")
+    assert {first.name, second.name} <= {label for _, _, label in offered}
+
+
+def test_an_organisation_name_filters_the_cases(agent, client):
+    trattoria = TicketFactory(organisation=OrganisationFactory(name="Trattoria da Marco"))
+    TicketFactory(organisation=OrganisationFactory(name="Hudson Voice"))
+
+    assert numbers(client.get(QUEUE, {"org_q": "  trattoria "})) == [trattoria.number]
+
+
+def test_the_organisation_list_narrows_as_a_name_is_typed(agent, client):
+    hudson = OrganisationFactory(name="Hudson Voice")
+    chosen = OrganisationFactory(name="Alpine Unified Comms")
+    OrganisationFactory(name="Trattoria da Marco")
+
+    response = client.get(
+        reverse("tickets:queue_organisations"),
+        {"org_q": "hud", "organisation": chosen.pk},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="queue-organisation"' in html
+    assert organisation_options(html) == [
+        ("", "", "Any organisation"),
+        (str(chosen.pk), " selected", "Alpine Unified Comms"),
+        (str(hudson.pk), "", "Hudson Voice"),
+    ]
+
+
+def test_partners_cannot_list_organisations(client, policies):
+    OrganisationFactory(name="Hudson Voice")
+    client.force_login(UserFactory())
+
+    response = client.get(reverse("tickets:queue_organisations"), {"org_q": "a"})
+
+    assert response.status_code == 403
 
 
 def test_an_unknown_organisation_is_reported(agent, client):

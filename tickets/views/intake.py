@@ -23,18 +23,13 @@ from sla.models import Calendar
 from sla.selectors import deadlines_for
 from tickets import kb, selectors, services
 from tickets.errors import NotEligible
+from tickets.filters import as_id
 from tickets.forms import FILES_NOT_KEPT, IntakeForm
 from tickets.models import Ticket, parse_number
 
 DEVICE_OPTIONS_SHOWN = 200
 # Which submit button asked only to update the lists (the page without JavaScript).
 REFRESH = "_refresh"
-
-
-def as_id(value) -> int | None:
-    """A primary key from request input, or None for anything the database could not hold."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
 
 
 def _policy_or_none():

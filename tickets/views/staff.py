@@ -117,6 +117,15 @@ def queue(request):
     )
 
 
+@role_required(*STAFF)
+def queue_organisations(request):
+    """The queue's organisation list narrowed to the name typed so far (htmx fragment)."""
+    filterset = filters.QueueFilter(request.GET, user=request.user)
+    return render(
+        request, "tickets/staff/_queue_organisation.html", {"filter_form": filterset.form}
+    )
+
+
 def _back_to_queue(return_query: str):
     # Re-encoded from a parsed QueryDict: only a query string can come back, never a URL.
     query = QueryDict(return_query or "").urlencode()
@@ -538,6 +547,7 @@ def staff_case_new(request):
 urlpatterns = [
     path("queue/", queue, name="queue"),
     path("queue/bulk/", queue_bulk, name="queue_bulk"),
+    path("queue/organisations/", queue_organisations, name="queue_organisations"),
     path("staff/cases/new/", staff_case_new, name="staff_case_new"),
     path("staff/cases/<int:pk>/", staff_case, name="staff_case"),
     path("staff/cases/<int:pk>/reply/", staff_case_reply, name="staff_case_reply"),
