@@ -351,10 +351,12 @@ class TicketListCreate(generics.ListAPIView):
     def get_queryset(self):
         return (
             selectors.tickets_visible_to(self.request.user)
-            .select_related(
-                "organisation", "case_type", "reason", "category", "subcategory", "device"
+            # Joined in: what sorting and filtering may need. Each further join would cost
+            # the planner more than the one small query that reads it for the whole page.
+            .select_related("organisation", "case_type")
+            .prefetch_related(
+                "reason", "category", "subcategory", "device", clocks_prefetch(self.request.user)
             )
-            .prefetch_related(clocks_prefetch(self.request.user))
         )
 
     @extend_schema(

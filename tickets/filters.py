@@ -17,6 +17,7 @@ from django.urls import reverse_lazy
 from partners.models import CaseReason, CaseType, Organisation
 from tickets import search, selectors, workflow
 from tickets.models import Ticket
+from tickets.widgets import PlainSelect
 
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"
@@ -158,32 +159,39 @@ class QueueFilter(django_filters.FilterSet):
         choices=case_type_choices,
         label="Case type",
         empty_label="Any type",
+        widget=PlainSelect,
     )
     reason = django_filters.CharFilter(
         method="filter_reason",
         label="Reason",
-        widget=forms.Select(choices=reason_choices),
+        widget=PlainSelect(choices=reason_choices),
     )
     cos = django_filters.ChoiceFilter(
-        choices=Ticket.ClassOfService.choices, label="Class of service", empty_label="Any"
+        choices=Ticket.ClassOfService.choices,
+        label="Class of service",
+        empty_label="Any",
+        widget=PlainSelect,
     )
     tier = django_filters.ChoiceFilter(
         field_name="organisation__tier",
         choices=Organisation.Tier.choices,
         label="Partner tier",
         empty_label="Any tier",
+        widget=PlainSelect,
     )
     region = django_filters.ChoiceFilter(
         field_name="organisation__region",
         choices=REGION_CHOICES,
         label="Region",
         empty_label="Any region",
+        widget=PlainSelect,
     )
     assignee = django_filters.ChoiceFilter(
         method="filter_assignee",
         choices=assignee_choices,
         label="Assigned to",
         empty_label="Anyone or nobody",
+        widget=PlainSelect,
     )
     org_q = django_filters.CharFilter(
         method="filter_organisation_name",
@@ -209,9 +217,14 @@ class QueueFilter(django_filters.FilterSet):
         queryset=Organisation.objects.all(),
         label="Organisation",
         empty_label="Any organisation",
+        widget=PlainSelect,
     )
     ordering = django_filters.ChoiceFilter(
-        method="filter_nothing", choices=ORDERING_CHOICES, label="Sort by", empty_label=None
+        method="filter_nothing",
+        choices=ORDERING_CHOICES,
+        label="Sort by",
+        empty_label=None,
+        widget=PlainSelect,
     )
 
     class Meta:
@@ -225,7 +238,7 @@ class QueueFilter(django_filters.FilterSet):
         # times the form checks or renders them.
         self.filters["case_type"].extra["choices"] = cache(case_type_choices)
         self.filters["assignee"].extra["choices"] = cache(assignee_choices)
-        self.filters["reason"].extra["widget"] = forms.Select(choices=cache(reason_choices))
+        self.filters["reason"].extra["widget"] = PlainSelect(choices=cache(reason_choices))
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.search_tickets(queryset, value)

@@ -11,6 +11,7 @@ from partners.models import CaseReason, Device, PolicyVersion, User
 from tickets import selectors, workflow
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE
 from tickets.models import Message, Ticket
+from tickets.widgets import PlainSelect
 
 STATUS_LABELS = dict(Ticket.Status.choices)
 
@@ -83,11 +84,14 @@ class BulkForm(forms.Form):
 
     tickets = IdListField(required=False)
     action = forms.ChoiceField(choices=[(ASSIGN, "Assign"), (SET_STATUS, "Set status")])
-    assignee = forms.ChoiceField(label="Assign the selected cases to", required=False)
+    assignee = forms.ChoiceField(
+        label="Assign the selected cases to", required=False, widget=PlainSelect
+    )
     status = forms.ChoiceField(
         label="Set the status of the selected cases to",
         choices=[("", "Choose a status"), *Ticket.Status.choices],
         required=False,
+        widget=PlainSelect,
     )
     return_query = forms.CharField(required=False, widget=forms.HiddenInput)
 
