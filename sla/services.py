@@ -87,26 +87,25 @@ def _arm(clocks: list[Clock]) -> None:
         transaction.on_commit(partial(timers.arm_many, plan), robust=True)
 
 
-def _sync_ticket(ticket: Ticket, *, clocks: list[Clock] | None = None) -> None:
-    """Keep the case's nearest breach (the queue's sort key) in step with its clocks.
+def nearest_breach(clocks: list[Clock]) -> datetime | None:
+    """When the first of these clocks that can still breach (or has) breaches."""
+    return min(
+        (
+            clock.breach_at
+            for clock in clocks
+            if clock.stopped_at is None
+            and clock.state in (State.RUNNING, State.BREACHED)
+            and clock.breach_at is not None
+        ),
+        default=None,
+    )
 
-    ``clocks``: every clock the case has, already in hand (a case's first clocks), so the
-    nearest breach needs no read."""
-    if clocks is None:
-        nearest = Clock.objects.filter(
-            ticket_id=ticket.pk, stopped_at=None, state__in=[State.RUNNING, State.BREACHED]
-        ).aggregate(nearest=Min("breach_at"))["nearest"]
-    else:
-        nearest = min(
-            (
-                clock.breach_at
-                for clock in clocks
-                if clock.stopped_at is None
-                and clock.state in (State.RUNNING, State.BREACHED)
-                and clock.breach_at is not None
-            ),
-            default=None,
-        )
+
+def _sync_ticket(ticket: Ticket) -> None:
+    """Keep the case's nearest breach (the queue's sort key) in step with its clocks."""
+    nearest = Clock.objects.filter(
+        ticket_id=ticket.pk, stopped_at=None, state__in=[State.RUNNING, State.BREACHED]
+    ).aggregate(nearest=Min("breach_at"))["nearest"]
     Ticket.objects.filter(pk=ticket.pk).update(next_breach_at=nearest)
     ticket.next_breach_at = nearest
 
@@ -114,19 +113,31 @@ def _sync_ticket(ticket: Ticket, *, clocks: list[Clock] | None = None) -> None:
 # --- Starting ----------------------------------------------------------------------------
 
 
-def clocks_start(*, ticket: Ticket) -> list[Clock]:
-    """Start every clock the ticket's policy gives it, from its creation instant. Called by
-    ``ticket_create`` inside its transaction. A Critical case opened while its support hours
-    are closed gets the out-of-hours triage clock, and the NOC hears of it at once."""
+def clocks_plan(ticket: Ticket) -> list[Clock]:
+    """The clocks the ticket's policy gives a new case, from its creation instant, not yet
+    written. ``ticket`` need not be saved: ``ticket_create`` plans them first so that the
+    case is written with its nearest breach, then has ``clocks_start`` write them."""
     calendars = Calendars()
     found = _deadlines(ticket, cos=ticket.cos, at=ticket.created_at, calendars=calendars)
-    clocks = Clock.objects.bulk_create(
-        [
-            _new_clock(ticket, deadline, calendars[deadline.calendar], at=ticket.created_at)
-            for deadline in found
-        ]
-    )
-    _sync_ticket(ticket, clocks=clocks)
+    return [
+        _new_clock(ticket, deadline, calendars[deadline.calendar], at=ticket.created_at)
+        for deadline in found
+    ]
+
+
+def clocks_start(*, ticket: Ticket, planned: list[Clock] | None = None) -> list[Clock]:
+    """Start every clock the ticket's policy gives it (``planned`` by ``clocks_plan`` before
+    the case was written, or planned now). Called by ``ticket_create`` inside its
+    transaction. A Critical case opened while its support hours are closed gets the
+    out-of-hours triage clock, and the NOC hears of it at once."""
+    clocks = planned if planned is not None else clocks_plan(ticket)
+    for clock in clocks:
+        clock.ticket = ticket  # saved now, whatever it was when the clocks were planned
+    clocks = Clock.objects.bulk_create(clocks)
+    nearest = nearest_breach(clocks)
+    if ticket.next_breach_at != nearest:
+        Ticket.objects.filter(pk=ticket.pk).update(next_breach_at=nearest)
+        ticket.next_breach_at = nearest
     _arm(clocks)
     if any(clock.metric == Metric.OUT_OF_HOURS_TRIAGE for clock in clocks):
         _tell_noc_out_of_hours(ticket)

@@ -409,6 +409,28 @@ def test_staff_list_query_count_does_not_grow_with_rows(
 # --- Opening a case ----------------------------------------------------------------------
 
 
+# Session and user; the organisation, the version in force, the case type with its reason
+# and category, the tier's rule and its reasons, a maintenance contract's technician, the
+# response targets; the case (with its nearest breach), its event and its clocks; the
+# clocks read back for the answer; the transaction's BEGIN and COMMIT. (The support
+# calendars are read once, then cached.)
+OPEN_CASE_QUERIES = 15
+
+
+def test_opening_a_case_costs_a_fixed_number_of_queries(
+    partner, org, django_assert_max_num_queries
+):
+    api = client_for(partner)
+    assert api.post(TICKETS, tech_support_body(), format="json").status_code == 201
+
+    with django_assert_max_num_queries(OPEN_CASE_QUERIES):
+        response = api.post(TICKETS, tech_support_body(), format="json")
+
+    assert response.status_code == 201, response.content
+    assert (response.json()["reason"], response.json()["category"]) == ("call-quality", "dropped")
+    assert "first_response" in {clock["metric"] for clock in response.json()["clocks"]}
+
+
 def test_partner_opens_a_case_naming_the_device_by_serial(partner, org):
     device = DeviceFactory(organisation=org, serial_number="GOLD-CPBX-0001")
     api = client_for(partner)
