@@ -73,11 +73,7 @@ def eligibility_for(
         reason_obj = None
     elif reason_obj is None:
         reason_obj = CaseReason.objects.get(case_type=case_type_obj, code=reason)
-    rule = (
-        EligibilityRule.objects.filter(policy=policy, audience=organisation.audience)
-        .prefetch_related("allowed_reasons__case_type")
-        .first()
-    )
+    rule = EligibilityRule.objects.filter(policy=policy, audience=organisation.audience).first()
     if rule is None:
         logger.warning(
             "Policy %s has no eligibility rule for %s; referring upstream.",
@@ -88,13 +84,25 @@ def eligibility_for(
         allowed: list[CaseReason] = []
     else:
         access = eligibility.Access(rule.access)
-        allowed = list(rule.allowed_reasons.all())
+        # Only a limited rule's list of reasons counts, or is shown.
+        allowed = (
+            list(rule.allowed_reasons.select_related("case_type"))
+            if access is eligibility.Access.LIMITED
+            else []
+        )
+    rules = {
+        "policy_version": policy.code,
+        "access": access,
+        "reason": reason_obj.pk if reason_obj else None,
+        "allowed_reasons": {r.pk for r in allowed},
+        "allowed_reason_names": tuple(f"{r.case_type.name}: {r.name}" for r in allowed),
+    }
+    decision = eligibility.decide(**rules)
+    if decision.allowed:
+        return decision
+    # Whom to turn to matters only to a refusal: read the partner and installer for it.
     return eligibility.decide(
-        policy_version=policy.code,
-        access=access,
-        reason=reason_obj.pk if reason_obj else None,
-        allowed_reasons={r.pk for r in allowed},
-        allowed_reason_names=tuple(f"{r.case_type.name}: {r.name}" for r in allowed),
+        **rules,
         upstream=_contact(organisation.upstream_partner),
         installer=_contact(organisation.installer),
     )

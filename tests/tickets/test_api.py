@@ -410,11 +410,11 @@ def test_staff_list_query_count_does_not_grow_with_rows(
 
 
 # Session and user; the organisation, the version in force, the case type with its reason
-# and category, the tier's rule and its reasons, a maintenance contract's technician, the
-# response targets; the case (with its nearest breach), its event and its clocks; the
-# clocks read back for the answer; the transaction's BEGIN and COMMIT. (The support
-# calendars are read once, then cached.)
-OPEN_CASE_QUERIES = 15
+# and category, the tier's rule (its list of reasons only for limited access), a maintenance
+# contract's technician, the response targets; the case (with its nearest breach), its
+# event and its clocks; the clocks read back for the answer; the transaction's BEGIN and
+# COMMIT. (The support calendars are read once, then cached.)
+OPEN_CASE_QUERIES = 14
 
 
 def test_opening_a_case_costs_a_fixed_number_of_queries(
