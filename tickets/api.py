@@ -464,9 +464,12 @@ class TicketListCreate(generics.ListAPIView):
         except NotEligible as exc:
             return Response(not_eligible_body(exc), status=status.HTTP_403_FORBIDDEN)
         if created:
-            # The new case is in hand with every relation the answer shows; only its clocks,
-            # as this reader may see them, are read back.
-            prefetch_related_objects([ticket], clocks_prefetch(request.user))
+            # The new case is in hand with every relation and clock the answer shows.
+            metrics = sla_display.visible_metrics(internal=works_cases(request.user))
+            ticket.visible_clocks = sorted(
+                (clock for clock in ticket.started_clocks if clock.metric in metrics),
+                key=lambda clock: (clock.due_at, clock.metric),
+            )
         else:
             ticket = visible_ticket(request, ticket.pk)
         return Response(

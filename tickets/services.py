@@ -107,6 +107,7 @@ def ticket_create(
 ) -> tuple[Ticket, bool]:
     """Open a case for ``requester``'s organisation. Returns the case and whether it is new:
     the same ``submission_key`` from the same person returns the case it already opened.
+    A new case carries the SLA clocks it started as ``started_clocks``.
 
     ``proactive``: the vendor opens the case itself (a monitoring alert), so the terms'
     eligibility does not apply, and a NOC engineer or a monitoring integration may open it
@@ -233,7 +234,7 @@ def ticket_create(
                     new_id=technician.pk,
                     new_name=technician.get_full_name(),
                 )
-            sla.clocks_start(ticket=ticket, planned=clocks)
+            ticket.started_clocks = sla.clocks_start(ticket=ticket, planned=clocks)
             if follow_up_of is not None:
                 events.follow_up_opened(
                     follow_up_of, actor=created_by, follow_up_number=ticket.number
