@@ -111,13 +111,14 @@ def reason_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
-def assignee_choices() -> list[tuple[str, str]]:
+def staff_choices() -> list[tuple[str, str]]:
+    """(id, name) of everyone a case can be assigned to."""
     staff = selectors.staff_assignees().values_list("pk", "full_name", "email")
-    return [
-        (ASSIGNEE_ME, "Me"),
-        (ASSIGNEE_NONE, "Nobody (unassigned)"),
-        *((str(pk), full_name or email) for pk, full_name, email in staff),
-    ]
+    return [(str(pk), full_name or email) for pk, full_name, email in staff]
+
+
+def assignee_choices() -> list[tuple[str, str]]:
+    return [(ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Nobody (unassigned)"), *staff_choices()]
 
 
 REGION_CHOICES = [(Organisation.Region.EU, "Europe"), (Organisation.Region.US, "United States")]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from partners import selectors as partner_selectors
 from partners.models import CaseReason, Device, PolicyVersion, User
 from tickets import selectors, workflow
-from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE
+from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, staff_choices
 from tickets.models import Message, Ticket
 from tickets.widgets import PlainSelect
 
@@ -33,15 +33,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
-
-
-def staff_choices() -> list[tuple[str, str]]:
-    return [
-        (str(pk), full_name or email)
-        for pk, full_name, email in selectors.staff_assignees().values_list(
-            "pk", "full_name", "email"
-        )
-    ]
 
 
 def resolve_assignee(value: str, *, user: User) -> User | None:
