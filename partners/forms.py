@@ -1,6 +1,7 @@
 from django import forms
 
 from partners.models import User
+from supportdesk.widgets import PlainSelect
 
 
 class ProfileForm(forms.ModelForm):
@@ -8,6 +9,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["full_name", "time_zone"]
         labels = {"full_name": "Your name", "time_zone": "Time zone"}
+        widgets = {"time_zone": PlainSelect}  # some six hundred zones
         help_texts = {
             "time_zone": "Every date and time in the portal is shown in this zone. "
             "Leave empty to use your organisation's region.",

@@ -15,9 +15,9 @@ from django.db.models.expressions import OrderBy
 from django.urls import reverse_lazy
 
 from partners.models import CaseReason, CaseType, Organisation
+from supportdesk.widgets import PlainSelect
 from tickets import search, selectors, workflow
 from tickets.models import Ticket
-from tickets.widgets import PlainSelect
 
 ASSIGNEE_ME = "me"
 ASSIGNEE_NONE = "none"

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 
 from partners import selectors as partner_selectors
 from partners.models import CaseReason, Device, PolicyVersion, User
+from supportdesk.widgets import PlainSelect
 from tickets import selectors, workflow
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, staff_choices
 from tickets.models import Message, Ticket
-from tickets.widgets import PlainSelect
 
 STATUS_LABELS = dict(Ticket.Status.choices)
 

@@ -1,4 +1,5 @@
 import zoneinfo
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -8,8 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+@cache  # listing the zones reads the time-zone database's folders: once per process
+def time_zone_choices() -> tuple[tuple[str, str], ...]:
+    return tuple((name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones()))
 
 
 class UserManager(BaseUserManager):

@@ -1,4 +1,4 @@
-"""Form widgets of the busiest pages."""
+"""Form widgets shared by the apps."""
 
 from html import escape
 

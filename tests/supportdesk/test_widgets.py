@@ -6,7 +6,7 @@ from django import forms
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tickets.widgets import PlainSelect
+from supportdesk.widgets import PlainSelect
 
 
 class Elements(HTMLParser):
