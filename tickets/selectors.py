@@ -20,17 +20,15 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
 
 def ticket_for(*, user: User, pk: int) -> Ticket:
     """Raises Ticket.DoesNotExist for a missing case and for someone else's alike."""
+    # Joined: what every page of a case shows. The rest is read by small queries of its
+    # own: with a dozen joins, planning the query took thirty times as long as running it.
     return (
         tickets_visible_to(user)
-        .select_related(
-            "organisation",
+        .select_related("organisation", "requester", "assignee", "case_type", "reason")
+        .prefetch_related(
             "organisation__upstream_partner",
-            "requester",
             "created_by",
-            "assignee",
             "policy",
-            "case_type",
-            "reason",
             "category",
             "subcategory",
             "device",

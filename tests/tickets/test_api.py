@@ -372,8 +372,9 @@ def test_cursor_pagination_next_link_keeps_filters(agent, policies):
 # Session, user, organisation or staff roles, one page of cases, and for the whole page
 # their reasons, categories, sub-categories, devices and clocks.
 LIST_QUERIES = 9
-# Session, user, organisation or staff roles, the case, its messages and their attachments.
-MESSAGE_QUERIES = 7
+# Session, user, organisation or staff roles, the case with what its pages show (its
+# creator, version of the terms, category), its messages and their attachments.
+MESSAGE_QUERIES = 10
 
 
 @pytest.mark.parametrize("rows", [5, 40])
