@@ -197,8 +197,8 @@ class QueueFilter(django_filters.FilterSet):
     org_q = django_filters.CharFilter(
         method="filter_organisation_name",
         label="Organisation name",
-        help_text="Part of a name: the cases of every organisation so named. The list below "
-        "narrows to them as you type.",
+        help_text="Part of a name: shows those organisations' cases, and narrows the list "
+        "beside it as you type.",
         widget=forms.TextInput(
             attrs={
                 "type": "search",
