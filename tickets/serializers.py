@@ -5,6 +5,7 @@ serializers check the shape of the input and leave the rules to ``tickets.servic
 """
 
 from datetime import datetime
+from functools import cached_property
 
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema_field
@@ -171,17 +172,15 @@ class TicketSerializer(serializers.ModelSerializer):
             return instant(ticket.next_breach_at)
         return instant(partner_next_breach(self._clocks(ticket)))
 
-    def _clock_serializer(self, internal: bool) -> ClockSerializer:
-        # One per reader's view for the whole page, not one per case: building a
-        # serializer's fields costs more than writing a case's clocks with them.
-        made = self.__dict__.setdefault("_clock_serializers", {})
-        if internal not in made:
-            made[internal] = ClockSerializer(context={"internal": internal})
-        return made[internal]
+    @cached_property
+    def _clock_serializer(self) -> ClockSerializer:
+        # One for the whole page, not one per case: building a serializer's fields costs
+        # more than writing a case's clocks with them.
+        return ClockSerializer(context={"internal": is_internal(self.context)})
 
     @extend_schema_field(ClockSerializer(many=True))
     def get_clocks(self, ticket: Ticket) -> list[dict]:
-        serializer = self._clock_serializer(is_internal(self.context))
+        serializer = self._clock_serializer
         return [serializer.to_representation(clock) for clock in self._clocks(ticket)]
 
 

@@ -43,9 +43,9 @@ def _resolve_taxonomy(
     *, policy, case_type: str, reason: str | None, category: str | None, subcategory: str | None
 ):
     """The rows of the version in force for these codes; field errors for codes it lacks."""
-    if reason and category:
-        # The usual case, every code known: one query. Anything unknown is looked up step by
-        # step below, to say which one.
+    if reason and category and not subcategory:
+        # The usual case, every code known: one query. Anything unknown, or a sub-category,
+        # is looked up step by step below (and an unknown code named).
         lookup = {
             "reason__case_type__policy": policy,
             "reason__case_type__code": case_type,
@@ -56,7 +56,7 @@ def _resolve_taxonomy(
         category_obj = (
             CaseCategory.objects.select_related("reason__case_type").filter(**lookup).first()
         )
-        if category_obj is not None and not subcategory:
+        if category_obj is not None:
             return category_obj.reason.case_type, category_obj.reason, category_obj, None
     errors: dict[str, str] = {}
     type_obj = CaseType.objects.filter(policy=policy, code=case_type).first()
