@@ -9,11 +9,10 @@ from rest_framework.permissions import IsAuthenticated
 
 from availability import selectors
 from availability.models import Credit, Service
+from core.api.errors import FIELD_ERRORS, ErrorSerializer
 from partners.access import api_role
 from partners.models import Organisation
 from partners.roles import Role
-from sla.api import FIELD_ERRORS
-from tickets.serializers import ErrorSerializer
 
 BillingStaff = api_role(Role.BILLING)
 

@@ -7,30 +7,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from availability.models import Incident, IncidentUpdate, Maintenance, Service
+from core.forms import local_datetime
 from partners.models import Organisation, User
 from tickets.models import Ticket, parse_number
 from tickets.selectors import tickets_visible_to
-
-
-class LocalDateTimeInput(forms.DateTimeInput):
-    """The browser's date and time picker; Django reads the value in the active zone."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-def local_datetime(
-    *, label: str, required: bool = True, help_text: str = ""
-) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        widget=LocalDateTimeInput(),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
-    )
 
 
 def service_field() -> forms.ModelMultipleChoiceField:

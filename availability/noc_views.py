@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 from availability import records
 from availability.models import Event, Incident, IncidentUpdate, Maintenance
 from availability.noc_forms import IncidentForm, IncidentUpdateForm, MaintenanceForm
+from core.forms import apply_errors
+from core.templatetags.desk import when
 from partners.access import role_required
 from partners.roles import Role
-from supportdesk.templatetags.desk import when
 from tickets.models import Ticket
 from tickets.selectors import tickets_visible_to
-from tickets.staff_forms import apply_errors
 
 PER_PAGE = 50
 

@@ -6,7 +6,6 @@ writes the timeline and recomputes the credits. Its refusals come back as 400 wi
 errors, like the serializers' own.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -18,12 +17,12 @@ from rest_framework.response import Response
 
 from availability import records
 from availability.models import Incident, IncidentUpdate, Maintenance, Service
+from core.api.errors import FIELD_ERRORS, ErrorSerializer
+from core.api.fields import AwareDateTimeField
 from partners.access import api_role
 from partners.models import Organisation
 from partners.roles import Role
-from sla.api import FIELD_ERRORS, AwareDateTimeField
 from tickets.models import Ticket
-from tickets.serializers import ErrorSerializer
 
 NocOnly = api_role(Role.NOC)
 
@@ -116,12 +115,6 @@ class MaintenanceSerializer(serializers.ModelSerializer):
         validators = []
 
 
-def _field_errors(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(error.message_dict)
-    return serializers.ValidationError({"non_field_errors": error.messages})
-
-
 class IncidentCursor(CursorPagination):
     ordering = ("-started_at", "-pk")
 
@@ -138,10 +131,7 @@ class RecordListCreate(generics.ListCreateAPIView):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            record = type(self).create_service(actor=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise _field_errors(error) from error
+        record = type(self).create_service(actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -156,14 +146,11 @@ class RecordDetail(generics.RetrieveUpdateAPIView):
         record = self.get_object()
         serializer = self.get_serializer(record, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            record = type(self).update_service(
-                actor=request.user,
-                **{self.record_argument: record},
-                **serializer.validated_data,
-            )
-        except DjangoValidationError as error:
-            raise _field_errors(error) from error
+        record = type(self).update_service(
+            actor=request.user,
+            **{self.record_argument: record},
+            **serializer.validated_data,
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
 
     def get_object(self):
@@ -295,12 +282,9 @@ class IncidentUpdateListCreate(generics.ListCreateAPIView):
         incident = self.get_incident()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            update = records.incident_update_post(
-                incident=incident, actor=request.user, **serializer.validated_data
-            )
-        except DjangoValidationError as error:
-            raise _field_errors(error) from error
+        update = records.incident_update_post(
+            incident=incident, actor=request.user, **serializer.validated_data
+        )
         return Response(self.get_serializer(update).data, status=status.HTTP_201_CREATED)
 
 

@@ -20,6 +20,8 @@ from django.utils import timezone
 from availability import calc
 from availability.figures import WRITE_BATCH, ZONE_MARGIN, Downtime
 from availability.models import Credit, Event, IncidentSet, Subscription
+from availability.workflow import CREDIT
+from core.errors import IllegalTransition
 from partners.models import PolicyVersion, User
 from partners.selectors import policy_in_force
 
@@ -126,7 +128,7 @@ def credits_compute(
                 result.created += 1
             elif _same(credit, figures, policy, sets[figures.incident_ids]):
                 result.unchanged += 1
-            elif credit.state == Credit.State.APPLIED:
+            elif credit.state in CREDIT.final:
                 _adjust(credit, figures=figures, actor=actor, counted_id=sets[figures.incident_ids])
                 result.adjustments += 1
             else:
@@ -322,8 +324,10 @@ def _adjust(applied: Credit, *, figures: Figures, actor, counted_id: int | None)
 def credit_approve(*, credit: Credit, actor: User) -> Credit:
     with transaction.atomic():
         locked = Credit.objects.select_for_update().get(pk=credit.pk)
-        if locked.state != Credit.State.DRAFT:
-            raise ValidationError({"state": "Only a draft credit can be approved."})
+        try:
+            CREDIT.check(locked.state, Credit.State.APPROVED)
+        except IllegalTransition as illegal:
+            raise ValidationError({"state": "Only a draft credit can be approved."}) from illegal
         locked.state, locked.approved_by, locked.approved_at = (
             Credit.State.APPROVED,
             actor,
@@ -340,8 +344,10 @@ def credit_apply(*, credit: Credit, actor: User, invoice_number: str) -> Credit:
         raise ValidationError({"invoice_number": "Give the invoice the credit was applied to."})
     with transaction.atomic():
         locked = Credit.objects.select_for_update().get(pk=credit.pk)
-        if locked.state != Credit.State.APPROVED:
-            raise ValidationError({"state": "Approve the credit before applying it."})
+        try:
+            CREDIT.check(locked.state, Credit.State.APPLIED)
+        except IllegalTransition as illegal:
+            raise ValidationError({"state": "Approve the credit before applying it."}) from illegal
         locked.state, locked.invoice_number = Credit.State.APPLIED, invoice_number[:60]
         locked.applied_by, locked.applied_at = actor, timezone.now()
         locked.save(update_fields=["state", "invoice_number", "applied_by", "applied_at"])

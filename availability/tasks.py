@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from availability import figures, services
+from core.tasks import task
 from partners.models import User
-from supportdesk.celery import task
 
 # How many days back the scheduled run recomputes: every reporting zone's latest full day
 # lies within them, whatever the hour in UTC.

@@ -18,18 +18,15 @@ from django.views.decorators.http import require_GET
 
 from availability import calc, selectors, services, tasks
 from availability.models import Credit, Service
+from core.csv import Echo, spreadsheet_safe
+from core.formatting import count_text
+from core.paging import page_of, query_with
 from partners.access import role_required
 from partners.models import Organisation, PolicyVersion
 from partners.roles import Role
-from supportdesk.csv_export import Echo, spreadsheet_safe
-from tickets.queue import page_of, query_with
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000
-
-
-def _plural(count: int, word: str = "credit") -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class CreditFilterForm(forms.Form):
@@ -212,11 +209,15 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
         elif skipped:
             messages.error(request, f"Nothing was changed. {skipped[0]}")
     else:
-        messages.success(request, f"{_plural(changed)} {done}.")
+        messages.success(request, f"{count_text(changed, 'credit')} {done}.")
         if skipped:
-            messages.warning(request, f"Skipped {_plural(len(skipped))}: " + " ".join(skipped))
+            messages.warning(
+                request, f"Skipped {count_text(len(skipped), 'credit')}: " + " ".join(skipped)
+            )
     if missing:
-        messages.warning(request, f"{_plural(missing)} could not be found and were left alone.")
+        messages.warning(
+            request, f"{count_text(missing, 'credit')} could not be found and were left alone."
+        )
     return typed, not skipped and not missing
 
 

@@ -157,12 +157,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from desk.actions.open_case import CaseRequest, case_open  # noqa: E402
 from partners.models import Device, Organisation, User  # noqa: E402
 from partners.roles import Role  # noqa: E402
 from partners.services import user_create  # noqa: E402
 from sla.models import Clock, MonitoringAlert  # noqa: E402
 from sla.selectors import deadlines_for  # noqa: E402
-from tickets import services as ticket_services  # noqa: E402
 from tickets.models import Message, Notification, Ticket, parse_number  # noqa: E402
 
 # --- The database, the data and the people --------------------------------------------------
@@ -294,19 +294,21 @@ def background_cases(people: list[Person], count: int, *, now: datetime, rng) ->
         kind = rng.randrange(len(CASE_KINDS))
         case_type, reason, category, subcategory, suffix, critical = CASE_KINDS[kind]
         device = next((d for d in person.devices if d[1].split("-")[1] == suffix), None)
-        ticket, _ = ticket_services.ticket_create(
-            requester=users[person.email],
-            case_type=case_type,
-            reason=reason,
-            category=category or None,
-            subcategory=subcategory or None,
-            device=devices[device[0]] if device else None,
-            subject=f"{SUBJECTS[kind]} (earlier case {number + 1})",
-            description="Opened before the load test so that the queue has pages to show.",
-            wms_version=device[3] if device and case_type == "tech_support" else "",
-            firmware_versions=device[4] if device and case_type == "tech_support" else "",
-            critical_criterion=critical,
-            now=now - timedelta(minutes=rng.randrange(5, 14 * 24 * 60)),
+        ticket, _ = case_open(
+            CaseRequest(
+                requester=users[person.email],
+                case_type=case_type,
+                reason=reason,
+                category=category or None,
+                subcategory=subcategory or None,
+                device=devices[device[0]] if device else None,
+                subject=f"{SUBJECTS[kind]} (earlier case {number + 1})",
+                description="Opened before the load test so that the queue has pages to show.",
+                wms_version=device[3] if device and case_type == "tech_support" else "",
+                firmware_versions=device[4] if device and case_type == "tech_support" else "",
+                critical_criterion=critical,
+                now=now - timedelta(minutes=rng.randrange(5, 14 * 24 * 60)),
+            )
         )
         person.cases.append(ticket.pk)
     return count

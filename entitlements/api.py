@@ -4,7 +4,6 @@ logging time calls ``entitlements.services.time_log``, whose refusals are 400s n
 field (a bundle overdrawn without an override is one under ``override_reason``).
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -14,15 +13,14 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from core.api.errors import FIELD_ERRORS, ErrorSerializer
+from core.converters import MAX_ID
 from entitlements import rules, selectors, services
 from entitlements.models import Entitlement, TimeEntry
 from partners.access import api_role
 from partners.roles import Role
-from sla.api import FIELD_ERRORS
 from tickets import selectors as ticket_selectors
-from tickets.api import MAX_ID
 from tickets.models import Ticket
-from tickets.serializers import ErrorSerializer
 
 EntitlementReaders = api_role(Role.PARTNER, Role.AGENT, Role.NOC, Role.ADMIN, Role.BILLING)
 CaseWorkers = api_role(Role.AGENT, Role.NOC, Role.ADMIN)
@@ -228,12 +226,6 @@ class TimeLogSerializer(serializers.Serializer):
         return bundle
 
 
-def _errors(error: DjangoValidationError) -> dict:
-    if hasattr(error, "error_dict"):
-        return {field: list(messages) for field, messages in error.message_dict.items()}
-    return {"non_field_errors": error.messages}
-
-
 @extend_schema(tags=["entitlements"])
 class EntitlementList(generics.ListAPIView):
     """What organisations bought beyond their tier: a partner sees its own, support and
@@ -326,18 +318,15 @@ class CaseTime(generics.ListAPIView):
         serializer = TimeLogSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            entry = services.time_log(
-                ticket=ticket,
-                actor=request.user,
-                minutes=data["minutes"],
-                billable=data["billable"],
-                entitlement=serializer.bundle(ticket),
-                note=data["note"],
-                override_reason=data["override_reason"],
-            )
-        except DjangoValidationError as error:
-            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
+        entry = services.time_log(
+            ticket=ticket,
+            actor=request.user,
+            minutes=data["minutes"],
+            billable=data["billable"],
+            entitlement=serializer.bundle(ticket),
+            note=data["note"],
+            override_reason=data["override_reason"],
+        )
         return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 

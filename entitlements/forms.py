@@ -1,22 +1,22 @@
 """Forms for entitlements: time logged on a case, the time report's filters, asking for a
 remote intervention and the agent's answer to it."""
 
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
 
-from availability.noc_forms import local_datetime
+from core.formatting import duration_text
+from core.forms import ServiceErrorsMixin, local_datetime
 from entitlements import interventions, rules, selectors
 from entitlements.models import Entitlement, Intervention
-from entitlements.services import format_minutes
-from tickets.forms import ServiceErrorsMixin
 
 
 class BundleChoice(forms.ModelChoiceField):
     def label_from_instance(self, bundle: Entitlement) -> str:
-        left = selectors.remaining_minutes(bundle)
-        return (
-            f"{bundle.reference or bundle.get_kind_display()} ({format_minutes(max(left, 0))} left)"
-        )
+        left = max(selectors.remaining_minutes(bundle), 0)
+        left = duration_text(timedelta(minutes=left), "compact")
+        return f"{bundle.reference or bundle.get_kind_display()} ({left} left)"
 
 
 class TimeForm(forms.Form):

@@ -5,8 +5,9 @@ ticked in full, how our technician reaches the system (never a commercial remote
 tool) and whether it is a free intervention (those need 8 hours' notice, see
 ``rules.slot_allowed``). An agent confirms one of the slots or books another time, or
 declines with a reason; the partner may cancel. Every step runs with the intervention
-locked, follows ``TRANSITIONS`` and appends a line to the case timeline; the access
-description stays off the timeline (it may hold addresses and accounts).
+locked, follows ``entitlements.workflow.INTERVENTION`` and appends a line to the case
+timeline; the access description stays off the timeline (it may hold addresses and
+accounts).
 
 Reminders go to the requester (e-mail) and the assigned agent (the staff outbox) 24 hours
 and 1 hour before the start. Like the SLA timers, they are queued as ETA tasks once a
@@ -20,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,12 +29,15 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.errors import IllegalTransition
+from core.formatting import local_datetime_text
 from entitlements import rules
 from entitlements.models import Intervention
+from entitlements.workflow import INTERVENTION
 from partners.models import User
 from partners.roles import works_cases
 from sla.timers import default_horizon
-from tickets import mail, notifications, workflow
+from tickets import events, mail, notifications, workflow
 from tickets.models import Event, Ticket
 
 logger = logging.getLogger(__name__)
@@ -46,14 +49,6 @@ MAX_SLOTS = 3
 MIN_DURATION, MAX_DURATION = 15, 8 * 60  # minutes
 SWEEP_BATCH = 500
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    State.REQUESTED: frozenset({State.CONFIRMED, State.DECLINED, State.CANCELLED}),
-    # Confirmed → confirmed: booked again at another time.
-    State.CONFIRMED: frozenset({State.CONFIRMED, State.DECLINED, State.CANCELLED, State.DONE}),
-    State.DECLINED: frozenset(),
-    State.CANCELLED: frozenset(),
-    State.DONE: frozenset(),
-}
 _VERBS = {
     State.CONFIRMED: "booked",
     State.DECLINED: "declined",
@@ -74,7 +69,7 @@ class IllegalMove(ValidationError):
 
 def local_text(at: datetime, tz: str) -> str:
     """As the ``when`` filter writes it: "Wed 25 Nov 2026, 14:05 CET"."""
-    return at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y, %H:%M %Z")
+    return local_datetime_text(at, tz=tz)
 
 
 def iso(at: datetime) -> str:
@@ -170,14 +165,16 @@ def _event(
     intervention: Intervention, kind: str, *, actor, at: datetime, text: str, **data
 ) -> Event:
     """One step on the case timeline. ``start`` and ``slots`` (ISO instants) are worded in
-    the reader's zone by ``tickets.timeline``."""
-    return Event.objects.create(
-        ticket_id=intervention.ticket_id,
-        kind=kind,
+    the reader's zone by ``entitlements.timeline``."""
+    return events.record(
+        intervention.ticket_id,
+        kind,
         actor=actor,
         public=True,
         at=at,
-        data={"intervention": intervention.pk, "text": text, **data},
+        intervention=intervention.pk,
+        text=text,
+        **data,
     )
 
 
@@ -250,11 +247,13 @@ def intervention_request(
 
 def _locked(intervention: Intervention, target: str) -> Intervention:
     locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
-    if target not in TRANSITIONS[locked.state]:
+    try:
+        INTERVENTION.check(locked.state, target)
+    except IllegalTransition as illegal:
         raise IllegalMove(
             f"This intervention is {locked.get_state_display().lower()}: it can no longer be "
             f"{_VERBS[target]}."
-        )
+        ) from illegal
     return locked
 
 

@@ -2,19 +2,20 @@
 balance without a recorded override), the low-balance warning, and the timeline of every
 grant and change."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.formatting import duration_text
 from entitlements import rules, selectors
 from entitlements.models import Entitlement, EntitlementEvent, TimeEntry
 from partners.models import User
 from partners.roles import works_cases
-from tickets import notifications
-from tickets.models import Event, Ticket
+from tickets import events, notifications
+from tickets.models import Ticket
 
 MAX_MINUTES = 24 * 60
 
@@ -93,18 +94,16 @@ def time_log(
             worked_on=timezone.localdate(now),
             created_at=now,
         )
-        Event.objects.create(
-            ticket=ticket,
-            kind="time_logged",
+        events.record(
+            ticket,
+            "time_logged",
             actor=actor,
             public=False,
             at=now,
-            data={
-                "minutes": minutes,
-                "billable": billable,
-                "entitlement": entitlement.pk if entitlement else None,
-                "override": override_reason,
-            },
+            minutes=minutes,
+            billable=billable,
+            entitlement=entitlement.pk if entitlement else None,
+            override=override_reason,
         )
         if warn is not None:
             _warn_low_balance(*warn, ticket=ticket, actor=actor, at=now)
@@ -112,15 +111,13 @@ def time_log(
 
 
 def _warn_low_balance(bundle: Entitlement, remaining: int, *, ticket: Ticket, actor, at) -> None:
-    text = f"{format_minutes(max(remaining, 0))} left on support-hour bundle {bundle.reference}"
+    left = duration_text(timedelta(minutes=max(remaining, 0)), "compact")
+    text = f"{left} left on support-hour bundle {bundle.reference}"
     if remaining < 0:
-        text = (
-            f"Support-hour bundle {bundle.reference} is overdrawn by {format_minutes(-remaining)}"
-        )
+        over = duration_text(timedelta(minutes=-remaining), "compact")
+        text = f"Support-hour bundle {bundle.reference} is overdrawn by {over}"
     entitlement_event(bundle, "low_balance", actor=actor, remaining_minutes=remaining)
-    Event.objects.create(
-        ticket=ticket, kind="bundle_low", actor=None, public=True, at=at, data={"text": text}
-    )
+    events.record(ticket, "bundle_low", public=True, at=at, text=text)
     if bundle.account_manager is not None:
         notifications.notify(
             [bundle.account_manager],
@@ -132,12 +129,3 @@ def _warn_low_balance(bundle: Entitlement, remaining: int, *, ticket: Ticket, ac
     from entitlements.tasks import send_low_balance_mail
 
     transaction.on_commit(partial(send_low_balance_mail.delay, bundle.pk, remaining), robust=True)
-
-
-def format_minutes(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    if hours and rest:
-        return f"{hours} h {rest} min"
-    if hours:
-        return f"{hours} h"
-    return f"{rest} min"

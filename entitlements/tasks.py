@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from core.formatting import duration_text
+from core.tasks import task
 from entitlements import interventions
 from entitlements.models import Entitlement, Intervention
-from entitlements.services import format_minutes
-from supportdesk.celery import task
 from tickets.tasks import send_email
 
 
@@ -25,7 +25,7 @@ def send_low_balance_mail(bundle_id: int, remaining_minutes: int) -> bool:
     bundle = Entitlement.objects.select_related("organisation").filter(pk=bundle_id).first()
     if bundle is None or not bundle.organisation.contact_email:
         return False
-    left = format_minutes(max(remaining_minutes, 0))
+    left = duration_text(timedelta(minutes=max(remaining_minutes, 0)), "compact")
     body = (
         f"Hello,\n\nThe support-hour bundle {bundle.reference or bundle.pk} of "
         f"{bundle.organisation.name} has {left} left"

@@ -2,7 +2,7 @@
 and the staff time report with its CSV export."""
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.paginator import Paginator
 from django.db.models import Sum
@@ -10,12 +10,12 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.csv import Echo, spreadsheet_safe
+from core.formatting import duration_text
 from entitlements import rules, selectors
-from entitlements.services import format_minutes
 from partners.access import role_required
 from partners.models import Organisation
 from partners.roles import Role
-from supportdesk.csv_export import Echo, spreadsheet_safe
 
 STAFF = (Role.AGENT, Role.NOC, Role.BILLING, Role.ADMIN)
 PAGE_SIZE = 100
@@ -41,7 +41,11 @@ def plan_rows(entitlements, *, now) -> list[dict]:
                 "entitlement": entitlement,
                 "state": state,
                 "left": left,
-                "left_text": format_minutes(max(left, 0)) if left is not None else "",
+                "left_text": (
+                    duration_text(timedelta(minutes=max(left, 0)), "compact")
+                    if left is not None
+                    else ""
+                ),
                 "channels": sorted(str(c) for c in rules.CHANNELS[rules.Kind(entitlement.kind)]),
             }
         )

@@ -6,7 +6,6 @@ it becomes possible; ``POST /api/hwaas/requests/check/`` gives the answer withou
 a case.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -16,15 +15,14 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.errors import FIELD_ERRORS, ErrorSerializer
 from hwaas import decisions, rules, selectors, services
 from hwaas.models import HardwareModel, HardwareRequest, LeaseAgreement, LeaseLine
 from partners.access import api_role
 from partners.models import Device
 from partners.roles import Role
-from sla.api import FIELD_ERRORS
-from tickets.api import not_eligible_body
 from tickets.errors import NotEligible
-from tickets.serializers import ErrorSerializer
+from tickets.serializers import not_eligible_body
 
 HardwareAccess = api_role(Role.PARTNER, Role.AGENT, Role.NOC, Role.ADMIN)
 PartnerOnly = api_role(Role.PARTNER)
@@ -244,12 +242,6 @@ def _decision_body(decision: rules.Decision) -> dict:
     }
 
 
-def _errors(error: DjangoValidationError) -> dict:
-    if hasattr(error, "error_dict"):
-        return {field: list(messages) for field, messages in error.message_dict.items()}
-    return {"non_field_errors": error.messages}
-
-
 @extend_schema(tags=["hardware"])
 class DeviceList(generics.ListAPIView):
     """Leased and purchased devices the caller may see; ``?q=`` searches serials."""
@@ -326,8 +318,6 @@ class RequestListCreate(generics.ListAPIView):
             created = services.request_create(requester=request.user, data=data)
         except NotEligible as refusal:
             return Response(not_eligible_body(refusal), status=status.HTTP_403_FORBIDDEN)
-        except DjangoValidationError as error:
-            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
         return Response(RequestSerializer(created).data, status=status.HTTP_201_CREATED)
 
 

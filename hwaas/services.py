@@ -14,6 +14,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from core.formatting import local_datetime_text
+from desk.actions.open_case import CaseRequest, case_open
 from hwaas import decisions, rules, workflow
 from hwaas.models import (
     CapexPurchase,
@@ -26,9 +28,8 @@ from hwaas.models import (
 from partners.models import Device, User
 from partners.roles import works_cases
 from sla.calendars import business_calendar
-from tickets import notifications
+from tickets import events, notifications
 from tickets import services as ticket_services
-from tickets.models import Event
 
 Kind = HardwareRequest.Kind
 State = HardwareRequest.State
@@ -175,15 +176,17 @@ def request_create(
     description = data.description.strip() or decision.reason
     device = data.line.device if data.line else data.purchase.device if data.purchase else None
     with transaction.atomic():
-        ticket, _ = ticket_services.ticket_create(
-            requester=requester,
-            case_type=CASE_TYPE,
-            reason=CASE_REASONS[data.kind],
-            subject=_subject_line(data)[:200],
-            description=description,
-            device=device
-            if device and device.organisation_id == requester.organisation_id
-            else None,
+        ticket, _ = case_open(
+            CaseRequest(
+                requester=requester,
+                case_type=CASE_TYPE,
+                reason=CASE_REASONS[data.kind],
+                subject=_subject_line(data)[:200],
+                description=description,
+                device=device
+                if device and device.organisation_id == requester.organisation_id
+                else None,
+            ),
             now=now,
         )
         request = HardwareRequest.objects.create(
@@ -224,13 +227,15 @@ def _event(request: HardwareRequest, kind: str, *, actor, at, text: str, detail:
     """The step on the case timeline; staff steps are e-mailed to the requester as well."""
     if kind != "hwaas_requested":
         notifications.hardware_step(request.ticket, update=text, detail=detail)
-    return Event.objects.create(
-        ticket_id=request.ticket_id,
-        kind=kind,
+    return events.record(
+        request.ticket_id,
+        kind,
         actor=actor,
         public=True,
         at=at,
-        data={"text": text, "detail": detail, "request": request.pk},
+        text=text,
+        detail=detail,
+        request=request.pk,
     )
 
 
@@ -273,8 +278,8 @@ def request_approve(
         request.save(update_fields=["state", "decided_by", "decided_at", "ship_by"])
         text = "Request approved"
         if request.ship_by:
-            local = request.ship_by.astimezone(calendar.tz)
-            text += f"; the replacement ships by {local:%a %d %b %Y, %H:%M %Z}"
+            ships_by = local_datetime_text(request.ship_by, "long_padded", tz=calendar.tz)
+            text += f"; the replacement ships by {ships_by}"
         _event(request, "hwaas_approved", actor=actor, at=now, text=text, detail=detail)
     return request
 

@@ -5,6 +5,12 @@ own path: a unit goes out (shipped), comes back (received), or both, in the orde
 say; an RMA replacement only leaves once the faulty unit has arrived and been checked.
 """
 
+from functools import cache
+from itertools import pairwise
+
+from core.errors import IllegalTransition
+from core.transitions import Transitions
+
 SUBMITTED, APPROVED, REFUSED = "submitted", "approved", "refused"
 SHIPPED, RECEIVED, CLOSED = "shipped", "received", "closed"
 
@@ -22,23 +28,36 @@ PATHS: dict[str, tuple[str, ...]] = {
 FINAL = frozenset({REFUSED, CLOSED})
 
 
-class IllegalStep(ValueError):
-    """A step that does not follow from the request's state."""
+# A refused step raises the kernel's error, with machine "hardware request".
+IllegalStep = IllegalTransition
+MACHINE = "hardware request"
+
+
+@cache
+def machine(kind: str) -> Transitions[str]:
+    """The transition table of a ``kind`` of request: decided first, then its path."""
+    path = PATHS.get(kind, ())
+    # Declaration order is the order of the step buttons: approve before refuse.
+    table: dict[str, tuple[str, ...]] = {SUBMITTED: (APPROVED, REFUSED), APPROVED: (), REFUSED: ()}
+    table |= {state: (after,) for state, after in pairwise((APPROVED, *path))}
+    if path:
+        table[path[-1]] = ()
+    return Transitions(
+        MACHINE, table, message=f"A {kind} request that is {{current}} cannot become {{target}}."
+    )
+
+
+def _on_path(kind: str, state: str, target: str | None = None) -> Transitions[str]:
+    states = machine(kind)
+    if state not in states:
+        raise IllegalStep(MACHINE, state, target, message=f"A {kind} request is never {state}.")
+    return states
 
 
 def next_steps(kind: str, state: str) -> tuple[str, ...]:
     """The states a request of ``kind`` may move to from ``state``."""
-    if state == SUBMITTED:
-        return (APPROVED, REFUSED)
-    if state in FINAL:
-        return ()
-    path = PATHS.get(kind, ())
-    if state != APPROVED and state not in path:
-        raise IllegalStep(f"A {kind} request is never {state}.")
-    position = -1 if state == APPROVED else path.index(state)
-    return (path[position + 1],)
+    return tuple(_on_path(kind, state).allowed(state))
 
 
 def check_step(kind: str, state: str, new_state: str) -> None:
-    if new_state not in next_steps(kind, state):
-        raise IllegalStep(f"A {kind} request that is {state} cannot become {new_state}.")
+    _on_path(kind, state, new_state).check(state, new_state)

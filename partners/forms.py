@@ -1,7 +1,7 @@
 from django import forms
 
+from core.widgets import PlainSelect
 from partners.models import User
-from supportdesk.widgets import PlainSelect
 
 
 class ProfileForm(forms.ModelForm):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sla import alerts
+from sla import services
 from sla.models import Calendar, ClosedDate, MonitoringAlert
 
 
@@ -66,7 +66,7 @@ class MonitoringAlertAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark the selected unmatched alerts reviewed", permissions=["change"])
     def mark_reviewed(self, request, queryset):
-        count = alerts.alerts_mark_reviewed(
+        count = services.alerts_mark_reviewed(
             alert_ids=queryset.values_list("pk", flat=True), actor=request.user
         )
         self.message_user(request, f"{count} unmatched alert(s) marked reviewed.")

@@ -6,4 +6,4 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA clocks and NOC"
 
     def ready(self) -> None:
-        from sla import signals  # noqa: F401
+        from sla import signals, timeline  # noqa: F401

@@ -7,11 +7,12 @@ list costs a fixed number of queries however many rows it holds.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Q
 
+from core.formatting import duration_text
 from partners.models import User
 from partners.roles import Role, has_role
 from sla.models import Clock, MonitoringAlert
@@ -26,26 +27,13 @@ Metric = Clock.Metric
 State = Clock.State
 
 
-def _span(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        minutes, rest = divmod(seconds, 60)
-        return f"{minutes} min {rest:02d} s"
-    if seconds < 86400:
-        hours, rest = divmod(seconds, 3600)
-        return f"{hours} h {rest // 60:02d} min"
-    days, rest = divmod(seconds, 86400)
-    return f"{days} d {rest // 3600} h"
-
-
 def countdown_text(deadline: datetime, now: datetime) -> str:
     """ "12 min 05 s left" or "breached 5 min 00 s ago". static/js/countdown.js words it the
     same way, so the page reads the same before and after the script takes over."""
     seconds = int((deadline - now).total_seconds())
     if seconds >= 0:
-        return f"{_span(seconds)} left"
-    return f"breached {_span(-seconds)} ago"
+        return f"{duration_text(timedelta(seconds=seconds), 'seconds')} left"
+    return f"breached {duration_text(timedelta(seconds=-seconds), 'seconds')} ago"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """How SLA clocks and deadlines read to people: a label, the due time in a zone, the state in
 words and the business time left.
 
-Pure: plain values in, strings and a small dataclass out. The caller
-passes ``now``, the zone to show times in, and (only when it wants the time left) the
-clock's ``BusinessCalendar``; nothing here touches the database. Anything with the fields
+Plain values in, strings and a small dataclass out; times and lengths are worded by
+``core.formatting``. The caller passes ``now``, the zone to show times in, and (only when
+it wants the time left) the clock's ``BusinessCalendar``; nothing here touches the
+database. Anything with the fields
 of ``sla.models.Clock`` (metric, state, due_at, breach_at, warned_at, stopped_at,
 started_at, target, paused_for, paused_since) will do as a clock.
 
@@ -20,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
+from core.formatting import duration_text, local_datetime_text
 from sla import clocks as clock_rules
 from sla.businesstime import BusinessCalendar
 
@@ -86,10 +87,6 @@ class ClockLike(Protocol):
 C = TypeVar("C", bound=ClockLike)
 
 
-def _zone(tz: tzinfo | str) -> tzinfo:
-    return ZoneInfo(tz) if isinstance(tz, str) else tz
-
-
 def visible_metrics(*, internal: bool) -> frozenset[str]:
     """The metrics a viewer may see: every one for support staff, two for partners."""
     return ALL_METRICS if internal else PARTNER_METRICS
@@ -109,21 +106,8 @@ def due_text(at: datetime, tz: tzinfo | str, *, now: datetime | None = None) -> 
     """An instant in ``tz`` with the zone's abbreviation: "Tue 18:00 CET" when it lies
     within six days of ``now`` either way, else with its date, "Tue 8 Dec 2026, 18:00 CET"
     (also when ``now`` is not given)."""
-    local = at.astimezone(_zone(tz))
-    if now is not None and abs(at - now) <= WEEKDAY_ONLY_WITHIN:
-        return local.strftime("%a %H:%M %Z")
-    return local.strftime("%a %-d %b %Y, %H:%M %Z")
-
-
-def duration_text(duration: timedelta) -> str:
-    """A length of time for people: "30 minutes", "4 hours", "1 h 30 min", "9 hours"."""
-    minutes = int(abs(duration).total_seconds() // 60)
-    hours, rest = divmod(minutes, 60)
-    if hours == 0:
-        return f"{rest} minute{'s' if rest != 1 else ''}"
-    if rest == 0:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{hours} h {rest} min"
+    near = now is not None and abs(at - now) <= WEEKDAY_ONLY_WITHIN
+    return local_datetime_text(at, "clock" if near else "long", tz=tz)
 
 
 def remaining_text(remaining: timedelta | None) -> str:

@@ -6,6 +6,7 @@ its own. State changes are conditional UPDATEs: a warning or breach that two wor
 retry and the sweep all try to record is recorded, announced and notified once.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -20,12 +21,13 @@ from partners.models import User
 from partners.roles import Role, has_role, works_cases
 from partners.selectors import staff_with_role
 from sla import clocks as clock_rules
-from sla import selectors, targets, timers
+from sla import events, selectors, targets, timers
 from sla.businesstime import BusinessCalendar
 from sla.calendars import ALWAYS, business_calendar
-from sla.models import Clock
+from sla.models import Clock, MonitoringAlert
 from sla.selectors import target_rules
-from tickets import events, notifications
+from tickets import notifications
+from tickets.events import iso
 from tickets.models import Notification, Ticket
 
 Metric = Clock.Metric
@@ -115,7 +117,7 @@ def _sync_ticket(ticket: Ticket) -> None:
 
 def clocks_plan(ticket: Ticket) -> list[Clock]:
     """The clocks the ticket's policy gives a new case, from its creation instant, not yet
-    written. ``ticket`` need not be saved: ``ticket_create`` plans them first so that the
+    written. ``ticket`` need not be saved: ``desk.actions.open_case`` plans them first so that the
     case is written with its nearest breach, then has ``clocks_start`` write them."""
     calendars = Calendars()
     found = _deadlines(ticket, cos=ticket.cos, at=ticket.created_at, calendars=calendars)
@@ -127,7 +129,7 @@ def clocks_plan(ticket: Ticket) -> list[Clock]:
 
 def clocks_start(*, ticket: Ticket, planned: list[Clock] | None = None) -> list[Clock]:
     """Start every clock the ticket's policy gives it (``planned`` by ``clocks_plan`` before
-    the case was written, or planned now). Called by ``ticket_create`` inside its
+    the case was written, or planned now). Called by ``desk.actions.open_case`` inside its
     transaction. A Critical case opened while its support hours are closed gets the
     out-of-hours triage clock, and the NOC hears of it at once."""
     clocks = planned if planned is not None else clocks_plan(ticket)
@@ -309,7 +311,7 @@ def _recompute(ticket: Ticket, *, at: datetime, calendars: Calendars, actor) -> 
             clock = _new_clock(ticket, deadline, calendar, at=ticket.created_at)
             clock.save()
             to_arm.append(clock)
-            changes.append({"metric": metric, "old_due": None, "new_due": events.iso(clock.due_at)})
+            changes.append({"metric": metric, "old_due": None, "new_due": iso(clock.due_at)})
             continue
         old_due = clock.due_at
         times = clock_rules.schedule(
@@ -351,13 +353,11 @@ def _recompute(ticket: Ticket, *, at: datetime, calendars: Calendars, actor) -> 
         )
         if clock.stopped_at is None:
             to_arm.append(clock)
-        changes.append(
-            {"metric": metric, "old_due": events.iso(old_due), "new_due": events.iso(clock.due_at)}
-        )
+        changes.append({"metric": metric, "old_due": iso(old_due), "new_due": iso(clock.due_at)})
     for metric, clock in existing.items():
         if metric not in found and clock.stopped_at is None:
             clock.delete()
-            changes.append({"metric": metric, "old_due": events.iso(clock.due_at), "new_due": None})
+            changes.append({"metric": metric, "old_due": iso(clock.due_at), "new_due": None})
     events.sla_recomputed(ticket, actor=actor, cos=ticket.cos, changes=changes, at=at)
     _sync_ticket(ticket)
     _arm(to_arm)
@@ -488,3 +488,20 @@ def sla_sweep(*, now: datetime, lookahead: timedelta) -> SweepResult:
     plan = list(selectors.timers_coming(now=now, until=now + lookahead))
     timers.arm_many(plan, now=now, horizon=lookahead)
     return SweepResult(breached=breached, warned=warned, armed=len(plan))
+
+
+# --- Monitoring alerts ---------------------------------------------------------------------
+
+
+def alerts_mark_reviewed(
+    *, alert_ids: Iterable[int], actor: User, now: datetime | None = None
+) -> int:
+    """The NOC has looked at these unmatched alerts; any other alert is left as it is.
+    Returns how many were marked."""
+    return MonitoringAlert.objects.filter(
+        pk__in=list(alert_ids), outcome=MonitoringAlert.Outcome.UNMATCHED
+    ).update(
+        outcome=MonitoringAlert.Outcome.REVIEWED,
+        reviewed_by=actor,
+        reviewed_at=now or timezone.now(),
+    )

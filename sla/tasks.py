@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from core.tasks import task
 from sla import services, timers
 from sla.models import Clock
-from supportdesk.celery import task
 
 
 @task(name="sla.warn_clock", queue="sla")

@@ -6,12 +6,12 @@ credits, leased and purchased hardware. Each part is idempotent, so
 from django.utils import timezone
 
 from availability.demo import seed_availability
+from desk.demo_cases import seed_cases
 from entitlements.demo import seed_entitlements
 from hwaas.demo import seed_hardware
 from partners.demo import seed_demo as seed_partners
 from sla.calendars import default_years, public_holidays_refresh, standard_calendars_ensure
 from tickets.demo_articles import seed_articles
-from tickets.demo_cases import seed_cases
 
 
 def seed_everything() -> dict[str, int]:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "core",
     "supportdesk",
     "partners",
     "tickets",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "availability",
     "hwaas",
     "entitlements",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -250,7 +252,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "supportdesk.schema.DeskAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.DeskAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"auth": env("API_AUTH_RATE", default="20/min")},

@@ -1,7 +1,7 @@
 from django.utils import timezone
 
+from core.tasks import task
 from supportdesk import health
-from supportdesk.celery import task
 
 
 @task(name="supportdesk.heartbeat", soft_time_limit=10, time_limit=20)

@@ -4,10 +4,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from desk import urls as desk_urls
+from entitlements import urls as entitlements_urls
 from partners import api as partners_api
 from partners import views as partners_views
 from partners.auth import EmailAuthenticationForm
 from supportdesk import views
+from tickets import urls as tickets_urls
 
 # A database outage gives 503 (see supportdesk.unavailable), anything else the plain 500.
 handler500 = "supportdesk.unavailable.server_error"
@@ -24,8 +27,8 @@ api_docs = csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"]})(
 api_patterns = [
     path("auth/token/", partners_api.ObtainTokenView.as_view(), name="api-token"),
     path("me/", partners_api.MeView.as_view(), name="api-me"),
-    path("", include("tickets.api")),
-    path("", include("sla.api")),
+    path("", include("desk.api.cases")),
+    path("", include("desk.api.alerts")),
     path("", include("availability.records_api")),
     path("", include("availability.api")),
     path("", include("hwaas.api")),
@@ -45,11 +48,21 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("partners.urls")),
-    path("", include("tickets.urls")),
-    path("", include("sla.urls")),
+    # The case pages and the NOC board are built in the use-case layer (desk) on the apps
+    # below it; they keep the URL names of the app whose things they show.
+    path("", include(([*tickets_urls.urlpatterns, *desk_urls.case_patterns], "tickets"))),
+    path("", include((desk_urls.noc_patterns, "sla"))),
     path("", include("availability.urls")),
     path("", include("hwaas.urls")),
-    path("", include("entitlements.urls")),
+    path(
+        "",
+        include(
+            (
+                [*entitlements_urls.urlpatterns, *desk_urls.intervention_patterns],
+                "entitlements",
+            )
+        ),
+    ),
     path("api/", include(api_patterns)),
     path("health/", views.health_check, name="health"),
     path("admin/", admin.site.urls),

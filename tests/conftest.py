@@ -6,8 +6,11 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import override_settings
 
+from partners.models import Organisation
+from partners.roles import Role
 from sla.calendars import standard_calendars_ensure
 from supportdesk.celery import app as celery_app
+from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.policy_rows import PolicyRows
 
 _policy_rows = PolicyRows()
@@ -27,6 +30,35 @@ def calendars(db):
     """The standard support calendars. A migration writes them, but a transactional test
     empties every table when it ends, so tests that follow one put them back."""
     standard_calendars_ensure()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Files written during the test go to a directory of its own, not to the project's media
+    or another test's. A module that shares rows through ``module_db`` has one for the whole
+    module instead, where the shared rows' files are."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def partner(policies):
+    """A user of a gold-tier partner in the EU region. A module whose cases need a particular
+    organisation or person defines a ``partner`` of its own."""
+    organisation = OrganisationFactory(tier=Organisation.Tier.GOLD, region=Organisation.Region.EU)
+    return UserFactory(organisation=organisation)
+
+
+@pytest.fixture
+def agent(policies):
+    """A support agent of the vendor."""
+    return StaffFactory(roles=[Role.AGENT], full_name="Sofia Marino", time_zone="UTC")
+
+
+@pytest.fixture
+def noc(policies):
+    """A NOC engineer of the vendor."""
+    return StaffFactory(roles=[Role.NOC], full_name="Ravi Menon", time_zone="UTC")
 
 
 @pytest.fixture(scope="module")

@@ -1,22 +1,29 @@
-"""Domain errors raised by ticket services; views and the API turn them into answers."""
+"""Domain errors raised by ticket services; views and the API turn them into answers.
 
+An illegal status move is the kernel's ``IllegalTransition`` (machine "case"), raised by
+``tickets.workflow.CASE``; it is importable from here too.
+"""
+
+from core.errors import DomainError, IllegalTransition
 from partners.eligibility import Decision
 
+__all__ = [
+    "FeedbackNotAllowed",
+    "IllegalTransition",
+    "NotEligible",
+    "TicketClosed",
+    "TicketError",
+]
 
-class TicketError(Exception):
-    """Base for refusals that come from the rules, not from bad input."""
+
+class TicketError(DomainError):
+    """Base for the refusals of ticket services."""
 
 
 class NotEligible(TicketError):
     def __init__(self, decision: Decision):
         self.decision = decision
         super().__init__(f"Not eligible under policy {decision.policy_version}: {decision.outcome}")
-
-
-class IllegalTransition(TicketError):
-    def __init__(self, current: str, target: str):
-        self.current, self.target = current, target
-        super().__init__(f"A case cannot go from {current} to {target}.")
 
 
 class TicketClosed(TicketError):

@@ -14,8 +14,9 @@ from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
 from django.urls import reverse_lazy
 
+from core.converters import as_id
+from core.widgets import PlainSelect
 from partners.models import CaseReason, CaseType, Organisation
-from supportdesk.widgets import PlainSelect
 from tickets import search, selectors, workflow
 from tickets.models import Ticket
 
@@ -122,12 +123,6 @@ def assignee_choices() -> list[tuple[str, str]]:
 
 
 REGION_CHOICES = [(Organisation.Region.EU, "Europe"), (Organisation.Region.US, "United States")]
-
-
-def as_id(value) -> int | None:
-    """A primary key from request input, or None for anything the database could not hold."""
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) < 2**63 else None
 
 
 # How many organisations the queue's organisation list offers at once; the name search

@@ -13,6 +13,8 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
+from core.converters import MAX_ID, as_id
+from core.forms import ServiceErrorsMixin
 from partners.models import CaseCategory, CaseReason, CaseType, Device, PolicyVersion
 from tickets import attachments as attachment_rules
 from tickets.models import Ticket
@@ -56,10 +58,8 @@ class OwnDeviceField(forms.ModelChoiceField):
     """A device picked by id; an id no database could hold is simply not one of ours."""
 
     def to_python(self, value):
-        if value not in self.empty_values:
-            text = str(value).strip()
-            if not (text.isdigit() and 0 < int(text) < 2**63):
-                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        if value not in self.empty_values and as_id(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
 
@@ -69,17 +69,6 @@ def _attachment_help() -> str:
         f"{settings.TICKET_ATTACHMENT_MAX_COUNT} files, "
         f"{filesizeformat(attachment_rules.max_bytes())} each."
     )
-
-
-class ServiceErrorsMixin:
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Errors raised by a service, shown next to their fields (or above the form)."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.message_dict.items():
-            shown = field in self.fields and not self.fields[field].widget.is_hidden
-            self.add_error(field if shown else None, errors)
 
 
 class IntakeForm(ServiceErrorsMixin, forms.Form):
@@ -151,7 +140,7 @@ class IntakeForm(ServiceErrorsMixin, forms.Form):
     attachments = MultipleFileField(label="Attachments", required=False)
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     follow_up_of = forms.IntegerField(
-        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID
     )
 
     def __init__(self, *args, policy: PolicyVersion, devices: QuerySet[Device], **kwargs):

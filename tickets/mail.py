@@ -1,7 +1,7 @@
 """Building the e-mails about a case, and the automatic answers to e-mail we cannot take.
 
 Every e-mail about a case carries the case number in its subject ("[SD-000123] …") and in
-its Message-ID, so a reply finds its way back to the case (see ``tickets.inbound``).
+its Message-ID, so a reply finds its way back to the case (see ``desk.inbound``).
 Internal notes never leave the desk: no builder here renders anything but the public
 message it is given, and each refuses an internal one.
 """

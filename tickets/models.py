@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.converters import as_id
 from tickets.workflow import Status
 
 NUMBER_PREFIX = "SD-"
@@ -171,8 +172,8 @@ def format_number(pk: int | None) -> str:
 
 def parse_number(text: str) -> int | None:
     """``SD-000123``, ``sd-123`` or ``123`` → 123; anything else → None."""
-    value = text.strip().upper().removeprefix(NUMBER_PREFIX)
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+    digits = text.strip().upper().removeprefix(NUMBER_PREFIX)
+    return as_id(digits) if digits.isdecimal() else None
 
 
 class Message(models.Model):
@@ -263,7 +264,9 @@ class Feedback(models.Model):
 
 
 class Event(models.Model):
-    """One line of a case's timeline. Append-only; written by ``tickets.events``."""
+    """One line of a case's timeline. Append-only; written through
+    ``tickets.events.record`` and worded by the ``timeline`` module of the app that owns
+    its kind."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40)

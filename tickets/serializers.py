@@ -5,16 +5,13 @@ serializers check the shape of the input and leave the rules to ``tickets.servic
 """
 
 from datetime import datetime
-from functools import cached_property
 
 from django.urls import NoReverseMatch, reverse
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from partners.roles import works_cases
-from sla import display as sla_display
-from sla.models import Clock
-from tickets.models import Article, Attachment, Feedback, Message, Ticket
+from partners.eligibility import Outcome
+from tickets.errors import NotEligible
+from tickets.models import Article, Attachment, Feedback, Message
 
 EXCERPT_CHARS = 200
 
@@ -27,235 +24,6 @@ class OrganisationRefSerializer(serializers.Serializer):
 def instant(value: datetime | None) -> str | None:
     """An instant written like every other date-time field of the API."""
     return None if value is None else serializers.DateTimeField().to_representation(value)
-
-
-class ClockSerializer(serializers.ModelSerializer):
-    """One SLA metric of a case. Partners see the first-response and restoration clocks;
-    support staff also see the internal out-of-hours triage clock and when warnings went
-    out."""
-
-    metric = serializers.ChoiceField(choices=Clock.Metric.choices, read_only=True)
-    state = serializers.ChoiceField(
-        choices=Clock.State.choices,
-        read_only=True,
-        help_text="running, paused, met or breached. A breached clock with no stopped_at is "
-        "still waiting for what stops it.",
-    )
-    due_at = serializers.DateTimeField(
-        read_only=True, help_text="The end of the time allowed: what the case is due by."
-    )
-    breach_at = serializers.DateTimeField(
-        read_only=True,
-        help_text="When it counts as breached: due_at, or the next opening of support hours "
-        "after it (met or breached is decided on business time).",
-    )
-    warned_at = serializers.SerializerMethodField(
-        help_text="When support was warned that the clock is running out (staff only; "
-        "always null for partners)."
-    )
-    breached_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    stopped_at = serializers.DateTimeField(
-        read_only=True,
-        allow_null=True,
-        help_text="When it stopped counting (the reply, the restoration, the resolution); "
-        "null while still waiting.",
-    )
-    paused = serializers.SerializerMethodField(
-        help_text="Paused while the case waits on the partner (restoration only)."
-    )
-
-    class Meta:
-        model = Clock
-        fields = [
-            "metric",
-            "state",
-            "due_at",
-            "breach_at",
-            "warned_at",
-            "breached_at",
-            "stopped_at",
-            "paused",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_warned_at(self, clock: Clock) -> str | None:
-        return instant(clock.warned_at) if self.context.get("internal") else None
-
-    def get_paused(self, clock: Clock) -> bool:
-        return clock.state == Clock.State.PAUSED
-
-
-def is_internal(context: dict) -> bool:
-    """Whether the request behind a serializer comes from support staff. Without a request
-    the answer is the partner's view, the narrower one."""
-    request = context.get("request")
-    return bool(request is not None and works_cases(request.user))
-
-
-def partner_next_breach(clocks: list[Clock]) -> datetime | None:
-    """The nearest breach among the clocks a partner sees that still count, so an internal
-    triage deadline never shows through."""
-    breaches = [
-        clock.breach_at
-        for clock in clocks
-        if clock.stopped_at is None and clock.state != Clock.State.PAUSED
-    ]
-    return min(breaches, default=None)
-
-
-class TicketSerializer(serializers.ModelSerializer):
-    """One case as it appears in lists."""
-
-    number = serializers.CharField(read_only=True, help_text='For example "SD-000123".')
-    case_type = serializers.SlugRelatedField(read_only=True, slug_field="code")
-    reason = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
-    category = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
-    subcategory = serializers.SlugRelatedField(read_only=True, slug_field="code", allow_null=True)
-    device = serializers.CharField(
-        source="device.serial_number",
-        read_only=True,
-        allow_null=True,
-        help_text="Serial number of the PBX or device, if one was named.",
-    )
-    organisation = OrganisationRefSerializer(read_only=True)
-    # Read-only model fields lose allow_blank: say so, or the schema's enum leaves out "".
-    critical_criterion = serializers.ChoiceField(
-        choices=Ticket.CriticalCriterion.choices, allow_blank=True, read_only=True
-    )
-    next_breach_at = serializers.SerializerMethodField(
-        help_text="The nearest instant at which one of its SLA clocks still waiting breaches "
-        "(or breached); null when none is waiting. Partners get it from the clocks they see."
-    )
-    clocks = serializers.SerializerMethodField(
-        help_text="Its SLA clocks, earliest due first. Partners see first_response and "
-        "restoration; support staff see every clock."
-    )
-
-    class Meta:
-        model = Ticket
-        fields = [
-            "id",
-            "number",
-            "status",
-            "cos",
-            "case_type",
-            "reason",
-            "category",
-            "subcategory",
-            "subject",
-            "device",
-            "organisation",
-            "critical_criterion",
-            "channel",
-            "created_at",
-            "updated_at",
-            "first_response_at",
-            "resolved_at",
-            "closed_at",
-            "next_breach_at",
-            "clocks",
-        ]
-        read_only_fields = fields
-
-    def _clocks(self, ticket: Ticket) -> list[Clock]:
-        # Lists and the detail view attach them in one query (``visible_clocks``); anything
-        # else falls back to reading this case's clocks.
-        clocks = getattr(ticket, "visible_clocks", None)
-        if clocks is None:
-            clocks = list(ticket.clocks.all())
-        return sla_display.clocks_for_viewer(clocks, internal=is_internal(self.context))
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_next_breach_at(self, ticket: Ticket) -> str | None:
-        if is_internal(self.context):
-            return instant(ticket.next_breach_at)
-        return instant(partner_next_breach(self._clocks(ticket)))
-
-    @cached_property
-    def _clock_serializer(self) -> ClockSerializer:
-        # One for the whole page, not one per case: building a serializer's fields costs
-        # more than writing a case's clocks with them.
-        return ClockSerializer(context={"internal": is_internal(self.context)})
-
-    @extend_schema_field(ClockSerializer(many=True))
-    def get_clocks(self, ticket: Ticket) -> list[dict]:
-        serializer = self._clock_serializer
-        return [serializer.to_representation(clock) for clock in self._clocks(ticket)]
-
-
-class TicketDetailSerializer(TicketSerializer):
-    """One case with its description and versions, as on the case page."""
-
-    follow_up_of = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-
-    class Meta(TicketSerializer.Meta):
-        fields = [
-            *TicketSerializer.Meta.fields,
-            "description",
-            "wms_version",
-            "firmware_versions",
-            "follow_up_of",
-        ]
-        read_only_fields = fields
-
-
-class TicketCreateSerializer(serializers.Serializer):
-    """What a partner sends to open a case. Taxonomy values are the codes (slugs) of the
-    support policy in force; the device is named by its serial number."""
-
-    case_type = serializers.SlugField(
-        help_text="tech_support, customer_care, customer_success, feature_request or "
-        "hwaas_management."
-    )
-    reason = serializers.SlugField(
-        required=False, allow_blank=True, allow_null=True, help_text="Code of the case reason."
-    )
-    category = serializers.SlugField(required=False, allow_blank=True, allow_null=True)
-    subcategory = serializers.SlugField(required=False, allow_blank=True, allow_null=True)
-    subject = serializers.CharField(max_length=200)
-    description = serializers.CharField()
-    device = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        max_length=64,
-        help_text="Serial number of one of your organisation's PBXs or devices.",
-    )
-    wms_version = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        max_length=40,
-        help_text="Required for Tech Support.",
-    )
-    firmware_versions = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        max_length=200,
-        help_text="Required for Tech Support.",
-    )
-    critical_criterion = serializers.ChoiceField(
-        choices=Ticket.CriticalCriterion.choices,
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        help_text="Ask for Critical by naming the criterion that applies (technical cases).",
-    )
-    follow_up_of = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=2**63 - 1,
-        help_text="Id of an earlier case this one follows up.",
-    )
-    submission_key = serializers.UUIDField(
-        required=False,
-        allow_null=True,
-        help_text="Any UUID chosen by the client; sending the same one again returns the case "
-        "it already opened instead of opening another. The Idempotency-Key header works too.",
-    )
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -364,10 +132,6 @@ class KbSearchQuerySerializer(serializers.Serializer):
 # --- Error shapes, for the schema ----------------------------------------------------------
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class ContactSerializer(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.EmailField()
@@ -392,3 +156,35 @@ class NotEligibleSerializer(serializers.Serializer):
 class TicketClosedSerializer(serializers.Serializer):
     detail = serializers.CharField()
     follow_up = serializers.CharField(help_text="How to open a follow-up case instead.")
+
+
+def not_eligible_body(exc: NotEligible) -> dict:
+    """The body of a refused case: whom to turn to instead, and what may still be opened
+    directly (the shape of ``NotEligibleSerializer``)."""
+    decision = exc.decision
+    contact = decision.contact
+    if decision.outcome is Outcome.REFER_INSTALLER:
+        who = "the installer of your system"
+    else:
+        who = "your assigned partner"
+    if contact is not None:
+        detail = (
+            f"Your organisation cannot open this kind of case with us directly. "
+            f"Please contact {who}, {contact.name}, who handles it for you."
+        )
+    else:
+        detail = (
+            f"Your organisation cannot open this kind of case with us directly; it goes "
+            f"through {who}, and we have no contact on file. Please ask your account manager."
+        )
+    if decision.limited_to:
+        detail += " You can still open these yourself: " + "; ".join(decision.limited_to) + "."
+    return {
+        "detail": detail,
+        "refer_to": (
+            {"name": contact.name, "email": contact.email, "phone": contact.phone}
+            if contact is not None
+            else None
+        ),
+        "limited_to": list(decision.limited_to),
+    }

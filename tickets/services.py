@@ -1,28 +1,28 @@
-"""Writes for cases: open, reply, change status, assign, class of service, feedback.
+"""Writes for cases: the parts of opening one that concern the case alone, replies, status,
+assignment, class of service, feedback, and the staff notices' delivery.
 
-Every service owns its transaction, checks the rules, writes the timeline, and queues its
-e-mail only once the transaction has committed.
+Every service owns its transaction (or joins the caller's where it says so), checks the
+rules, writes the timeline, and queues its e-mail only once the transaction has committed.
+Flows that also move SLA clocks or consult entitlements are composed above this app, in
+``desk.actions``, from the writes here.
 """
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from entitlements import rules as entitlement_rules
-from entitlements import selectors as entitlement_selectors
-from partners import selectors as partner_selectors
 from partners.models import CaseCategory, CaseReason, CaseType, Device, User
 from partners.roles import Role, has_role, works_cases
-from sla import services as sla
-from sla.models import Clock
 from tickets import attachments as attachment_rules
 from tickets import events, mail, notifications, workflow
-from tickets.errors import FeedbackNotAllowed, IllegalTransition, NotEligible, TicketClosed
+from tickets.errors import FeedbackNotAllowed, TicketClosed
 from tickets.models import (
     Article,
     Attachment,
@@ -37,12 +37,83 @@ MAX_BODY = 50_000
 
 
 # --- Opening a case ----------------------------------------------------------------------
+# The steps are composed, with eligibility, entitlements and clocks, by
+# ``desk.actions.open_case``; what is here concerns the case alone.
 
 
-def _resolve_taxonomy(
-    *, policy, case_type: str, reason: str | None, category: str | None, subcategory: str | None
-):
-    """The rows of the version in force for these codes; field errors for codes it lacks."""
+@dataclass(frozen=True, kw_only=True)
+class CaseRequest:
+    """Everything a case is opened with, as the partner (or staff on its behalf, or the
+    vendor's monitoring) gives it. Codes are those of the policy version in force."""
+
+    requester: User
+    case_type: str
+    subject: str
+    description: str
+    reason: str | None = None
+    category: str | None = None
+    subcategory: str | None = None
+    device: Device | None = None
+    wms_version: str = ""
+    firmware_versions: str = ""
+    critical_criterion: str = ""
+    attachments: Sequence[UploadedFile] = ()
+    created_by: User | None = None
+    channel: str = Ticket.Channel.PORTAL
+    follow_up_of: Ticket | None = None
+    submission_key: uuid.UUID | None = None
+    # The vendor opens the case itself (a monitoring alert): the terms' eligibility does not
+    # apply, and a NOC engineer or a monitoring integration may open it for the organisation.
+    proactive: bool = False
+
+    @property
+    def opener(self) -> User:
+        return self.created_by or self.requester
+
+    def own_device(self) -> Device | None:
+        """The chosen device when it is the organisation's own, else None."""
+        device, organisation = self.device, self.requester.organisation
+        if device is None or organisation is None or device.organisation_id != organisation.pk:
+            return None
+        return device
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The rows of the version in force that a case is filed under."""
+
+    case_type: CaseType
+    reason: CaseReason | None = None
+    category: CaseCategory | None = None
+    subcategory: CaseCategory | None = None
+
+
+def ticket_already_opened(request: CaseRequest) -> Ticket | None:
+    """The case this very submission opened before (a double click, a retried request)."""
+    if not request.submission_key:
+        return None
+    return Ticket.objects.filter(
+        created_by=request.opener, submission_key=request.submission_key
+    ).first()
+
+
+def opener_check(request: CaseRequest) -> None:
+    """Raise ValidationError or PermissionDenied when this person may not open this case."""
+    if request.requester.organisation is None:
+        raise ValidationError({"requester": "Cases are opened for a member of an organisation."})
+    opener = request.opener
+    if request.proactive:
+        if not has_role(opener, Role.NOC, Role.INTEGRATION):
+            raise PermissionDenied("Only the NOC and monitoring integrations open proactive cases.")
+    elif opener != request.requester and not works_cases(opener):
+        raise PermissionDenied("Only support staff open cases on someone else's behalf.")
+
+
+def taxonomy_resolve(*, policy, request: CaseRequest) -> Taxonomy:
+    """The rows of the version in force for the request's codes; field errors for codes it
+    lacks."""
+    case_type, reason = request.case_type, request.reason
+    category, subcategory = request.category, request.subcategory
     if reason and category and not subcategory:
         # The usual case, every code known: one query. Anything unknown, or a sub-category,
         # is looked up step by step below (and an unknown code named).
@@ -57,7 +128,7 @@ def _resolve_taxonomy(
             CaseCategory.objects.select_related("reason__case_type").filter(**lookup).first()
         )
         if category_obj is not None:
-            return category_obj.reason.case_type, category_obj.reason, category_obj, None
+            return Taxonomy(category_obj.reason.case_type, category_obj.reason, category_obj)
     errors: dict[str, str] = {}
     type_obj = CaseType.objects.filter(policy=policy, code=case_type).first()
     if type_obj is None:
@@ -81,88 +152,13 @@ def _resolve_taxonomy(
             errors["subcategory"] = f"Choose a sub-category listed for {category_obj.name}."
     if errors:
         raise ValidationError(errors)
-    return type_obj, reason_obj, category_obj, subcategory_obj
+    return Taxonomy(type_obj, reason_obj, category_obj, subcategory_obj)
 
 
-def ticket_create(
-    *,
-    requester: User,
-    case_type: str,
-    subject: str,
-    description: str,
-    reason: str | None = None,
-    category: str | None = None,
-    subcategory: str | None = None,
-    device: Device | None = None,
-    wms_version: str = "",
-    firmware_versions: str = "",
-    critical_criterion: str = "",
-    attachments: list[UploadedFile] = (),
-    created_by: User | None = None,
-    channel: str = Ticket.Channel.PORTAL,
-    follow_up_of: Ticket | None = None,
-    submission_key: uuid.UUID | None = None,
-    now: datetime | None = None,
-    proactive: bool = False,
-) -> tuple[Ticket, bool]:
-    """Open a case for ``requester``'s organisation. Returns the case and whether it is new:
-    the same ``submission_key`` from the same person returns the case it already opened.
-    A new case carries the SLA clocks it started as ``started_clocks``.
-
-    ``proactive``: the vendor opens the case itself (a monitoring alert), so the terms'
-    eligibility does not apply, and a NOC engineer or a monitoring integration may open it
-    on the organisation's behalf without working cases.
-
-    Raises ValidationError (field errors) or NotEligible, both before anything is written.
-    """
-    created_by = created_by or requester
-    now = now or timezone.now()
-    if submission_key:
-        existing = Ticket.objects.filter(
-            created_by=created_by, submission_key=submission_key
-        ).first()
-        if existing:
-            return existing, False
-    organisation = requester.organisation
-    if organisation is None:
-        raise ValidationError({"requester": "Cases are opened for a member of an organisation."})
-    if proactive:
-        if not has_role(created_by, Role.NOC, Role.INTEGRATION):
-            raise PermissionDenied("Only the NOC and monitoring integrations open proactive cases.")
-    elif created_by != requester and not works_cases(created_by):
-        raise PermissionDenied("Only support staff open cases on someone else's behalf.")
-
-    policy = partner_selectors.policy_in_force(now)
-    type_obj, reason_obj, category_obj, subcategory_obj = _resolve_taxonomy(
-        policy=policy,
-        case_type=case_type,
-        reason=reason,
-        category=category,
-        subcategory=subcategory,
-    )
-    if not proactive:
-        # The tier's rule, or failing that an entitlement (purchase, hours, contract).
-        decision = entitlement_selectors.access_for(
-            organisation=organisation,
-            case_type=case_type,
-            reason=reason or None,
-            category=category or None,
-            device=device
-            if device is not None and device.organisation_id == organisation.pk
-            else None,
-            channel=entitlement_selectors.CHANNEL_OF_CASE.get(
-                channel, entitlement_rules.Channel.PORTAL
-            ),
-            at=now,
-            policy=policy,
-            case_type_obj=type_obj,
-            reason_obj=reason_obj,
-        )
-        if not decision.allowed:
-            raise NotEligible(decision)
-
+def _request_errors(request: CaseRequest, taxonomy: Taxonomy) -> dict[str, str]:
     errors: dict[str, str] = {}
-    subject, description = subject.strip(), description.strip()
+    organisation = request.requester.organisation
+    subject, description = request.subject.strip(), request.description.strip()
     if not subject:
         errors["subject"] = "Give the case a short subject."
     elif len(subject) > 200:
@@ -171,85 +167,85 @@ def ticket_create(
         errors["description"] = "Describe the problem or request."
     elif len(description) > MAX_BODY:
         errors["description"] = f"Keep the description under {MAX_BODY:,} characters."
-    if device is not None and device.organisation_id != organisation.pk:
+    if request.device is not None and request.device.organisation_id != organisation.pk:
         errors["device"] = "Choose one of your organisation's PBXs or devices."
-    if type_obj.is_technical:
-        if not wms_version.strip():
+    if taxonomy.case_type.is_technical:
+        if not request.wms_version.strip():
             errors["wms_version"] = "Give the WMS version of the PBX."
-        if not firmware_versions.strip():
+        if not request.firmware_versions.strip():
             errors["firmware_versions"] = "Give the firmware versions of the devices involved."
-    if critical_criterion:
-        if critical_criterion not in Ticket.CriticalCriterion.values:
+    criterion = request.critical_criterion
+    if criterion:
+        if criterion not in Ticket.CriticalCriterion.values:
             errors["critical_criterion"] = "Choose one of the listed reasons for Critical."
-        elif not type_obj.is_technical:
+        elif not taxonomy.case_type.is_technical:
             errors["critical_criterion"] = "Critical applies to technical cases only."
+    follow_up_of = request.follow_up_of
     if follow_up_of is not None and follow_up_of.organisation_id != organisation.pk:
         errors["follow_up_of"] = "A follow-up refers to one of your organisation's cases."
+    return errors
+
+
+def ticket_draft(*, request: CaseRequest, policy, taxonomy: Taxonomy, now: datetime) -> Ticket:
+    """The case as it will be written, not yet saved; ValidationError (field errors) for
+    anything the partner must correct, files included."""
+    errors = _request_errors(request, taxonomy)
     if errors:
         raise ValidationError(errors)
-    attachment_rules.validate_uploads(list(attachments))
+    attachment_rules.validate_uploads(list(request.attachments))
+    return Ticket(
+        organisation=request.requester.organisation,
+        requester=request.requester,
+        created_by=request.opener,
+        policy=policy,
+        case_type=taxonomy.case_type,
+        reason=taxonomy.reason,
+        category=taxonomy.category,
+        subcategory=taxonomy.subcategory,
+        device=request.device,
+        subject=request.subject.strip(),
+        description=request.description.strip(),
+        wms_version=request.wms_version.strip(),
+        firmware_versions=request.firmware_versions.strip(),
+        critical_criterion=request.critical_criterion,
+        cos=(
+            Ticket.ClassOfService.CRITICAL
+            if request.critical_criterion
+            else Ticket.ClassOfService.STANDARD
+        ),
+        channel=request.channel,
+        follow_up_of=request.follow_up_of,
+        submission_key=request.submission_key,
+        created_at=now,
+    )
 
-    try:
-        with transaction.atomic():
-            ticket = Ticket(
-                organisation=organisation,
-                requester=requester,
-                created_by=created_by,
-                policy=policy,
-                case_type=type_obj,
-                reason=reason_obj,
-                category=category_obj,
-                subcategory=subcategory_obj,
-                device=device,
-                subject=subject,
-                description=description,
-                wms_version=wms_version.strip(),
-                firmware_versions=firmware_versions.strip(),
-                critical_criterion=critical_criterion,
-                cos=(
-                    Ticket.ClassOfService.CRITICAL
-                    if critical_criterion
-                    else Ticket.ClassOfService.STANDARD
-                ),
-                channel=channel,
-                follow_up_of=follow_up_of,
-                submission_key=submission_key,
-                created_at=now,
-            )
-            # Planned first, so the case is written with its nearest breach in one go.
-            clocks = sla.clocks_plan(ticket)
-            ticket.next_breach_at = sla.nearest_breach(clocks)
-            ticket.save(force_insert=True)
-            _save_attachments(ticket, None, attachments, uploaded_by=created_by)
-            events.created(ticket, actor=created_by)
-            technician = entitlement_selectors.contract_technician(organisation, at=now)
-            if technician is not None:
-                # A maintenance contract's cases go straight to its technician.
-                ticket.assignee = technician
-                ticket.save(update_fields=["assignee"])
-                events.assigned(
-                    ticket,
-                    actor=None,
-                    old_id=None,
-                    new_id=technician.pk,
-                    new_name=technician.get_full_name(),
-                )
-            ticket.started_clocks = sla.clocks_start(ticket=ticket, planned=clocks)
-            if follow_up_of is not None:
-                events.follow_up_opened(
-                    follow_up_of, actor=created_by, follow_up_number=ticket.number
-                )
-            notifications.case_opened(ticket)
-    except IntegrityError:
-        # The same submission raced in twice: the first one won.
-        if submission_key:
-            existing = Ticket.objects.filter(
-                created_by=created_by, submission_key=submission_key
-            ).first()
-            if existing:
-                return existing, False
-        raise
-    return ticket, True
+
+def ticket_insert(*, draft: Ticket, request: CaseRequest) -> Ticket:
+    """Write the drafted case with its files and its first timeline line. Runs inside the
+    caller's transaction."""
+    draft.save(force_insert=True)
+    _save_attachments(draft, None, request.attachments, uploaded_by=request.opener)
+    events.created(draft, actor=request.opener)
+    return draft
+
+
+def ticket_assign_on_opening(*, ticket: Ticket, assignee: User) -> None:
+    """Give a case that has just been written to ``assignee``, with no one acting (the
+    rules, not a person, chose them). Runs inside the caller's transaction."""
+    ticket.assignee = assignee
+    ticket.save(update_fields=["assignee"])
+    events.assigned(
+        ticket, actor=None, old_id=None, new_id=assignee.pk, new_name=assignee.get_full_name()
+    )
+
+
+def ticket_announce(*, ticket: Ticket, request: CaseRequest) -> None:
+    """Tell the case it follows up on, and the people who hear of new cases."""
+    if request.follow_up_of is not None:
+        events.follow_up_opened(
+            request.follow_up_of, actor=request.opener, follow_up_number=ticket.number
+        )
+    notifications.case_opened(ticket)
 
 
 def _save_attachments(ticket, message, files, *, uploaded_by) -> list[Attachment]:
@@ -282,22 +278,38 @@ def attachments_add(*, ticket: Ticket, files: list[UploadedFile], uploaded_by: U
 
 
 # --- The conversation --------------------------------------------------------------------
+# Each write below returns what changed, so that ``desk.actions`` can move the SLA clocks
+# in the same transaction.
 
 
 def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
-def message_post(
+@dataclass(frozen=True)
+class Posted:
+    """A message as written, and what it did to its case (``ticket`` is the locked row)."""
+
+    message: Message
+    ticket: Ticket
+    old_status: str
+    new_status: str
+    # A public answer from staff: the answer the first-response clock waits for.
+    staff_answer: bool = False
+    # False when the same e-mail had been added before: nothing was written this time.
+    written: bool = True
+
+
+def message_write(
     *,
     ticket: Ticket,
     author: User,
     body: str,
     internal: bool = False,
-    attachments: list[UploadedFile] = (),
+    attachments: Sequence[UploadedFile] = (),
     channel: str = Message.Channel.WEB,
     email_message_id: str | None = None,
-) -> Message:
+) -> Posted:
     """Add a reply (or, for staff, an internal note). Partner replies reopen a resolved or
     waiting case; the first public staff reply takes a new case into work.
 
@@ -307,7 +319,8 @@ def message_post(
     if email_message_id:
         existing = Message.objects.filter(email_message_id=email_message_id).first()
         if existing:
-            return existing
+            status = ticket.status
+            return Posted(existing, ticket, status, status, written=False)
     partner_side = author.is_partner
     if partner_side and author.organisation_id != ticket.organisation_id:
         raise PermissionDenied("Only members of the case's organisation can reply.")
@@ -347,6 +360,7 @@ def message_post(
         )
         old_status = locked.status
         fields = []
+        staff_answer = not partner_side and not internal
         if partner_side:
             new_status = workflow.status_after_partner_reply(old_status)
             if new_status == workflow.Status.OPEN and old_status == workflow.Status.RESOLVED:
@@ -359,36 +373,35 @@ def message_post(
             if locked.first_response_at is None:
                 locked.first_response_at = message.created_at
                 fields.append("first_response_at")
-            sla.clock_stop(
-                ticket=locked,
-                metric=Clock.Metric.FIRST_RESPONSE,
-                at=message.created_at,
-                actor=author,
-            )
         if new_status != old_status:
             locked.status = new_status
             fields.append("status")
             events.status_changed(locked, actor=author, old=old_status, new=new_status)
-            sla.clocks_after_status_change(
-                ticket=locked, old=old_status, new=new_status, at=message.created_at, actor=author
-            )
-        if fields:
-            locked.save(update_fields=[*fields, "updated_at"])
-        else:
-            locked.save(update_fields=["updated_at"])
+        locked.save(update_fields=[*fields, "updated_at"])
         if not internal:
             if partner_side:
                 notifications.partner_replied(locked, message)
             else:
                 notifications.staff_replied(locked, message)
-    ticket.refresh_from_db()
-    return message
+    return Posted(message, locked, old_status, new_status, staff_answer=staff_answer)
 
 
 # --- Staff actions -----------------------------------------------------------------------
 
 
-def ticket_set_status(*, ticket: Ticket, actor: User, status: str, note: str = "") -> Ticket:
+@dataclass(frozen=True)
+class StatusChange:
+    """A status move as written (``ticket`` is the locked row) and when it happened."""
+
+    ticket: Ticket
+    old: str
+    new: str
+    at: datetime
+
+
+def ticket_status_write(
+    *, ticket: Ticket, actor: User, status: str, note: str = ""
+) -> StatusChange:
     """Move a case along the transition table. Partners may only close a resolved case."""
     if actor.is_partner:
         if actor.organisation_id != ticket.organisation_id:
@@ -400,8 +413,7 @@ def ticket_set_status(*, ticket: Ticket, actor: User, status: str, note: str = "
     with transaction.atomic():
         locked = _lock(ticket)
         old = locked.status
-        if not workflow.can_move(old, status):
-            raise IllegalTransition(old, status)
+        workflow.check_move(old, status)
         locked.status = status
         fields = ["status", "updated_at"]
         now = timezone.now()
@@ -416,10 +428,8 @@ def ticket_set_status(*, ticket: Ticket, actor: User, status: str, note: str = "
             fields.append("resolved_at")
         locked.save(update_fields=fields)
         events.status_changed(locked, actor=actor, old=old, new=status, note=note.strip())
-        sla.clocks_after_status_change(ticket=locked, old=old, new=status, at=now, actor=actor)
         notifications.status_changed(locked, old=old)
-    ticket.refresh_from_db()
-    return ticket
+    return StatusChange(locked, old, status, now)
 
 
 def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Ticket:
@@ -445,8 +455,9 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
     return ticket
 
 
-def ticket_change_cos(*, ticket: Ticket, actor: User, cos: str, reason: str) -> Ticket:
-    """Set, confirm or downgrade the class of service; staff always say why."""
+def ticket_cos_write(*, ticket: Ticket, actor: User, cos: str, reason: str) -> tuple[Ticket, str]:
+    """Set, confirm or downgrade the class of service; staff always say why. Returns the
+    locked case and the class it had."""
     if not works_cases(actor):
         raise PermissionDenied
     if cos not in Ticket.ClassOfService.values:
@@ -460,9 +471,7 @@ def ticket_change_cos(*, ticket: Ticket, actor: User, cos: str, reason: str) -> 
         locked.cos_confirmed = True
         locked.save(update_fields=["cos", "cos_confirmed", "updated_at"])
         events.cos_changed(locked, actor=actor, old=old, new=cos, reason=reason.strip())
-        sla.clocks_after_cos_change(ticket=locked, old=old, actor=actor, at=timezone.now())
-    ticket.refresh_from_db()
-    return ticket
+    return locked, old
 
 
 def tickets_bulk_assign(*, actor: User, tickets, assignee: User | None) -> int:
@@ -471,18 +480,6 @@ def tickets_bulk_assign(*, actor: User, tickets, assignee: User | None) -> int:
         ticket_assign(ticket=ticket, actor=actor, assignee=assignee)
         count += 1
     return count
-
-
-def tickets_bulk_set_status(*, actor: User, tickets, status: str) -> tuple[int, list[str]]:
-    """Move every case that may move; returns how many moved and the numbers skipped."""
-    moved, skipped = 0, []
-    for ticket in tickets:
-        try:
-            ticket_set_status(ticket=ticket, actor=actor, status=status)
-            moved += 1
-        except IllegalTransition:
-            skipped.append(ticket.number)
-    return moved, skipped
 
 
 # --- Feedback and knowledge base ---------------------------------------------------------

@@ -6,9 +6,9 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.widgets import PlainSelect
 from partners import selectors as partner_selectors
 from partners.models import CaseReason, Device, PolicyVersion, User
-from supportdesk.widgets import PlainSelect
 from tickets import selectors, workflow
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, staff_choices
 from tickets.models import Message, Ticket
@@ -42,15 +42,6 @@ def resolve_assignee(value: str, *, user: User) -> User | None:
     if value == ASSIGNEE_ME:
         return user
     return selectors.staff_assignees().get(pk=int(value))
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Queue ---------------------------------------------------------------------------------
@@ -280,7 +271,7 @@ class OnBehalfForm(forms.Form):
         )
 
     def case_fields(self) -> dict:
-        """Keyword arguments for services.ticket_create."""
+        """The fields of a ``CaseRequest`` this form gives."""
         data = self.cleaned_data
         return {
             "case_type": data["case_type"],

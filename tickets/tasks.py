@@ -7,7 +7,7 @@ from smtplib import SMTPException, SMTPRecipientsRefused
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
-from supportdesk.celery import task
+from core.tasks import task
 from tickets import mail, services
 from tickets.models import Message, Ticket
 
@@ -56,7 +56,7 @@ def send_auto_reply(
     case_number: str = "",
     dropped: list[str] | None = None,
 ) -> bool:
-    """Answer an e-mail the desk could not take as it was (see ``tickets.inbound``)."""
+    """Answer an e-mail the desk could not take as it was (see ``desk.inbound``)."""
     ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
     email = mail.build_auto_reply(
         kind,

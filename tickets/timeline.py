@@ -1,22 +1,52 @@
 """A case's timeline in words: one readable line per event, whoever asks.
 
 The caller passes the events it may show (``selectors.events_visible_to``); this module only
-words them. Kinds it does not know get a plain line.
+words them. Each app declares how its own kinds read with ``wording``, in its ``timeline``
+module imported from its ``AppConfig.ready()``, so every kind is known before the first
+request. Kinds nobody declared get a plain line.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils import timezone
-
 from partners.models import User
-from sla.models import Clock
 from tickets.models import Event, Ticket
+
+# How one kind reads: (event data, names of people a case was taken away from) -> (text, detail).
+Wording = Callable[[dict, dict[int, str]], tuple[str, str]]
 
 STATUS = dict(Ticket.Status.choices)
 COS = dict(Ticket.ClassOfService.choices)
 CHANNEL = dict(Ticket.Channel.choices)
-METRIC = dict(Clock.Metric.choices)
+
+_by_kind: dict[str, Wording] = {}
+_by_prefix: dict[str, Wording] = {}
+
+
+def wording(*kinds: str) -> Callable[[Wording], Wording]:
+    """Declare the decorated function as the words for ``kinds``. A kind that ends in "_"
+    (``"hwaas_"``) is a prefix and covers every kind starting with it; an exact kind wins over
+    a prefix, a longer prefix over a shorter one. A kind has one wording: a second claim on
+    it is a mistake and fails at start-up."""
+
+    def register(words: Wording) -> Wording:
+        tables = [(_by_prefix if kind.endswith("_") else _by_kind, kind) for kind in kinds]
+        for table, kind in tables:
+            if table.get(kind, words) is not words:
+                raise ValueError(f"The timeline kind {kind!r} already has a wording.")
+        for table, kind in tables:
+            table[kind] = words
+        return words
+
+    return register
+
+
+def _wording_for(kind: str) -> Wording | None:
+    if kind in _by_kind:
+        return _by_kind[kind]
+    prefixes = [prefix for prefix in _by_prefix if kind.startswith(prefix)]
+    return _by_prefix[max(prefixes, key=len)] if prefixes else None
 
 
 @dataclass(frozen=True)
@@ -33,98 +63,78 @@ def _name(user: User | None) -> str:
     return user.get_full_name() if user is not None else "The system"
 
 
-def _label(table: dict[str, str], value) -> str:
+def label(table: dict[str, str], value) -> str:
+    """The display label of a stored choice value, or the value itself once the choice is
+    gone (old rows keep reading)."""
     return table.get(value, str(value or "—"))
 
 
-def _assigned(data: dict, names: dict[int, str]) -> str:
+def _text(event: Event, names: dict[int, str]) -> tuple[str, str]:
+    words = _wording_for(event.kind)
+    if words is None:
+        return event.kind.replace("_", " ").capitalize(), ""
+    return words(event.data or {}, names)
+
+
+# --- The case's own kinds (written by tickets.events) -------------------------------------
+
+
+@wording("created")
+def _created(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    channel = label(CHANNEL, data.get("channel"))
+    terms = f"terms {data['policy']}" if data.get("policy") else ""
+    detail = ", ".join(
+        part for part in (f"class of service {label(COS, data.get('cos'))}", terms) if part
+    )
+    return f"Case opened ({channel})", detail
+
+
+@wording("status_changed")
+def _status_changed(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    old, new = label(STATUS, data.get("old")), label(STATUS, data.get("new"))
+    return f"Status changed from {old} to {new}", data.get("note", "")
+
+
+@wording("assigned")
+def _assigned(data: dict, names: dict[int, str]) -> tuple[str, str]:
     new_name = data.get("name") or names.get(data.get("new"), "")
     old_name = names.get(data.get("old"), "")
     if data.get("new") is None:
-        return f"Unassigned (was {old_name})" if old_name else "Unassigned"
+        return (f"Unassigned (was {old_name})" if old_name else "Unassigned"), ""
     if old_name:
-        return f"Reassigned from {old_name} to {new_name}"
-    return f"Assigned to {new_name}"
+        return f"Reassigned from {old_name} to {new_name}", ""
+    return f"Assigned to {new_name}", ""
 
 
-def _text(event: Event, names: dict[int, str]) -> tuple[str, str]:
-    data = event.data or {}
-    match event.kind:
-        case "created":
-            channel = _label(CHANNEL, data.get("channel"))
-            terms = f"terms {data['policy']}" if data.get("policy") else ""
-            detail = ", ".join(
-                part for part in (f"class of service {_label(COS, data.get('cos'))}", terms) if part
-            )
-            return f"Case opened ({channel})", detail
-        case "status_changed":
-            old, new = _label(STATUS, data.get("old")), _label(STATUS, data.get("new"))
-            return f"Status changed from {old} to {new}", data.get("note", "")
-        case "assigned":
-            return _assigned(data, names), ""
-        case "cos_changed":
-            old, new = _label(COS, data.get("old")), _label(COS, data.get("new"))
-            text = (
-                f"Class of service confirmed as {new}"
-                if old == new
-                else f"Class of service changed from {old} to {new}"
-            )
-            return text, data.get("reason", "")
-        case "public_reply":
-            return "Public reply", _via(data)
-        case "internal_note":
-            return "Internal note (not visible to the partner)", _via(data)
-        case "feedback":
-            return f"Feedback given: {data.get('rating', '?')} out of 5", ""
-        case "follow_up_opened":
-            return f"Follow-up case {data.get('number', '')} opened", ""
-        case "sla_stopped":
-            outcome = "met" if data.get("met") else "missed"
-            return f"{_metric(data)} target {outcome}", ""
-        case "sla_paused":
-            return f"{_metric(data)} clock paused while waiting on the partner", ""
-        case "sla_resumed":
-            return f"{_metric(data)} clock resumed", ""
-        case "sla_warning":
-            return f"{_metric(data)} due soon: warning sent", ""
-        case "sla_breached":
-            return f"{_metric(data)} target breached: escalated", ""
-        case "sla_recomputed":
-            return f"SLA clocks recomputed for {_label(COS, data.get('cos'))}", ""
-        case "service_restored":
-            return "Service restored", data.get("note", "")
-        case "time_logged":
-            billable = "billable" if data.get("billable") else "not billable"
-            detail = f"override: {data['override']}" if data.get("override") else ""
-            return f"{data.get('minutes', '?')} minutes of work logged ({billable})", detail
-        case "bundle_low":
-            return data.get("text", "Support hours running low"), ""
-        case kind if kind.startswith("hwaas_"):
-            # Hardware request steps carry their own words (hwaas.services).
-            return data.get("text", ""), data.get("detail", "")
-        case kind if kind.startswith("intervention_"):
-            return _intervention(data)
-        case _:
-            return event.kind.replace("_", " ").capitalize(), ""
+@wording("cos_changed")
+def _cos_changed(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    old, new = label(COS, data.get("old")), label(COS, data.get("new"))
+    text = (
+        f"Class of service confirmed as {new}"
+        if old == new
+        else f"Class of service changed from {old} to {new}"
+    )
+    return text, data.get("reason", "")
 
 
-def _intervention(data: dict) -> tuple[str, str]:
-    """Remote intervention steps carry their own words (entitlements.interventions); their
-    times are stored as instants and worded here in the reader's zone."""
-    text, detail = data.get("text", ""), data.get("detail", "")
-    if data.get("start"):
-        text = f"{text}: {_local(data['start'])}"
-    if data.get("slots"):
-        detail = "Preferred slots: " + "; ".join(_local(slot) for slot in data["slots"])
-    return text, detail
+@wording("public_reply")
+def _public_reply(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return "Public reply", _via(data)
 
 
-def _local(instant: str) -> str:
-    return timezone.localtime(datetime.fromisoformat(instant)).strftime("%a %-d %b %Y, %H:%M %Z")
+@wording("internal_note")
+def _internal_note(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return "Internal note (not visible to the partner)", _via(data)
 
 
-def _metric(data: dict) -> str:
-    return _label(METRIC, data.get("metric"))
+@wording("feedback")
+def _feedback(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return f"Feedback given: {data.get('rating', '?')} out of 5", ""
+
+
+@wording("follow_up_opened")
+def _follow_up_opened(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return f"Follow-up case {data.get('number', '')} opened", ""
 
 
 def _via(data: dict) -> str:

@@ -1,5 +1,5 @@
-from tickets.views import inbox, partner, staff
+from tickets.views import inbox
 
 app_name = "tickets"
 
-urlpatterns = [*partner.urlpatterns, *staff.urlpatterns, *inbox.urlpatterns]
+urlpatterns = [*inbox.urlpatterns]

@@ -1,10 +1,12 @@
-"""The life of a case, declared once. Pure: no Django imports beyond the status values.
+"""The life of a case, declared once. Pure: no Django.
 
 new → open → waiting on partner ⇄ open → resolved → closed. A resolved case reopens when
 the partner replies (or staff reopen it); a closed case is final.
 """
 
 from enum import StrEnum
+
+from core.transitions import Transitions
 
 
 class Status(StrEnum):
@@ -22,18 +24,24 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
     Status.CLOSED: frozenset(),
 }
+CASE = Transitions("case", TRANSITIONS)
 
 # Statuses in which the case still needs work from the support team.
 ACTIVE = frozenset({Status.NEW, Status.OPEN, Status.WAITING})
 
 
 def can_move(current: str, target: str) -> bool:
-    return Status(target) in TRANSITIONS[Status(current)]
+    return CASE.can_move(Status(current), Status(target))
 
 
 def allowed_targets(current: str) -> list[Status]:
-    order = list(Status)
-    return sorted(TRANSITIONS[Status(current)], key=order.index)
+    return CASE.allowed(Status(current))
+
+
+def check_move(current: str, target: str) -> None:
+    """Raise ``core.errors.IllegalTransition`` unless a case may go from ``current`` to
+    ``target``; a value that is no status at all is a ``ValueError``."""
+    CASE.check(Status(current), Status(target))
 
 
 def status_after_partner_reply(current: str) -> Status:

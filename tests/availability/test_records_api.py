@@ -35,11 +35,6 @@ def cloud(policies):
 
 
 @pytest.fixture
-def noc(policies):
-    return StaffFactory(roles=[Role.NOC])
-
-
-@pytest.fixture
 def api(noc):
     client = APIClient()
     client.force_authenticate(noc)

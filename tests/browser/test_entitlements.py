@@ -30,8 +30,7 @@ SUBJECT = "The new PBX does not provision our desk phones"
 
 
 @pytest.fixture
-def site(live_server, transactional_db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def site(live_server, transactional_db, media_root):
     call_command("seed_demo", force=True, stdout=io.StringIO())
     return live_server.url
 

@@ -26,8 +26,7 @@ TUESDAY = 1
 
 
 @pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def demo(transactional_db, media_root):
     # The test runner turns DEBUG off, where the command wants to be told it is a demo.
     call_command("seed_demo", force=True, stdout=io.StringIO())
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from partners.models import Device, User
 from tests.browser.helpers import log_in
-from tickets import services
+from tests.tickets.factories import ticket_create
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.browser
@@ -28,8 +28,7 @@ REASON = "Every outside call drops at head office; confirmed with the partner by
 
 
 @pytest.fixture
-def site(live_server, transactional_db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def site(live_server, transactional_db, media_root):
     call_command("seed_demo", force=True, stdout=io.StringIO())
     return live_server.url
 
@@ -47,7 +46,7 @@ def last_saturday_night() -> datetime:
 def open_out_of_hours_case(subject: str = SUBJECT) -> Ticket:
     """A Diamond partner (direct support, region eu) asks for Critical on a Saturday night."""
     requester = User.objects.get(email="diamond@demo.test")
-    ticket, _ = services.ticket_create(
+    ticket, _ = ticket_create(
         requester=requester,
         case_type="tech_support",
         reason="call-quality",

@@ -20,15 +20,14 @@ from tests.tickets.factories import open_case
 from tickets.errors import NotEligible
 from tickets.models import Event, Notification, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)  # a Wednesday
 NEW = reverse("tickets:case_new")
 
 
 @pytest.fixture(autouse=True)
-def wednesday(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def wednesday():
     with time_machine.travel(NOW, tick=False):
         yield
 

@@ -15,7 +15,7 @@ from tests.entitlements.factories import EntitlementFactory
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
 from tests.tickets.factories import open_case
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)  # a Wednesday
 
@@ -24,8 +24,7 @@ TIME_ENTRIES = "/api/time-entries/"
 
 
 @pytest.fixture(autouse=True)
-def wednesday(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def wednesday():
     with time_machine.travel(NOW, tick=False):
         yield
 
@@ -53,11 +52,6 @@ def bundle(silver):
 @pytest.fixture
 def case(partner):
     return open_case(partner)
-
-
-@pytest.fixture
-def agent(policies):
-    return StaffFactory(roles=[Role.AGENT], full_name="Sofia Marino")
 
 
 def signed_in(user) -> APIClient:

@@ -14,12 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from desk.actions.status import ticket_set_status
 from entitlements import interventions, rules
 from entitlements.models import Intervention
 from entitlements.tasks import intervention_sweep, remind_intervention
-from partners.roles import Role
 from supportdesk.celery import app as celery_app
-from tests.factories import OrganisationFactory, StaffFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 from tests.partners.pages import Page
 from tests.tickets.factories import open_case
 from tickets import services as ticket_services
@@ -47,11 +47,6 @@ def organisation(policies, calendars):
 @pytest.fixture
 def partner(organisation):
     return UserFactory(organisation=organisation, full_name="Anna Weber", email="anna@alpine.test")
-
-
-@pytest.fixture
-def agent(policies):
-    return StaffFactory(roles=[Role.AGENT], full_name="Sofia Marino", time_zone="UTC")
 
 
 @pytest.fixture
@@ -275,7 +270,7 @@ def test_the_service_refuses_the_same_as_the_form(partner, ticket):
 
 
 def test_a_closed_case_takes_no_intervention(client, partner, ticket, agent):
-    ticket_services.ticket_set_status(ticket=ticket, actor=agent, status="resolved")
+    ticket_set_status(ticket=ticket, actor=agent, status="resolved")
     client.force_login(partner)
 
     response = client.get(form_url(ticket))

@@ -24,7 +24,7 @@ from tests.hwaas.factories import (
 )
 from tickets.models import Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 # Wednesday 18 November 2026, 10:00 in Rome.
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
@@ -39,11 +39,6 @@ CHECK = "/api/hwaas/requests/check/"
 def wednesday():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from hwaas.workflow import (
     SUBMITTED,
     IllegalStep,
     check_step,
+    machine,
     next_steps,
 )
 
@@ -61,6 +62,11 @@ def illegal_steps() -> list[tuple[str, str, str]]:
 def test_every_kind_of_request_has_a_declared_path():
     assert set(PATHS) == set(EXPECTED_PATHS)
     assert frozenset({REFUSED, CLOSED}) == FINAL
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_ends_in_the_same_final_states(kind):
+    assert machine(kind).final == FINAL
 
 
 @pytest.mark.parametrize("kind", KINDS)

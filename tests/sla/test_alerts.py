@@ -9,10 +9,10 @@ import time_machine
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from desk.actions.status import ticket_set_status
 from partners.roles import Role
 from sla.models import Clock, MonitoringAlert
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
-from tickets import services
 from tickets.models import Message, Notification, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -53,11 +53,6 @@ def pbx(org, first_member):
 @pytest.fixture
 def integration(policies):
     return StaffFactory(roles=[Role.INTEGRATION], full_name="Zabbix EU")
-
-
-@pytest.fixture
-def noc(policies):
-    return StaffFactory(roles=[Role.NOC], full_name="Ravi Menon")
 
 
 def token_client(user) -> APIClient:
@@ -216,7 +211,7 @@ def test_same_fingerprint_is_added_to_the_open_case_as_an_internal_note(
 def test_after_the_case_is_resolved_the_same_fingerprint_opens_a_new_case(api, pbx, open_hours):
     agent = StaffFactory(roles=[Role.AGENT])
     first = ticket_of(post(api))
-    services.ticket_set_status(ticket=first, actor=agent, status=Ticket.Status.RESOLVED)
+    ticket_set_status(ticket=first, actor=agent, status=Ticket.Status.RESOLVED)
 
     response = post(api, occurred_at="2026-03-04T09:30:00Z")
 

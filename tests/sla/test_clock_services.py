@@ -10,11 +10,13 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from desk.actions.reply import message_post
+from desk.actions.status import ticket_change_cos, ticket_set_status
 from partners.roles import Role
 from sla import services as sla
 from sla import timers
 from sla.models import Clock
-from tests.factories import OrganisationFactory, StaffFactory, UserFactory
+from tests.factories import StaffFactory
 from tests.tickets.factories import open_case
 from tickets import services
 from tickets.models import Notification, Ticket
@@ -34,23 +36,8 @@ def rome(*parts):
 
 
 @pytest.fixture
-def partner(policies):
-    return UserFactory(organisation=OrganisationFactory(region="eu"))
-
-
-@pytest.fixture
-def agent(policies):
-    return StaffFactory(roles=[Role.AGENT])
-
-
-@pytest.fixture
 def lead(policies):
     return StaffFactory(roles=[Role.AGENT, Role.LEAD])
-
-
-@pytest.fixture
-def noc(policies):
-    return StaffFactory(roles=[Role.NOC])
 
 
 @pytest.fixture(autouse=True)
@@ -132,7 +119,7 @@ def test_timers_are_queued_once_the_case_is_committed(
 def test_a_reply_in_the_evening_to_a_case_due_at_closing_is_on_time(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
     with time_machine.travel(rome(2026, 11, 24, 20, 0), tick=False):
-        services.message_post(ticket=ticket, author=agent, body="Looking into it.")
+        message_post(ticket=ticket, author=agent, body="Looking into it.")
 
     first = clock(ticket)
     assert (first.state, first.stopped_at) == (Clock.State.MET, rome(2026, 11, 24, 20, 0))
@@ -143,7 +130,7 @@ def test_a_reply_in_the_evening_to_a_case_due_at_closing_is_on_time(partner, age
 def test_a_reply_the_next_morning_is_late(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
     with time_machine.travel(rome(2026, 11, 25, 9, 30), tick=False):
-        services.message_post(ticket=ticket, author=agent, body="Sorry for the wait.")
+        message_post(ticket=ticket, author=agent, body="Sorry for the wait.")
 
     first = clock(ticket)
     assert first.state == Clock.State.BREACHED
@@ -154,15 +141,15 @@ def test_a_reply_the_next_morning_is_late(partner, agent):
 def test_internal_notes_and_partner_replies_do_not_stop_the_first_response(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
-        services.message_post(ticket=ticket, author=agent, body="Checking.", internal=True)
-        services.message_post(ticket=ticket, author=partner, body="Any news?")
+        message_post(ticket=ticket, author=agent, body="Checking.", internal=True)
+        message_post(ticket=ticket, author=partner, body="Any news?")
     assert clock(ticket).stopped_at is None
 
 
 def test_resolving_stops_every_clock_still_counting(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
-        services.ticket_set_status(ticket=ticket, actor=agent, status="resolved")
+        ticket_set_status(ticket=ticket, actor=agent, status="resolved")
     assert clock(ticket).state == Clock.State.MET
     ticket.refresh_from_db()
     assert ticket.next_breach_at is None
@@ -177,13 +164,13 @@ def test_restoration_pauses_while_waiting_and_resumes_with_the_time_left(partner
     assert restoration.due_at == rome(2026, 11, 24, 14, 0)  # four hours around the clock
 
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
-        services.message_post(ticket=ticket, author=agent, body="Can you test a call now?")
-        services.ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
+        message_post(ticket=ticket, author=agent, body="Can you test a call now?")
+        ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
     assert clock(ticket, RESTORATION).state == Clock.State.PAUSED
     assert clock(ticket).state == Clock.State.MET  # first response never pauses
 
     with time_machine.travel(rome(2026, 11, 24, 13, 30), tick=False):
-        services.message_post(ticket=ticket, author=partner, body="Still no audio.")
+        message_post(ticket=ticket, author=partner, body="Still no audio.")
     resumed = clock(ticket, RESTORATION)
     assert resumed.state == Clock.State.RUNNING
     assert resumed.paused_for == timedelta(hours=2, minutes=30)
@@ -199,7 +186,7 @@ def test_restoration_pauses_while_waiting_and_resumes_with_the_time_left(partner
 def test_first_response_keeps_counting_while_waiting_on_the_partner(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
-        services.ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
+        ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
     assert clock(ticket).state == Clock.State.RUNNING
 
 
@@ -230,7 +217,7 @@ def test_restoration_after_four_hours_is_breached(partner, agent):
 def test_raising_to_critical_recomputes_from_creation(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
     with time_machine.travel(rome(2026, 11, 24, 10, 10), tick=False):
-        services.ticket_change_cos(ticket=ticket, actor=agent, cos="critical", reason="All sites")
+        ticket_change_cos(ticket=ticket, actor=agent, cos="critical", reason="All sites")
     first = clock(ticket)
     assert first.due_at == rome(2026, 11, 24, 10, 30)
     recomputed = ticket.events.get(kind="sla_recomputed")
@@ -241,11 +228,11 @@ def test_raising_to_critical_recomputes_from_creation(partner, agent):
 def test_downgrading_after_a_late_critical_reply_turns_it_into_a_met_standard_one(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0), critical_criterion="call_drops")
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
-        services.message_post(ticket=ticket, author=agent, body="On it.")
+        message_post(ticket=ticket, author=agent, body="On it.")
     assert clock(ticket).state == Clock.State.BREACHED
 
     with time_machine.travel(rome(2026, 11, 24, 11, 5), tick=False):
-        services.ticket_change_cos(ticket=ticket, actor=agent, cos="standard", reason="One user")
+        ticket_change_cos(ticket=ticket, actor=agent, cos="standard", reason="One user")
     first = clock(ticket)
     assert (first.state, first.breached_at) == (Clock.State.MET, None)
     assert first.due_at == rome(2026, 11, 24, 18, 0)
@@ -255,7 +242,7 @@ def test_a_breach_undone_by_a_downgrade_runs_again(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0), critical_criterion="call_drops")
     sla.clock_breach(clock_id=clock(ticket).pk, now=rome(2026, 11, 24, 10, 31))
     with time_machine.travel(rome(2026, 11, 24, 10, 40), tick=False):
-        services.ticket_change_cos(ticket=ticket, actor=agent, cos="standard", reason="One user")
+        ticket_change_cos(ticket=ticket, actor=agent, cos="standard", reason="One user")
     first = clock(ticket)
     assert (first.state, first.breached_at) == (Clock.State.RUNNING, None)
     ticket.refresh_from_db()
@@ -266,7 +253,7 @@ def test_the_noc_decision_on_an_out_of_hours_case_stops_its_triage_clock(partner
     saturday_night = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
     ticket = open_case(partner, saturday_night, critical_criterion="call_drops")
     with time_machine.travel(saturday_night + timedelta(minutes=12), tick=False):
-        services.ticket_change_cos(ticket=ticket, actor=noc, cos="critical", reason="Confirmed")
+        ticket_change_cos(ticket=ticket, actor=noc, cos="critical", reason="Confirmed")
     triage = clock(ticket, TRIAGE)
     assert (triage.state, triage.stopped_at) == (
         Clock.State.MET,
@@ -279,7 +266,7 @@ def test_raised_to_critical_out_of_hours_by_an_agent_starts_triage(partner, agen
     friday_evening = rome(2026, 11, 27, 17, 0)
     ticket = open_case(partner, friday_evening)
     with time_machine.travel(rome(2026, 11, 27, 19, 0), tick=False):
-        services.ticket_change_cos(ticket=ticket, actor=agent, cos="critical", reason="Outage")
+        ticket_change_cos(ticket=ticket, actor=agent, cos="critical", reason="Outage")
     triage = clock(ticket, TRIAGE)
     assert triage.started_at == rome(2026, 11, 27, 19, 0)
     assert triage.due_at == rome(2026, 11, 27, 19, 30)
@@ -289,7 +276,7 @@ def test_raised_to_critical_out_of_hours_by_an_agent_starts_triage(partner, agen
 def test_raised_to_critical_out_of_hours_by_the_noc_needs_no_triage(partner, noc):
     ticket = open_case(partner, rome(2026, 11, 27, 17, 0))
     with time_machine.travel(rome(2026, 11, 27, 19, 0), tick=False):
-        services.ticket_change_cos(ticket=ticket, actor=noc, cos="critical", reason="Outage")
+        ticket_change_cos(ticket=ticket, actor=noc, cos="critical", reason="Outage")
     assert not ticket.clocks.filter(metric=TRIAGE).exists()
 
 
@@ -349,7 +336,7 @@ def test_a_standard_breach_does_not_wake_the_noc(partner, lead, noc):
 def test_a_paused_or_stopped_clock_never_breaches(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0), reason="classound-outage")
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
-        services.ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
+        ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
     assert not sla.clock_breach(clock_id=clock(ticket, RESTORATION).pk, now=rome(2026, 11, 30))
 
 

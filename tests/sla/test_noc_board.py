@@ -18,11 +18,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from desk.actions import monitoring_alert as alerts
+from desk.actions.status import ticket_set_status
 from partners.roles import Role
-from sla import alerts
+from sla import services as sla_services
 from sla.models import Clock, MonitoringAlert
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
-from tickets import services
+from tests.tickets.factories import ticket_create
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -47,15 +49,14 @@ def partner(policies):
 
 
 @pytest.fixture
-def noc(policies, client):
-    user = StaffFactory(roles=[Role.NOC], full_name="Ravi Menon")
-    client.force_login(user)
-    return user
+def noc(noc, client):
+    client.force_login(noc)
+    return noc
 
 
 def open_case(partner, at, *, critical=True, subject="Every outgoing call drops"):
     with time_machine.travel(at, tick=False):
-        ticket, _ = services.ticket_create(
+        ticket, _ = ticket_create(
             requester=partner,
             case_type="tech_support",
             reason="call-quality",
@@ -117,7 +118,7 @@ def cases(partner):
     resolved = open_case(partner, SATURDAY_NIGHT, subject="Already resolved")
     agent = StaffFactory(roles=[Role.AGENT])
     with time_machine.travel(SATURDAY_NIGHT + timedelta(minutes=5), tick=False):
-        services.ticket_set_status(ticket=resolved, actor=agent, status="resolved")
+        ticket_set_status(ticket=resolved, actor=agent, status="resolved")
     return {
         "out_of_hours": out_of_hours,
         "standard_tonight": standard_tonight,
@@ -441,7 +442,7 @@ def alerts_of_each_kind(partner):
     )
     repeat = receive_alert(serial="PBX-XX-0404", summary="Older unknown PBX", severity="minor")
     reviewed = receive_alert(serial="PBX-XX-0999", summary="Reviewed already")
-    alerts.alerts_mark_reviewed(alert_ids=[reviewed.pk], actor=StaffFactory(roles=[Role.NOC]))
+    sla_services.alerts_mark_reviewed(alert_ids=[reviewed.pk], actor=StaffFactory(roles=[Role.NOC]))
     outcomes = MonitoringAlert.Outcome
     assert [a.outcome for a in (opened, appended, older, newer, repeat)] == [
         outcomes.OPENED,

@@ -39,6 +39,7 @@ from tests.celery_worker import (
     separate_database,
 )
 from tests.factories import DeviceFactory, StaffFactory, UserFactory
+from tests.tickets.factories import ticket_create
 from tickets import services
 from tickets.models import Event, Notification, Ticket
 
@@ -154,7 +155,7 @@ def open_case(desk, *, first_response_within: timedelta) -> tuple[Ticket, Clock]
         calendar=ResponseTarget.Calendar.ALWAYS,
     )
     requester = desk["requester"]
-    ticket, _ = services.ticket_create(
+    ticket, _ = ticket_create(
         requester=requester,
         case_type="tech_support",
         reason="call-quality",

@@ -130,21 +130,21 @@ ROUTES: dict[str, Rule] = {
     "cases/new/devices/": page(ALL_PARTNERS),
     "cases/new/suggestions/": page(ALL_PARTNERS, query="subject=trunk"),
     "cases/new/response-time/": page(ALL_PARTNERS, query="case_type=tech_support"),
-    "cases/<int:pk>/": page(ALL_PARTNERS, sees={PARTNER}, kwargs=PK_TICKET),
-    "cases/<int:pk>/reply/": post_only_page(
+    "cases/<id:pk>/": page(ALL_PARTNERS, sees={PARTNER}, kwargs=PK_TICKET),
+    "cases/<id:pk>/reply/": post_only_page(
         ALL_PARTNERS, sees={PARTNER}, kwargs=PK_TICKET, method_checked_first=True
     ),
-    "cases/<int:pk>/close/": post_only_page(
+    "cases/<id:pk>/close/": post_only_page(
         ALL_PARTNERS, sees={PARTNER}, kwargs=PK_TICKET, method_checked_first=True
     ),
-    "cases/<int:pk>/feedback/": post_only_page(
+    "cases/<id:pk>/feedback/": post_only_page(
         ALL_PARTNERS, sees={PARTNER}, kwargs=PK_TICKET, method_checked_first=True
     ),
-    "attachments/<int:pk>/": page(SIGNED_IN, sees=CASE_READERS, kwargs={"pk": "attachment"}),
+    "attachments/<id:pk>/": page(SIGNED_IN, sees=CASE_READERS, kwargs={"pk": "attachment"}),
     "kb/<slug:slug>/": page(SIGNED_IN, kwargs={"slug": "article.slug"}),
     "kb/<slug:slug>/solved/": page(ALL_PARTNERS, kwargs={"slug": "article.slug"}),
-    "cases/<int:pk>/intervention/": page(ALL_PARTNERS, sees={PARTNER}, kwargs=PK_TICKET),
-    "cases/<int:pk>/intervention/<int:iid>/cancel/": post_only_page(
+    "cases/<id:pk>/intervention/": page(ALL_PARTNERS, sees={PARTNER}, kwargs=PK_TICKET),
+    "cases/<id:pk>/intervention/<id:iid>/cancel/": post_only_page(
         ALL_PARTNERS,
         sees={PARTNER},
         kwargs={"pk": "ticket", "iid": "intervention"},
@@ -163,7 +163,7 @@ ROUTES: dict[str, Rule] = {
     "staff/cases/<int:pk>/status/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
     "staff/cases/<int:pk>/cos/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
     "staff/cases/<int:pk>/restored/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
-    "staff/cases/<int:pk>/intervention/<int:iid>/": post_only_page(
+    "staff/cases/<id:pk>/intervention/<id:iid>/": post_only_page(
         CASE_STAFF, kwargs={"pk": "ticket", "iid": "intervention"}
     ),
     "inbox/": page(ALL_STAFF),

@@ -188,9 +188,8 @@ def broker_failures(caplog, task_name: str) -> list[logging.LogRecord]:
 
 
 def test_with_redis_stopped_cases_are_still_opened_and_the_sweep_catches_up_after(
-    desk_on, transactional_db, policies, calendars, caplog, settings, tmp_path
+    desk_on, transactional_db, policies, calendars, media_root, caplog, settings
 ):
-    settings.MEDIA_ROOT = tmp_path / "media"
     assert "cache" not in settings.SESSION_ENGINE  # logins must outlive Redis
     redis_server = desk_on
     organisation = OrganisationFactory(name="Alpine Unified Comms GmbH")

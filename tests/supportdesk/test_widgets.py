@@ -6,7 +6,7 @@ from django import forms
 from hypothesis import given
 from hypothesis import strategies as st
 
-from supportdesk.widgets import PlainSelect
+from core.widgets import PlainSelect
 
 
 class Elements(HTMLParser):

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from partners.models import CaseReason, CaseType, PolicyVersion
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
-from tickets.models import Article, Message, Ticket
+from tickets.models import Article, Event, Message, Ticket
 
 # A Tech Support case as a partner files it, for tests that open cases through the service.
 CASE_FIELDS = {
@@ -16,12 +16,17 @@ CASE_FIELDS = {
 }
 
 
-def open_case(requester, at=None, **overrides) -> Ticket:
-    """A case opened through ``ticket_create`` (unlike ``TicketFactory``), so its SLA clocks
-    run from ``at`` (default: now). Needs the policies loaded."""
-    from tickets import services
+def ticket_create(*, now=None, **fields) -> tuple[Ticket, bool]:
+    """Open a case the way the desk does (``desk.actions.open_case``), from keyword fields."""
+    from desk.actions.open_case import CaseRequest, case_open
 
-    ticket, _ = services.ticket_create(requester=requester, now=at, **(CASE_FIELDS | overrides))
+    return case_open(CaseRequest(**fields), now=now)
+
+
+def open_case(requester, at=None, **overrides) -> Ticket:
+    """A case opened through ``case_open`` (unlike ``TicketFactory``), so its SLA clocks
+    run from ``at`` (default: now). Needs the policies loaded."""
+    ticket, _ = ticket_create(requester=requester, now=at, **(CASE_FIELDS | overrides))
     return ticket
 
 
@@ -77,3 +82,17 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     case_type_code = "tech_support"
     reason_code = "pbx-configuration"
     tags = "trunk, sip, registration"
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A stored timeline row, as any app's writer leaves it: give ``kind`` and ``data``."""
+
+    class Meta:
+        model = Event
+
+    ticket = factory.SubFactory(TicketFactory)
+    kind = "created"
+    data = factory.LazyFunction(dict)
+    actor = None
+    public = False
+    at = factory.LazyFunction(timezone.now)

@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from desk.actions.reply import message_post
+from desk.actions.status import ticket_set_status
 from partners.models import CaseReason, CaseType, Organisation
 from partners.roles import Role
 from tests.factories import (
@@ -21,11 +23,10 @@ from tests.factories import (
     UserFactory,
     organisation_for_audience,
 )
-from tests.tickets.factories import ArticleFactory, MessageFactory, TicketFactory
-from tickets import services
+from tests.tickets.factories import ArticleFactory, MessageFactory, TicketFactory, ticket_create
 from tickets.models import Message, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 TICKETS = "/api/tickets/"
 PASSWORD = "correct horse battery staple"
@@ -33,11 +34,6 @@ PASSWORD = "correct horse battery staple"
 
 def ticket_url(ticket, suffix: str = "") -> str:
     return f"{TICKETS}{ticket.pk}/{suffix}"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -48,11 +44,6 @@ def org(policies):
 @pytest.fixture
 def partner(org):
     return UserFactory(organisation=org, full_name="Anna Weber")
-
-
-@pytest.fixture
-def agent(policies):
-    return StaffFactory(roles=[Role.AGENT], full_name="Sofia Marino")
 
 
 def client_for(user) -> APIClient:
@@ -842,7 +833,7 @@ def test_messages_query_count_does_not_grow(
 ):
     ticket = TicketFactory(organisation=org)
     for n in range(rows):
-        services.message_post(
+        message_post(
             ticket=ticket,
             author=agent,
             body=f"Reply {n}",
@@ -1084,7 +1075,7 @@ SATURDAY_MORNING_ROME = datetime(2026, 11, 28, 10, 0, tzinfo=ROME)
 def open_case(partner, **overrides) -> Ticket:
     """A case opened through the service, so its SLA clocks start."""
     fields = tech_support_body() | overrides
-    ticket, _ = services.ticket_create(requester=partner, **fields)
+    ticket, _ = ticket_create(requester=partner, **fields)
     return ticket
 
 
@@ -1119,7 +1110,7 @@ def test_answered_clock_shows_when_it_stopped_and_nothing_left_to_breach(partner
     with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
         ticket = open_case(partner)
         clock.shift(timedelta(hours=1))
-        services.message_post(ticket=ticket, author=agent, body="We are on it.")
+        message_post(ticket=ticket, author=agent, body="We are on it.")
         item = client_for(partner).get(ticket_url(ticket)).json()
 
     first = clocks_by_metric(item)["first_response"]
@@ -1154,7 +1145,7 @@ def test_outage_case_shows_the_restoration_clock_and_its_pause(partner, agent):
     with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
         ticket = open_case(partner, reason="classound-outage", category=None)
         clock.shift(timedelta(minutes=30))
-        services.ticket_set_status(ticket=ticket, actor=agent, status=Ticket.Status.WAITING)
+        ticket_set_status(ticket=ticket, actor=agent, status=Ticket.Status.WAITING)
         item = client_for(partner).get(ticket_url(ticket)).json()
 
     restoration = clocks_by_metric(item)["restoration"]

@@ -10,19 +10,9 @@ from tests.tickets.factories import TicketFactory
 from tickets.attachments import clean_name
 from tickets.models import Attachment, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 TRACE = b"\xd4\xc3\xb2\xa1 a packet trace"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def partner(policies):
-    return UserFactory(organisation=OrganisationFactory(tier="gold"))
 
 
 @pytest.fixture

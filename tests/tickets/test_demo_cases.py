@@ -4,9 +4,9 @@ never duplicated when the seed runs again."""
 import pytest
 from django.urls import reverse
 
+from desk.demo_cases import CASES, seed_cases
 from partners.demo import seed_demo
 from partners.models import User
-from tickets.demo_cases import CASES, seed_cases
 from tickets.models import Event, Feedback, Message, Ticket
 
 pytestmark = pytest.mark.django_db

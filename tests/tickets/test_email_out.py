@@ -8,11 +8,13 @@ import pytest
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import transaction
 
+from desk.actions.reply import message_post
+from desk.actions.status import ticket_set_status
 from partners.roles import Role
 from supportdesk.celery import app as celery_app
 from tests.factories import DeviceFactory, StaffFactory, UserFactory
-from tests.tickets.factories import TicketFactory
-from tickets import mail, services
+from tests.tickets.factories import TicketFactory, ticket_create
+from tickets import mail
 from tickets.models import Ticket
 from tickets.tasks import send_ticket_mail
 
@@ -20,8 +22,7 @@ NOTE = "Internal: the partner's contract lapsed last month, be careful what you 
 
 
 @pytest.fixture(autouse=True)
-def _mail_setup(settings, tmp_path, eager_celery, policies):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _mail_setup(settings, media_root, eager_celery, policies):
     settings.SITE_URL = "https://desk.example.test"
     settings.DEFAULT_FROM_EMAIL = "Support desk <support@supportdesk.test>"
     settings.SUPPORT_REPLY_TO = "replies@supportdesk.test"
@@ -54,7 +55,7 @@ def readable(email) -> str:
 
 def test_a_public_staff_reply_mails_the_requester_once(ticket, agent, mailoutbox, on_commit):
     with on_commit():
-        services.message_post(
+        message_post(
             ticket=ticket, author=agent, body="Please restart the trunk <b>now</b> & retry."
         )
 
@@ -77,7 +78,7 @@ def test_a_public_staff_reply_mails_the_requester_once(ticket, agent, mailoutbox
 def test_no_reply_to_header_without_a_reply_mailbox(ticket, agent, mailoutbox, on_commit, settings):
     settings.SUPPORT_REPLY_TO = ""
     with on_commit():
-        services.message_post(ticket=ticket, author=agent, body="Done.")
+        message_post(ticket=ticket, author=agent, body="Done.")
     assert mailoutbox[0].reply_to == []
     assert "Reply-To" not in readable(mailoutbox[0])
 
@@ -86,17 +87,17 @@ def test_an_internal_note_sends_nothing_and_never_appears_in_any_mail(
     ticket, agent, mailoutbox, on_commit
 ):
     with on_commit() as queued:
-        services.message_post(ticket=ticket, author=agent, body=NOTE, internal=True)
+        message_post(ticket=ticket, author=agent, body=NOTE, internal=True)
     assert queued == []
     assert mailoutbox == []
 
     # Everything that does send mail afterwards still leaves the note out.
     partner = UserFactory(organisation=ticket.organisation)
     with on_commit():
-        services.message_post(ticket=ticket, author=agent, body="We are on it.")
-        services.message_post(ticket=ticket, author=partner, body="Thanks.")
-        services.ticket_set_status(ticket=ticket, actor=agent, status="resolved")
-        services.ticket_set_status(ticket=ticket, actor=agent, status="closed")
+        message_post(ticket=ticket, author=agent, body="We are on it.")
+        message_post(ticket=ticket, author=partner, body="Thanks.")
+        ticket_set_status(ticket=ticket, actor=agent, status="resolved")
+        ticket_set_status(ticket=ticket, actor=agent, status="closed")
     assert len(mailoutbox) == 4
     for email in mailoutbox:
         assert NOTE not in readable(email)
@@ -105,7 +106,7 @@ def test_an_internal_note_sends_nothing_and_never_appears_in_any_mail(
 
 def test_the_mail_builder_refuses_an_internal_note(ticket, agent, mailoutbox):
     with transaction.atomic():
-        note = services.message_post(ticket=ticket, author=agent, body=NOTE, internal=True)
+        note = message_post(ticket=ticket, author=agent, body=NOTE, internal=True)
     # Even if someone queues it by mistake:
     assert (
         send_ticket_mail.delay(kind="staff_replied", ticket_id=ticket.pk, message_id=note.pk).get()
@@ -117,7 +118,7 @@ def test_the_mail_builder_refuses_an_internal_note(ticket, agent, mailoutbox):
 
 def test_a_status_change_mails_the_requester(ticket, agent, mailoutbox, on_commit):
     with on_commit():
-        services.ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
+        ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
     (email,) = mailoutbox
     assert email.to == [ticket.requester.email]
     assert email.subject == f"[{ticket.number}] Waiting for you: Calls drop on the Milan trunk"
@@ -126,8 +127,8 @@ def test_a_status_change_mails_the_requester(ticket, agent, mailoutbox, on_commi
 
     mailoutbox.clear()
     with on_commit():
-        services.ticket_set_status(ticket=ticket, actor=agent, status="resolved")
-        services.ticket_set_status(ticket=ticket, actor=agent, status="closed")
+        ticket_set_status(ticket=ticket, actor=agent, status="resolved")
+        ticket_set_status(ticket=ticket, actor=agent, status="closed")
     assert [m.subject.split(":")[0] for m in mailoutbox] == [
         f"[{ticket.number}] Case resolved",
         f"[{ticket.number}] Case closed",
@@ -138,7 +139,7 @@ def test_a_status_change_mails_the_requester(ticket, agent, mailoutbox, on_commi
 def test_a_partner_reply_mails_the_assignee_not_the_partner(ticket, agent, mailoutbox, on_commit):
     partner = UserFactory(organisation=ticket.organisation, full_name="Mario Rossi")
     with on_commit():
-        services.message_post(ticket=ticket, author=partner, body="The trace is attached.")
+        message_post(ticket=ticket, author=partner, body="The trace is attached.")
     (email,) = mailoutbox
     assert email.to == [agent.email]
     assert email.subject.startswith(f"[{ticket.number}] Partner replied")
@@ -150,14 +151,14 @@ def test_a_partner_reply_mails_the_assignee_not_the_partner(ticket, agent, mailo
 def test_a_partner_reply_to_an_unassigned_case_mails_nobody(mailoutbox, on_commit):
     ticket = TicketFactory()
     with on_commit():
-        services.message_post(ticket=ticket, author=ticket.requester, body="Any news?")
+        message_post(ticket=ticket, author=ticket.requester, body="Any news?")
     assert mailoutbox == []
 
 
 def test_opening_a_case_sends_an_acknowledgement(mailoutbox, on_commit):
     requester = UserFactory(full_name="Mario Rossi")
     with on_commit():
-        ticket, _ = services.ticket_create(
+        ticket, _ = ticket_create(
             requester=requester,
             case_type="tech_support",
             reason="call-quality",
@@ -179,7 +180,7 @@ def test_an_inactive_requester_gets_no_mail(ticket, agent, mailoutbox, on_commit
     ticket.requester.is_active = False
     ticket.requester.save(update_fields=["is_active"])
     with on_commit():
-        services.message_post(ticket=ticket, author=agent, body="Done.")
+        message_post(ticket=ticket, author=agent, body="Done.")
     assert mailoutbox == []
 
 
@@ -189,8 +190,8 @@ def test_nothing_is_sent_for_a_change_that_is_rolled_back(ticket, agent, mailout
 
     def reply_resolve_and_fail():
         with transaction.atomic():
-            services.message_post(ticket=ticket, author=agent, body="This never happened.")
-            services.ticket_set_status(ticket=ticket, actor=agent, status="resolved")
+            message_post(ticket=ticket, author=agent, body="This never happened.")
+            ticket_set_status(ticket=ticket, actor=agent, status="resolved")
             raise Oops
 
     with on_commit() as queued, pytest.raises(Oops):
@@ -229,7 +230,7 @@ def test_smtp_errors_are_retried_until_the_mail_goes(ticket, agent, mailoutbox, 
     settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
     FlakyBackend.failures_left, FlakyBackend.attempts = 2, 0
     celery_app.conf.task_eager_propagates = False  # let the eager retries run (restored)
-    message = services.message_post(ticket=ticket, author=agent, body="Retry me.")
+    message = message_post(ticket=ticket, author=agent, body="Retry me.")
 
     # Eager mode runs each retry at once instead of after the backoff.
     send_ticket_mail.apply(
@@ -245,7 +246,7 @@ def test_the_retries_give_up_in_the_end(ticket, agent, mailoutbox, settings):
     settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
     FlakyBackend.failures_left, FlakyBackend.attempts = 100, 0
     celery_app.conf.task_eager_propagates = False
-    message = services.message_post(ticket=ticket, author=agent, body="Retry me.")
+    message = message_post(ticket=ticket, author=agent, body="Retry me.")
 
     result = send_ticket_mail.apply(
         kwargs={"kind": "staff_replied", "ticket_id": ticket.pk, "message_id": message.pk},
@@ -260,7 +261,7 @@ def test_the_retries_give_up_in_the_end(ticket, agent, mailoutbox, settings):
 def test_a_recipient_refused_for_good_is_not_retried(ticket, agent, mailoutbox, settings, caplog):
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     RefusingBackend.attempts = 0
-    message = services.message_post(ticket=ticket, author=agent, body="Hello?")
+    message = message_post(ticket=ticket, author=agent, body="Hello?")
 
     result = send_ticket_mail.apply(
         kwargs={"kind": "staff_replied", "ticket_id": ticket.pk, "message_id": message.pk}

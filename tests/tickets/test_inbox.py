@@ -15,7 +15,7 @@ from django.urls import reverse
 from partners.roles import Role
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.partners.pages import Page
-from tests.tickets.factories import TicketFactory
+from tests.tickets.factories import TicketFactory, ticket_create
 from tickets import notifications, services
 from tickets.models import Notification
 
@@ -27,10 +27,9 @@ START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def agent(policies, client):
-    user = StaffFactory(roles=[Role.AGENT], full_name="Sofia Marino")
-    client.force_login(user)
-    return user
+def agent(agent, client):
+    client.force_login(agent)
+    return agent
 
 
 def notice(recipient, title: str, *, minutes: int = 0, ticket=None, kind="sla_warning"):
@@ -155,7 +154,7 @@ def test_an_out_of_hours_critical_case_reaches_the_noc_inbox(policies, client):
     noc = StaffFactory(roles=[Role.NOC])
     partner = UserFactory(organisation=OrganisationFactory(region="eu"))
     saturday_night = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
-    ticket, _ = services.ticket_create(
+    ticket, _ = ticket_create(
         requester=partner,
         case_type="tech_support",
         reason="call-quality",

@@ -16,19 +16,21 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError
 
+from desk import inbound
+from desk.actions.reply import message_post
+from desk.actions.status import ticket_set_status
 from partners.roles import Role
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.tickets import mail_samples as samples
 from tests.tickets.factories import MessageFactory, TicketFactory
-from tickets import inbound, selectors, services
+from tickets import selectors
 from tickets.models import Message, Ticket
 
 ROOT = Path(django_settings.BASE_DIR)
 
 
 @pytest.fixture(autouse=True)
-def _mail_setup(settings, tmp_path, eager_celery, policies):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _mail_setup(settings, media_root, eager_celery, policies):
     settings.SITE_URL = "https://desk.example.test"
     settings.DEFAULT_FROM_EMAIL = samples.DESK
     settings.SUPPORT_REPLY_TO = "replies@supportdesk.test"
@@ -84,7 +86,7 @@ def all_text(email) -> str:
 def test_a_reply_is_added_with_the_quote_trimmed_and_the_files_kept(
     ingest, ticket, member, agent, mailoutbox
 ):
-    services.ticket_set_status(ticket=ticket, actor=agent, status="resolved")
+    ticket_set_status(ticket=ticket, actor=agent, status="resolved")
     mailoutbox.clear()
     text = "The problem is back since this morning.\nHere are a trace and the invoice."
     raw = samples.gmail_reply(
@@ -170,7 +172,7 @@ def test_a_reply_to_our_notification_finds_the_case_by_its_message_id(
     ingest, ticket, member, agent, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.message_post(ticket=ticket, author=agent, body="Which firmware runs there?")
+        message_post(ticket=ticket, author=agent, body="Which firmware runs there?")
     (notification,) = mailoutbox
     our_id = notification.extra_headers["Message-ID"]
     raw = samples.plain(
@@ -273,8 +275,8 @@ def test_an_unknown_case_number_is_treated_as_no_reference(ingest, member, mailo
 
 
 def test_a_reply_to_a_closed_case_is_offered_a_follow_up(ingest, ticket, member, agent, mailoutbox):
-    services.ticket_set_status(ticket=ticket, actor=agent, status="resolved")
-    services.ticket_set_status(ticket=ticket, actor=agent, status="closed")
+    ticket_set_status(ticket=ticket, actor=agent, status="resolved")
+    ticket_set_status(ticket=ticket, actor=agent, status="closed")
     mailoutbox.clear()
     raw = samples.plain(sender=member.email, subject=subject_of(ticket), text="It broke again.")
 
@@ -422,7 +424,7 @@ def test_malformed_mail_is_logged_and_refused_without_a_crash(
     ingest, ticket, member, mailoutbox, caplog, raw
 ):
     with (
-        caplog.at_level(logging.WARNING, logger="tickets.inbound"),
+        caplog.at_level(logging.WARNING, logger="desk.inbound"),
         pytest.raises(CommandError) as refused,
     ):
         ingest(raw)

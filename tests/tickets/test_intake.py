@@ -19,14 +19,9 @@ from tests.tickets.factories import TicketFactory
 from tickets.forms import FILES_NOT_KEPT
 from tickets.models import Event, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 NEW = reverse("tickets:case_new")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

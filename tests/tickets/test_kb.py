@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from partners.models import CaseReason, CaseType
 from partners.roles import Role
-from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
+from tests.factories import DeviceFactory, StaffFactory
 from tests.partners.pages import Page
 from tests.tickets.factories import ArticleFactory, policy_2026
 from tickets.demo_articles import ARTICLES, seed_articles
@@ -18,10 +18,9 @@ SUGGESTIONS = reverse("tickets:kb_suggestions")
 
 
 @pytest.fixture
-def partner(client, policies):
-    user = UserFactory(organisation=OrganisationFactory(tier="gold"))
-    client.force_login(user)
-    return user
+def partner(partner, client):
+    client.force_login(partner)
+    return partner
 
 
 def suggested_titles(client, **params) -> list[str]:

@@ -12,22 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from desk.actions.reply import message_post
 from partners.models import CaseType
-from partners.roles import Role
-from tests.factories import OrganisationFactory, StaffFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 from tests.partners.pages import Page
-from tests.tickets.factories import MessageFactory, TicketFactory, policy_2026
-from tickets import events, services
+from tests.tickets.factories import MessageFactory, TicketFactory, policy_2026, ticket_create
+from tickets import events
 from tickets.models import Feedback, Message, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 MY_CASES = reverse("tickets:my_cases")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -40,11 +35,6 @@ def partner(client, organisation):
     user = UserFactory(organisation=organisation, full_name="Anna Weber")
     client.force_login(user)
     return user
-
-
-@pytest.fixture
-def agent(policies):
-    return StaffFactory(roles=[Role.AGENT], full_name="Sofia Marino")
 
 
 def case_url(ticket, name: str = "case_detail") -> str:
@@ -250,7 +240,7 @@ def test_case_page_shows_public_replies_but_never_internal_notes(client, partner
         body="Internal: partner is on an old firmware, blame them.",
         visibility=Message.Visibility.INTERNAL,
     )
-    services.message_post(
+    message_post(
         ticket=ticket, author=agent, body="Note with a file", internal=True, attachments=[upload()]
     )
 
@@ -292,15 +282,15 @@ def test_case_page_query_count_does_not_grow_with_the_conversation(
     from django.test.utils import CaptureQueriesContext
 
     ticket = TicketFactory(organisation=partner.organisation)
-    services.message_post(ticket=ticket, author=agent, body="First", attachments=[upload()])
+    message_post(ticket=ticket, author=agent, body="First", attachments=[upload()])
     with CaptureQueriesContext(connection) as few:
         client.get(case_url(ticket))
 
     for n in range(10):
-        services.message_post(
+        message_post(
             ticket=ticket, author=agent, body=f"Reply {n}", attachments=[upload(f"f{n}.log")]
         )
-        services.message_post(ticket=ticket, author=partner, body=f"Answer {n}")
+        message_post(ticket=ticket, author=partner, body=f"Answer {n}")
 
     with django_assert_max_num_queries(len(few)):
         response = client.get(case_url(ticket))
@@ -459,7 +449,7 @@ def test_feedback_on_a_closed_case_and_a_missing_rating(client, partner):
 
 def test_download_gives_the_file_with_its_stored_type(client, partner, agent):
     ticket = TicketFactory(organisation=partner.organisation)
-    message = services.message_post(
+    message = message_post(
         ticket=ticket,
         author=agent,
         body="The fixed dial plan",
@@ -479,7 +469,7 @@ def test_download_gives_the_file_with_its_stored_type(client, partner, agent):
 def test_download_of_another_organisations_file_is_404(client, partner):
     foreign = TicketFactory()
     foreign_user = foreign.requester
-    message = services.message_post(
+    message = message_post(
         ticket=foreign, author=foreign_user, body="Our invoice", attachments=[upload("inv.pdf")]
     )
 
@@ -491,7 +481,7 @@ def test_download_of_another_organisations_file_is_404(client, partner):
 
 def test_download_of_an_internal_notes_file_is_404_for_partners_not_staff(client, partner, agent):
     ticket = TicketFactory(organisation=partner.organisation)
-    note = services.message_post(
+    note = message_post(
         ticket=ticket, author=agent, body="Log from our side", internal=True, attachments=[upload()]
     )
     url = reverse("tickets:attachment_download", args=[note.attachments.get().pk])
@@ -504,7 +494,7 @@ def test_download_of_an_internal_notes_file_is_404_for_partners_not_staff(client
 
 def test_download_needs_a_login(client, policies):
     ticket = TicketFactory()
-    message = services.message_post(
+    message = message_post(
         ticket=ticket, author=ticket.requester, body="File", attachments=[upload()]
     )
     url = reverse("tickets:attachment_download", args=[message.attachments.get().pk])
@@ -532,7 +522,7 @@ TUESDAY_MORNING_ROME = datetime(2026, 11, 24, 10, 0, tzinfo=ROME)
 
 def open_case(partner, *, reason: str = "call-quality", critical: str = "") -> Ticket:
     """A Tech Support case opened through the service, so its SLA clocks start."""
-    ticket, _ = services.ticket_create(
+    ticket, _ = ticket_create(
         requester=partner,
         case_type="tech_support",
         reason=reason,
@@ -563,7 +553,7 @@ def test_case_page_shows_the_first_response_answered_within_target(client, partn
     with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
         ticket = open_case(partner)
         clock.shift(timedelta(hours=2))
-        services.message_post(ticket=ticket, author=agent, body="We are looking into it.")
+        message_post(ticket=ticket, author=agent, body="We are looking into it.")
         shown = response_times(client, ticket)
 
     assert shown == "Answered within target"
@@ -573,7 +563,7 @@ def test_case_page_shows_a_late_answer(client, partner, agent):
     with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
         ticket = open_case(partner)
         clock.shift(timedelta(days=1))  # Wednesday 10:00, a working morning past the close
-        services.message_post(ticket=ticket, author=agent, body="Sorry for the wait.")
+        message_post(ticket=ticket, author=agent, body="Sorry for the wait.")
         shown = response_times(client, ticket)
 
     assert shown == "Answered late"

@@ -14,15 +14,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from desk.actions.reply import message_post
 from partners.models import CaseReason, CaseType, Organisation
 from partners.roles import Role
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.partners.pages import Page
 from tests.tickets.factories import MessageFactory, TicketFactory, open_case, policy_2026
-from tickets import filters, services
+from tickets import filters
 from tickets.models import Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 QUEUE = reverse("tickets:queue")
 BULK = reverse("tickets:queue_bulk")
@@ -33,16 +34,10 @@ ACTIVE = "status=new&status=open&status=waiting_on_partner"
 MAX_QUEUE_QUERIES = 11
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
-def agent(policies, client):
-    user = StaffFactory(roles=[Role.AGENT], full_name="Sofia Marino")
-    client.force_login(user)
-    return user
+def agent(agent, client):
+    client.force_login(agent)
+    return agent
 
 
 def numbers(response) -> list[str]:
@@ -727,7 +722,7 @@ def test_breached_then_at_risk_then_later_then_cases_without_a_clock(agent, clie
     no_clock = TicketFactory(created_at=rome(2026, 11, 20, 9, 0))
     answered = open_case(rome_partner, rome(2026, 11, 25, 8, 0))
     with time_machine.travel(rome(2026, 11, 25, 9, 0), tick=False):
-        services.message_post(ticket=answered, author=agent, body="On it.")
+        message_post(ticket=answered, author=agent, body="On it.")
 
     with time_machine.travel(rome(2026, 11, 25, 16, 30), tick=False):
         response = client.get(QUEUE)

@@ -14,6 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from desk.actions.reply import message_post
+from desk.actions.status import ticket_change_cos, ticket_set_status
 from partners.models import Organisation
 from partners.roles import Role
 from tests.factories import (
@@ -24,25 +26,19 @@ from tests.factories import (
     UserFactory,
 )
 from tests.partners.pages import Page
-from tests.tickets.factories import MessageFactory, TicketFactory, open_case
+from tests.tickets.factories import MessageFactory, TicketFactory, open_case, ticket_create
 from tickets import services
 from tickets.models import Message, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 INTERNAL_LABEL = "Internal note — not visible to the partner"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
-def agent(policies, client):
-    user = StaffFactory(roles=[Role.AGENT], full_name="Sofia Marino")
-    client.force_login(user)
-    return user
+def agent(agent, client):
+    client.force_login(agent)
+    return agent
 
 
 def case_url(ticket: Ticket, action: str = "") -> str:
@@ -175,11 +171,11 @@ def test_page_query_count_does_not_grow_with_the_conversation(
     agent, client, django_assert_max_num_queries
 ):
     ticket = TicketFactory()
-    services.message_post(ticket=ticket, author=agent, body="First answer.")
+    message_post(ticket=ticket, author=agent, body="First answer.")
     with CaptureQueriesContext(connection) as short:
         client.get(case_url(ticket))
     for n in range(15):
-        services.message_post(
+        message_post(
             ticket=ticket,
             author=agent,
             body=f"Note {n}",
@@ -494,7 +490,7 @@ def test_confirming_the_requested_critical(agent, client):
 @time_machine.travel(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))
 def test_the_timeline_lists_every_change_with_its_actor(agent, client):
     partner = UserFactory(full_name="Giulia Conti")
-    ticket, _ = services.ticket_create(
+    ticket, _ = ticket_create(
         requester=partner,
         case_type="tech_support",
         reason="call-quality",
@@ -504,15 +500,15 @@ def test_the_timeline_lists_every_change_with_its_actor(agent, client):
         firmware_versions="1.9.0",
     )
     services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
-    services.message_post(ticket=ticket, author=agent, body="Looking.", internal=True)
-    services.message_post(ticket=ticket, author=agent, body="Send a trace please.")
-    services.ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
-    services.message_post(ticket=ticket, author=partner, body="Trace attached.")
-    services.ticket_change_cos(ticket=ticket, actor=agent, cos="critical", reason="All sites.")
-    services.ticket_set_status(ticket=ticket, actor=agent, status="resolved", note="Fixed.")
+    message_post(ticket=ticket, author=agent, body="Looking.", internal=True)
+    message_post(ticket=ticket, author=agent, body="Send a trace please.")
+    ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
+    message_post(ticket=ticket, author=partner, body="Trace attached.")
+    ticket_change_cos(ticket=ticket, actor=agent, cos="critical", reason="All sites.")
+    ticket_set_status(ticket=ticket, actor=agent, status="resolved", note="Fixed.")
     services.feedback_give(ticket=ticket, author=partner, rating=5, comment="Quick, thanks")
-    services.ticket_set_status(ticket=ticket, actor=partner, status="closed")
-    follow_up, _ = services.ticket_create(
+    ticket_set_status(ticket=ticket, actor=partner, status="closed")
+    follow_up, _ = ticket_create(
         requester=partner,
         case_type="tech_support",
         reason="call-quality",
@@ -559,7 +555,7 @@ def test_the_timeline_lists_every_change_with_its_actor(agent, client):
 
 def test_staff_download_attachments_including_those_on_internal_notes(agent, client):
     ticket = TicketFactory()
-    note = services.message_post(
+    note = message_post(
         ticket=ticket,
         author=agent,
         body="Our own capture.",
@@ -781,7 +777,7 @@ def test_the_case_page_lists_every_clock_with_its_state(agent, client):
 def test_met_and_breached_clocks_show_when_and_by_how_much(agent, client):
     ticket = open_case_in(rome(2026, 11, 24, 10, 0), reason="classound-outage")
     with time_machine.travel(rome(2026, 11, 24, 10, 20), tick=False):
-        services.message_post(ticket=ticket, author=agent, body="Looking at the trunk now.")
+        message_post(ticket=ticket, author=agent, body="Looking at the trunk now.")
     with time_machine.travel(rome(2026, 11, 24, 14, 30), tick=False):
         client.post(case_url(ticket, "restored"), {"restored-note": ""})
         response = client.get(case_url(ticket))

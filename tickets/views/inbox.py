@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from core import paging as pages
 from partners.access import role_required
 from partners.models import User
 from partners.roles import STAFF_ROLES
-from tickets import queue as pages
 from tickets import services
 from tickets.models import Notification
 

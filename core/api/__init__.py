@@ -1,0 +1,1 @@
+"""What every API view shares: error answers, fields, schema plumbing."""

@@ -1,0 +1,17 @@
+"""Serializer fields the API's endpoints share."""
+
+from django.utils import timezone
+from rest_framework import serializers
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO-8601 instant that states its offset: a time without one is ambiguous."""
+
+    default_error_messages = {
+        "naive": "Give the time with its offset from UTC, e.g. 2026-03-02T14:05:00Z.",
+    }
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)

@@ -1,0 +1,152 @@
+"""Instants and lengths of time as people read them, in the reader's zone.
+
+Every page, e-mail and timeline line that names an instant goes through
+``local_datetime_text`` and always names the zone ("Wed 25 Nov 2026, 14:05 CET"), so a
+partner in New York and an agent in Rome never mistake each other's times; every length of
+time goes through ``duration_text``. Dates are written with Django's date formats, so the
+day and month names follow the active language.
+"""
+
+from datetime import date, datetime, timedelta, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.utils import dateformat, timezone, translation
+
+# Each style: the day as a Django date format, and what stands between it and the time.
+# The time ("14:05") and the zone's abbreviation follow.
+DATETIME_STYLES = {
+    "long": ("D j M Y", ", "),  # Wed 25 Nov 2026, 14:05 CET
+    "long_padded": ("D d M Y", ", "),  # Wed 05 Nov 2026, 14:05 CET
+    "short": ("j M", ", "),  # 25 Nov, 14:05 CET
+    "clock": ("D", " "),  # Wed 14:05 CET
+}
+
+
+def local_datetime_text(
+    at: datetime, style: str = "long", *, tz: tzinfo | str | None = None
+) -> str:
+    """``at`` in ``tz`` (the active zone when not given) with the zone's abbreviation.
+
+    ``style`` is one of ``DATETIME_STYLES``: "long" (the default), "long_padded" (the day
+    of the month in two digits), "short" (no weekday or year) or "clock" (weekday and
+    time only, for instants within the coming or past week).
+    """
+    if tz is None:
+        local = timezone.localtime(at)
+    else:
+        local = at.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
+    day_format, separator = DATETIME_STYLES[style]
+    day = _day_text(local.date(), day_format, translation.get_language())
+    # The abbreviation comes from the instant itself: Django's "T" gives none in the hour
+    # that repeats when the clocks go back, where naming the zone matters most.
+    return f"{day}{separator}{local:%H:%M} {local.tzname()}"
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, day_format: str, language: str | None) -> str:
+    """The day in words, in the active ``language`` (part of the key, so a cached day is
+    never shown in another language). A page names the same few days many times over, and
+    Django's formatting costs ten times what the rest of the text does."""
+    return dateformat.format(day, day_format)
+
+
+def count_text(count: int, noun: str) -> str:
+    """A count and its noun: "1 case", "3 cases"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def duration_text(span: timedelta, style: str = "words") -> str:
+    """A length of time for people, to the minute unless the style says otherwise.
+
+    - "words" (the default; the sign is ignored): "1 minute", "30 minutes", "1 hour",
+      "4 hours", "1 h 30 min". Targets and the business time left on a clock.
+    - "hours": "48 hours", "30 minutes", "4 h 30 min"; as "words" except that minutes
+      alone are always "minutes" and no time at all is "0 hours". Durations of the terms
+      (notice periods, a clock's target).
+    - "compact": "0 min", "45 min", "2 h", "2 h 30 min"; hours never become days
+      ("40 h"). Balances of support hours and time logged.
+    - "span" (the sign is ignored): "under a minute", "25 min", "3 h 20 min", "2 d",
+      "2 d 4 h"; at most two units. How long until or since a deadline in the queue.
+    - "seconds": "45 s", "12 min 05 s", "3 h 05 min", "2 d 4 h". The NOC board's
+      countdowns, which ``static/js/countdown.js`` words the same way.
+    - "age": the largest whole unit, "just now", "12 min", "3 h", "2 d". How old a case is.
+    """
+    return _DURATION_STYLES[style](span)
+
+
+def _words(span: timedelta) -> str:
+    minutes = int(abs(span).total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours == 0:
+        return f"{rest} minute{'s' if rest != 1 else ''}"
+    if rest == 0:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours} h {rest} min"
+
+
+def _hours(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if rest == 0:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    if hours == 0:
+        return f"{rest} minutes"
+    return f"{hours} h {rest} min"
+
+
+def _compact(span: timedelta) -> str:
+    hours, rest = divmod(int(span.total_seconds() // 60), 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    if hours:
+        return f"{hours} h"
+    return f"{rest} min"
+
+
+def _span(span: timedelta) -> str:
+    minutes = int(abs(span).total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+def _seconds(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} min {rest:02d} s"
+    if seconds < 86400:
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours} h {rest // 60:02d} min"
+    days, rest = divmod(seconds, 86400)
+    return f"{days} d {rest // 3600} h"
+
+
+def _age(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
+
+
+_DURATION_STYLES = {
+    "words": _words,
+    "hours": _hours,
+    "compact": _compact,
+    "span": _span,
+    "seconds": _seconds,
+    "age": _age,
+}

@@ -1,0 +1,234 @@
+"""Monitoring alerts: every alert is stored, then opens a proactive case for the PBX's
+organisation, joins the open case that an earlier alert with the same fingerprint opened,
+or waits for the NOC when it matches no PBX. Nothing a monitoring system sends is lost.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.api.errors import field_errors
+from desk.actions.open_case import CaseRequest, case_open
+from desk.actions.reply import message_post
+from partners import selectors as partner_selectors
+from partners.models import CaseReason, CaseType, Device, Organisation, User
+from partners.roles import Role
+from sla.models import MonitoringAlert
+from tickets import notifications, workflow
+from tickets.models import Message, Notification, Ticket
+
+Outcome = MonitoringAlert.Outcome
+
+# Monitoring watches whether PBXs answer, so its cases are filed under this reason when the
+# terms in force have it (else under the first reason of the technical case type). Staff
+# re-file the case once they know more.
+PREFERRED_REASON = "cloud-pbx-unreachable"
+# The alert's severity is the monitoring system's judgement of the impact: nothing in it
+# says that the cloud cannot be reached or that calls drop.
+CRITICAL_CRITERION = Ticket.CriticalCriterion.SEVERE_IMPACT
+UNKNOWN_VERSION = "unknown (monitoring)"
+
+
+@dataclass(frozen=True)
+class AlertResult:
+    """What became of an alert. ``problems`` (field → messages) is set when the alert
+    could not be matched to a case and waits for the NOC."""
+
+    alert: MonitoringAlert
+    ticket: Ticket | None = None
+    created: bool = False
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+
+def alert_receive(
+    *,
+    received_by: User,
+    source: str,
+    pbx_serial: str,
+    severity: str,
+    summary: str,
+    fingerprint: str,
+    occurred_at: datetime,
+    details: str = "",
+    now: datetime | None = None,
+) -> AlertResult:
+    """Store an alert and act on it, all in one transaction.
+
+    The same alert sent again (same fingerprint, instant and serial: a monitoring system
+    retrying) is stored as a duplicate and changes nothing else.
+    """
+    if timezone.is_naive(occurred_at):
+        raise ValidationError({"occurred_at": "Give the time with its offset from UTC."})
+    now = now or timezone.now()
+    serial = pbx_serial.strip()
+    alert = MonitoringAlert(
+        source=source.strip(),
+        pbx_serial=serial,
+        severity=severity,
+        summary=summary.strip(),
+        details=details.strip(),
+        fingerprint=fingerprint.strip(),
+        occurred_at=occurred_at,
+        received_at=now,
+        received_by=received_by,
+    )
+    with transaction.atomic():
+        device = (
+            Device.objects.select_related("organisation")
+            .filter(serial_number__iexact=serial)
+            .order_by("pk")
+            .first()
+        )
+        if device is None:
+            return _unmatched(
+                alert,
+                {"pbx_serial": [f"No PBX or device with serial “{serial}” is on record."]},
+            )
+        # One organisation's alerts take turns, so two alerts about one new problem that
+        # arrive together open one case, not two.
+        organisation = Organisation.objects.select_for_update().get(pk=device.organisation_id)
+        alert.organisation, alert.device = organisation, device
+
+        earlier = _earlier_copy(alert, outcomes=[Outcome.OPENED, Outcome.APPENDED])
+        if earlier is not None:
+            alert.outcome, alert.ticket = Outcome.DUPLICATE, earlier.ticket
+            alert.save()
+            return AlertResult(alert=alert, ticket=earlier.ticket)
+
+        opened_by_alert = (
+            MonitoringAlert.objects.filter(
+                organisation=organisation,
+                fingerprint=alert.fingerprint,
+                outcome=Outcome.OPENED,
+                ticket__status__in=workflow.ACTIVE,
+            )
+            .select_related("ticket")
+            .order_by("-received_at", "-pk")
+            .first()
+        )
+        if opened_by_alert is not None:
+            ticket = opened_by_alert.ticket
+            _note_add(ticket=ticket, author=received_by, body=_alert_text(alert))
+            alert.outcome, alert.ticket = Outcome.APPENDED, ticket
+            alert.save()
+            return AlertResult(alert=alert, ticket=ticket)
+
+        requester = _requester_for(organisation)
+        if requester is None:
+            return _unmatched(
+                alert,
+                {
+                    "pbx_serial": [
+                        f"The PBX with serial “{serial}” belongs to {organisation.name}, which "
+                        f"has no active user to open a case for."
+                    ]
+                },
+            )
+        try:
+            ticket = _proactive_ticket(
+                alert=alert, device=device, requester=requester, created_by=received_by, now=now
+            )
+        except ValidationError as exc:
+            # The terms in force offer no technical case this alert could be filed under.
+            return _unmatched(alert, field_errors(exc))
+        alert.outcome, alert.ticket = Outcome.OPENED, ticket
+        alert.save()
+        return AlertResult(alert=alert, ticket=ticket, created=True)
+
+
+def _earlier_copy(alert: MonitoringAlert, *, outcomes) -> MonitoringAlert | None:
+    return (
+        MonitoringAlert.objects.filter(
+            fingerprint=alert.fingerprint,
+            occurred_at=alert.occurred_at,
+            pbx_serial__iexact=alert.pbx_serial,
+            outcome__in=outcomes,
+        )
+        .select_related("ticket")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _unmatched(alert: MonitoringAlert, problems: dict[str, list[str]]) -> AlertResult:
+    """Keep the alert for the NOC. A retry of an alert the NOC already heard of is stored as
+    a duplicate and tells nobody again."""
+    if _earlier_copy(alert, outcomes=[Outcome.UNMATCHED, Outcome.REVIEWED]) is not None:
+        alert.outcome = Outcome.DUPLICATE
+        alert.save()
+        return AlertResult(alert=alert, problems=problems)
+    alert.outcome = Outcome.UNMATCHED
+    alert.save()
+    reasons = " ".join(message for messages in problems.values() for message in messages)
+    notifications.notify(
+        partner_selectors.staff_with_role(Role.NOC),
+        kind=Notification.Kind.MONITORING,
+        ticket=None,
+        title=f"Monitoring alert needs review: {alert.summary}",
+        body=f"{reasons}\n\n{_alert_text(alert)}",
+    )
+    return AlertResult(alert=alert, problems=problems)
+
+
+def _requester_for(organisation: Organisation) -> User | None:
+    """The case is opened in the name of the organisation's longest-standing active member."""
+    return organisation.members.filter(is_active=True).order_by("date_joined", "pk").first()
+
+
+def _proactive_ticket(
+    *, alert: MonitoringAlert, device: Device, requester: User, created_by: User, now: datetime
+) -> Ticket:
+    policy = partner_selectors.policy_in_force(now)
+    case_type = (
+        CaseType.objects.filter(policy=policy, is_technical=True).order_by("position", "pk").first()
+    )
+    if case_type is None:
+        raise ValidationError(
+            {"pbx_serial": [f"The terms in force ({policy.code}) have no technical case type."]}
+        )
+    reasons = CaseReason.objects.filter(case_type=case_type)
+    reason = (
+        reasons.filter(code=PREFERRED_REASON).first() or reasons.order_by("position", "pk").first()
+    )
+    ticket, _ = case_open(
+        CaseRequest(
+            requester=requester,
+            created_by=created_by,
+            case_type=case_type.code,
+            reason=reason.code if reason else None,
+            subject=alert.summary,
+            description="Opened by the vendor from a monitoring alert.\n\n" + _alert_text(alert),
+            device=device,
+            wms_version=device.wms_version or UNKNOWN_VERSION,
+            firmware_versions=device.firmware_version or UNKNOWN_VERSION,
+            critical_criterion=(
+                CRITICAL_CRITERION if alert.severity == MonitoringAlert.Severity.CRITICAL else ""
+            ),
+            channel=Ticket.Channel.MONITORING,
+            proactive=True,
+        ),
+        now=now,
+    )
+    return ticket
+
+
+def _note_add(*, ticket: Ticket, author: User, body: str) -> Message:
+    return message_post(
+        ticket=ticket, author=author, body=body, internal=True, channel=Message.Channel.API
+    )
+
+
+def _alert_text(alert: MonitoringAlert) -> str:
+    occurred = alert.occurred_at.astimezone(UTC)
+    lines = [
+        f"{alert.get_severity_display()} alert from {alert.source}: {alert.summary}",
+        f"PBX serial: {alert.pbx_serial}",
+        f"Occurred at: {occurred:%Y-%m-%d %H:%M:%S} UTC",
+        f"Fingerprint: {alert.fingerprint}",
+    ]
+    if alert.details:
+        lines += ["", alert.details]
+    return "\n".join(lines)

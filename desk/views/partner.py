@@ -1,0 +1,254 @@
+"""Pages for partners: their organisation's cases, the case page with its conversation,
+replies, closing and feedback, and attachment downloads.
+
+Every case, message and file is fetched through ``tickets.selectors`` for the signed-in
+user: another organisation's case is a 404, exactly like a missing one.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from desk.actions.reply import message_post
+from desk.actions.status import ticket_set_status
+from desk.views import intake
+from entitlements.selectors import interventions_for
+from partners import selectors as partner_selectors
+from partners.access import role_required
+from partners.roles import Role
+from sla import display as sla_display
+from tickets import search, selectors, services, workflow
+from tickets.errors import FeedbackNotAllowed, IllegalTransition, TicketClosed
+from tickets.forms import (
+    FILES_NOT_KEPT,
+    CaseFilterForm,
+    FeedbackForm,
+    ReplyForm,
+    case_type_filter_choices,
+)
+from tickets.models import Feedback, Message, Ticket
+from tickets.timeline import describe as timeline_in_words
+from tickets.views import kb
+
+CASES_PER_PAGE = 20
+
+
+def _ticket_or_404(user, pk: int) -> Ticket:
+    try:
+        return selectors.ticket_for(user=user, pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such case.") from None
+
+
+# --- My cases ----------------------------------------------------------------------------
+
+
+def _filtered_cases(user, form: CaseFilterForm):
+    cases = selectors.tickets_visible_to(user).select_related("case_type", "reason")
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        if status == "active":
+            cases = cases.filter(status__in=[s.value for s in workflow.ACTIVE])
+        elif status:
+            cases = cases.filter(status=status)
+        if form.cleaned_data["case_type"]:
+            cases = cases.filter(case_type__code=form.cleaned_data["case_type"])
+        cases = search.search_tickets(cases, form.cleaned_data["q"])
+    return cases.order_by("-created_at", "-id")
+
+
+@role_required(Role.PARTNER)
+def my_cases(request):
+    form = CaseFilterForm(request.GET, case_types=case_type_filter_choices())
+    page = Paginator(_filtered_cases(request.user, form), CASES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    filtered = any(request.GET.get(name) for name in ("q", "status", "case_type"))
+    context = {"form": form, "page": page, "filtered": filtered}
+    if request.htmx and request.htmx.target == "case-list":
+        return render(request, "tickets/partner/_case_list.html", context)
+
+    organisation = request.user.organisation
+    try:
+        overview = partner_selectors.support_overview(organisation=organisation, at=timezone.now())
+    except partner_selectors.NoPolicyInForce:
+        overview = None
+    devices = partner_selectors.devices_visible_to(request.user).select_related("pbx")
+    context.update({"organisation": organisation, "overview": overview, "devices": devices})
+    return render(request, "tickets/my_cases.html", context)
+
+
+# --- The case page -----------------------------------------------------------------------
+
+
+def _feedback_of(ticket: Ticket) -> Feedback | None:
+    try:
+        return ticket.feedback
+    except Feedback.DoesNotExist:
+        return None
+
+
+def _render_case(
+    request,
+    ticket: Ticket,
+    *,
+    reply_form: ReplyForm | None = None,
+    feedback_form: FeedbackForm | None = None,
+    unsent_reply: str = "",
+    status: int = 200,
+):
+    user = request.user
+    conversation = list(selectors.messages_visible_to(user, ticket))
+    intake_files = list(
+        selectors.attachments_visible_to(user).filter(ticket=ticket, message__isnull=True)
+    )
+    timeline = timeline_in_words(list(selectors.events_visible_to(user, ticket)))
+    feedback = _feedback_of(ticket)
+    is_closed = ticket.status == workflow.Status.CLOSED
+    is_resolved = ticket.status == workflow.Status.RESOLVED
+    wants_feedback = feedback is None and (is_closed or is_resolved)
+    # Partners see the promises made to them; triage and warnings are support's business.
+    clocks = sla_display.clocks_for_viewer(
+        ticket.clocks.filter(metric__in=sla_display.PARTNER_METRICS), internal=False
+    )
+    now, zone = timezone.now(), timezone.get_current_timezone()
+    context = {
+        "ticket": ticket,
+        "clocks": [sla_display.clock_display(clock, tz=zone, now=now) for clock in clocks],
+        "conversation": conversation,
+        "intake_files": intake_files,
+        "timeline": timeline,
+        "feedback": feedback,
+        "is_closed": is_closed,
+        "is_resolved": is_resolved,
+        "reply_form": None if is_closed else (reply_form or ReplyForm()),
+        "feedback_form": (feedback_form or FeedbackForm()) if wants_feedback else None,
+        "unsent_reply": unsent_reply,
+        "interventions": interventions_for(ticket),
+        "critical_label": (
+            Ticket.CriticalCriterion(ticket.critical_criterion).label
+            if ticket.critical_criterion in Ticket.CriticalCriterion.values
+            else ""
+        ),
+    }
+    return render(request, "tickets/partner/case_detail.html", context, status=status)
+
+
+@role_required(Role.PARTNER)
+def case_detail(request, pk: int):
+    return _render_case(request, _ticket_or_404(request.user, pk))
+
+
+@require_POST
+@role_required(Role.PARTNER)
+def case_reply(request, pk: int):
+    ticket = _ticket_or_404(request.user, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            message_post(
+                ticket=ticket,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"],
+                channel=Message.Channel.WEB,
+            )
+        except TicketClosed:
+            ticket = _ticket_or_404(request.user, pk)
+            messages.error(
+                request,
+                f"{ticket.number} is closed, so your reply was not added. Your text is below: "
+                "copy it into a follow-up case.",
+            )
+            return _render_case(request, ticket, unsent_reply=form.cleaned_data["body"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Your reply has been added.")
+            return redirect("tickets:case_detail", pk=ticket.pk)
+    if request.FILES:
+        form.add_error("attachments", FILES_NOT_KEPT)
+    return _render_case(request, ticket, reply_form=form)
+
+
+@require_POST
+@role_required(Role.PARTNER)
+def case_close(request, pk: int):
+    ticket = _ticket_or_404(request.user, pk)
+    try:
+        ticket_set_status(ticket=ticket, actor=request.user, status=workflow.Status.CLOSED)
+    except IllegalTransition:
+        messages.error(request, "Only a resolved case can be closed.")
+    else:
+        messages.success(request, f"{ticket.number} is closed. Thank you.")
+    return redirect("tickets:case_detail", pk=ticket.pk)
+
+
+@require_POST
+@role_required(Role.PARTNER)
+def case_feedback(request, pk: int):
+    ticket = _ticket_or_404(request.user, pk)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        try:
+            services.feedback_give(
+                ticket=ticket,
+                author=request.user,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+            )
+        except FeedbackNotAllowed as refusal:
+            messages.error(request, str(refusal))
+            return redirect("tickets:case_detail", pk=ticket.pk)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Thank you for your feedback.")
+            return redirect("tickets:case_detail", pk=ticket.pk)
+    return _render_case(request, ticket, feedback_form=form)
+
+
+# --- Files -------------------------------------------------------------------------------
+
+
+@login_required
+def attachment_download(request, pk: int):
+    """Any user who may see the attachment (partner of the case's organisation, for public
+    files; support staff) gets it; everyone else a 404."""
+    attachment = selectors.attachments_visible_to(request.user).filter(pk=pk).first()
+    if attachment is None:
+        raise Http404("No such file.")
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The file is no longer stored.") from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+urlpatterns = [
+    path("cases/", my_cases, name="my_cases"),
+    path("cases/new/", intake.case_new, name="case_new"),
+    path("cases/new/options/", intake.intake_options, name="intake_options"),
+    path("cases/new/devices/", intake.intake_devices, name="intake_devices"),
+    path("cases/new/suggestions/", intake.kb_suggestions, name="kb_suggestions"),
+    path("cases/new/response-time/", intake.intake_response_time, name="intake_response_time"),
+    path("cases/<id:pk>/", case_detail, name="case_detail"),
+    path("cases/<id:pk>/reply/", case_reply, name="case_reply"),
+    path("cases/<id:pk>/close/", case_close, name="case_close"),
+    path("cases/<id:pk>/feedback/", case_feedback, name="case_feedback"),
+    path("attachments/<id:pk>/", attachment_download, name="attachment_download"),
+    path("kb/<slug:slug>/", kb.article, name="article"),
+    path("kb/<slug:slug>/solved/", kb.article_solved, name="article_solved"),
+]

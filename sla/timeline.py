@@ -1,0 +1,46 @@
+"""How the SLA's events read on a case timeline (written by ``sla.events``)."""
+
+from sla.models import Clock
+from tickets.timeline import COS, label, wording
+
+METRIC = dict(Clock.Metric.choices)
+
+
+def _metric(data: dict) -> str:
+    return label(METRIC, data.get("metric"))
+
+
+@wording("sla_stopped")
+def _stopped(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    outcome = "met" if data.get("met") else "missed"
+    return f"{_metric(data)} target {outcome}", ""
+
+
+@wording("sla_paused")
+def _paused(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return f"{_metric(data)} clock paused while waiting on the partner", ""
+
+
+@wording("sla_resumed")
+def _resumed(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return f"{_metric(data)} clock resumed", ""
+
+
+@wording("sla_warning")
+def _warning(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return f"{_metric(data)} due soon: warning sent", ""
+
+
+@wording("sla_breached")
+def _breached(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return f"{_metric(data)} target breached: escalated", ""
+
+
+@wording("sla_recomputed")
+def _recomputed(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return f"SLA clocks recomputed for {label(COS, data.get('cos'))}", ""
+
+
+@wording("service_restored")
+def _service_restored(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return "Service restored", data.get("note", "")
