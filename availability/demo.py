@@ -50,11 +50,27 @@ def _previous_month(today: date) -> date:
 def seed_availability(now: datetime | None = None) -> int:
     """Returns how many credits last month has."""
     now = now or timezone.now()
+    services = _seed_services()
+    _seed_subscriptions(services)
+    noc = User.objects.filter(email="noc@demo.test").first()
+    if noc is None:
+        return 0
+    month = _previous_month(now.date())
+    _seed_records(services, month=month, noc=noc)
+    result = credits_compute(month=month)
+    return result.created + result.updated + result.unchanged
+
+
+def _seed_services() -> dict[str, Service]:
     services = {}
     for code, name, description in SERVICES:
         services[code], _ = Service.objects.get_or_create(
             code=code, defaults={"name": name, "description": description}
         )
+    return services
+
+
+def _seed_subscriptions(services: dict[str, Service]) -> None:
     for organisation in Organisation.objects.filter(name__in=SUBSCRIPTIONS):
         reference, fee, currency, zone, codes = SUBSCRIPTIONS[organisation.name]
         subscription, created = Subscription.objects.get_or_create(
@@ -70,10 +86,9 @@ def seed_availability(now: datetime | None = None) -> int:
         if created:
             subscription.services.set([services[code] for code in codes])
 
-    noc = User.objects.filter(email="noc@demo.test").first()
-    if noc is None:
-        return 0
-    month = _previous_month(now.date())
+
+def _seed_records(services: dict[str, Service], *, month: date, noc: User) -> None:
+    """``month``'s outage, slow console and announced maintenance, recorded by ``noc``."""
     first = datetime(month.year, month.month, 1, tzinfo=UTC)
     outage_start = first + timedelta(days=11, hours=7, minutes=40)
     outage, created = Incident.objects.get_or_create(
@@ -112,5 +127,3 @@ def seed_availability(now: datetime | None = None) -> int:
     )
     if created:
         window.services.set([services["classound-eu"]])
-    result = credits_compute(month=month)
-    return result.created + result.updated + result.unchanged

@@ -1,5 +1,6 @@
 """Availability figures worked out from what the NOC recorded: per service, per subscription,
-over any period, and stored per day.
+over any period. Reads only: ``availability.services`` stores them per day and turns them
+into credits.
 
 The records of a whole span are read once (``Downtime.load``: four queries) and indexed by
 service and organisation, so a month of ten thousand subscriptions costs the same handful of
@@ -18,18 +19,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from availability import calc
 from availability.models import (
     Incident,
     Maintenance,
     Service,
-    ServiceDay,
-    Subscription,
-    SubscriptionDay,
 )
 from partners.selectors import policy_in_force
 
@@ -37,6 +33,7 @@ Interval = calc.Interval
 
 # A reporting zone's day or month starts up to 14 hours either side of midnight UTC.
 ZONE_MARGIN = timedelta(hours=14)
+# Rows per bulk statement when the services store figures and credits.
 WRITE_BATCH = 2000
 
 
@@ -225,10 +222,6 @@ def day_bounds(day: date, tz: str) -> Interval:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
 # --- Live figures (status page) ------------------------------------------------------------
 
 
@@ -251,100 +244,3 @@ def service_figures_live(
             incident_count=downtime.incident_count((start, end), service.pk),
         )
     return figures
-
-
-# --- Stored daily figures ------------------------------------------------------------------
-
-
-@dataclass
-class DaysResult:
-    service_days: int = 0
-    subscription_days: int = 0
-
-
-def days_compute(*, first: date, last: date, now: datetime | None = None) -> DaysResult:
-    """Work out (again) the daily figures of every service and subscription for the days
-    ``first``..``last`` that have ended by ``now``. Safe to run any number of times."""
-    now = now or timezone.now()
-    result = DaysResult()
-    if last < first:
-        return result
-    span_start = utc_day_bounds(first)[0] - ZONE_MARGIN
-    span_end = utc_day_bounds(last)[1] + ZONE_MARGIN
-    downtime = Downtime.load(span_start, span_end, now=now)
-    notices: dict[date, timedelta] = {}
-
-    def notice(day: date) -> timedelta:
-        if day not in notices:
-            start = datetime.combine(day, time(0), tzinfo=UTC)
-            notices[day] = policy_in_force(start).maintenance_notice
-        return notices[day]
-
-    service_rows = []
-    for service in Service.objects.all():
-        for day in _days(first, last):
-            period = utc_day_bounds(day)
-            if period[1] > now:
-                continue
-            figure = downtime.figure(period, service_ids=[service.pk], notice=notice(day))
-            service_rows.append(
-                ServiceDay(
-                    service=service,
-                    day=day,
-                    availability=figure.availability,
-                    outage_seconds=figure.outage_seconds,
-                    incident_count=downtime.incident_count(period, service.pk),
-                    computed_at=now,
-                )
-            )
-    subscription_rows = []
-    subscriptions = (
-        Subscription.objects.filter(starts_on__lte=last)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
-        .prefetch_related("services")
-        .only("pk", "organisation_id", "starts_on", "ends_on", "reporting_time_zone")
-    )
-    bounds: dict[tuple[date, str], Interval] = {}
-    for subscription in subscriptions.iterator(chunk_size=WRITE_BATCH):
-        service_ids = [service.pk for service in subscription.services.all()]
-        zone = subscription.reporting_time_zone
-        for day in _days(
-            max(first, subscription.starts_on), min(last, subscription.ends_on or last)
-        ):
-            period = bounds.get((day, zone)) or bounds.setdefault(
-                (day, zone), day_bounds(day, zone)
-            )
-            if period[1] > now:
-                continue
-            figure = downtime.figure(
-                period,
-                service_ids=service_ids,
-                notice=notice(day),
-                organisation_id=subscription.organisation_id,
-            )
-            subscription_rows.append(
-                SubscriptionDay(
-                    subscription=subscription,
-                    day=day,
-                    availability=figure.availability,
-                    outage_seconds=figure.outage_seconds,
-                    computed_at=now,
-                )
-            )
-    with transaction.atomic():
-        ServiceDay.objects.bulk_create(
-            service_rows,
-            batch_size=WRITE_BATCH,
-            update_conflicts=True,
-            unique_fields=["service", "day"],
-            update_fields=["availability", "outage_seconds", "incident_count", "computed_at"],
-        )
-        SubscriptionDay.objects.bulk_create(
-            subscription_rows,
-            batch_size=WRITE_BATCH,
-            update_conflicts=True,
-            unique_fields=["subscription", "day"],
-            update_fields=["availability", "outage_seconds", "computed_at"],
-        )
-    result.service_days, result.subscription_days = len(service_rows), len(subscription_rows)
-    return result

@@ -1,5 +1,6 @@
-"""Forms of the NOC's incident and maintenance pages. They parse input; ``availability.records``
-decides. Times are typed in the engineer's own zone (the active one) and stored as instants."""
+"""Forms of the NOC's incident and maintenance pages. They parse input;
+``availability.services.records`` decides. Times are typed in the engineer's own zone (the
+active one) and stored as instants."""
 
 import re
 

@@ -1,6 +1,6 @@
 """The NOC's pages for incidents and scheduled maintenance: lists, record, edit, end an
 ongoing incident, and each record's timeline. Every write goes through
-``availability.records``; a refusal comes back on the same form with what was typed."""
+``availability.services.records``; a refusal comes back on the same form with what was typed."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,9 +14,9 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from availability import records
 from availability.models import Event, Incident, IncidentUpdate, Maintenance
 from availability.noc_forms import IncidentForm, IncidentUpdateForm, MaintenanceForm
+from availability.services import records
 from core.forms import apply_errors
 from core.templatetags.desk import when
 from partners.access import role_required

@@ -1,7 +1,7 @@
 """REST API for the NOC's records: incidents and scheduled maintenance.
 
-The serializers check the shape of the input; ``availability.records`` applies the rules
-(end after start, at least one service, organisations for a listed-organisations scope),
+The serializers check the shape of the input; ``availability.services.records`` applies the
+rules (end after start, at least one service, organisations for a listed-organisations scope),
 writes the timeline and recomputes the credits. Its refusals come back as 400 with field
 errors, like the serializers' own.
 """
@@ -15,8 +15,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from availability import records
 from availability.models import Incident, IncidentUpdate, Maintenance, Service
+from availability.services import records
 from core.api.errors import FIELD_ERRORS, ErrorSerializer
 from core.api.fields import AwareDateTimeField
 from partners.access import api_role

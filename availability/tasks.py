@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from availability import figures, services
+from availability import services
 from core.tasks import task
 from partners.models import User
 
@@ -32,7 +32,7 @@ def recompute_credits(month_iso: str, actor_id: int | None = None) -> dict:
 @task(name="availability.recompute_days", soft_time_limit=600, time_limit=660)
 def recompute_days(first_iso: str, last_iso: str) -> dict:
     """Work out the daily figures of ``first_iso``..``last_iso`` again. Safe to run twice."""
-    result = figures.days_compute(
+    result = services.days_compute(
         first=date.fromisoformat(first_iso), last=date.fromisoformat(last_iso)
     )
     return {"service_days": result.service_days, "subscription_days": result.subscription_days}

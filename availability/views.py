@@ -143,31 +143,10 @@ def _error_text(error: ValidationError) -> str:
 def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
     """Run the chosen action. Returns what was typed and whether the page may redirect
     (nothing went wrong, so nothing typed needs showing again)."""
-    post = request.POST
-    typed = Typed(
-        ticked={int(pk) for pk in post.getlist("credits") if pk.isdigit()},
-        invoice_number=post.get("invoice_number", ""),
-        row_invoices={
-            int(key.removeprefix("invoice-")): value
-            for key, value in post.items()
-            if key.startswith("invoice-") and key.removeprefix("invoice-").isdigit()
-        },
-    )
-    action, _, one = post.get("action", "").partition("-")
+    typed = _typed(request.POST)
+    action, _, one = request.POST.get("action", "").partition("-")
     if action == "compute":
-        # A month of many subscriptions takes a while: the worker does it.
-        if tasks.recompute_credits.delay(query.month.isoformat(), request.user.pk) is None:
-            messages.error(
-                request,
-                "The credits cannot be worked out right now (the task queue is unreachable). "
-                "Try again in a few minutes.",
-            )
-            return typed, True
-        messages.success(
-            request,
-            f"Working out the credits for {query.month:%B %Y}. They show here as soon as "
-            "they are ready, usually within a minute; reload the page to see them.",
-        )
+        _compute(request, query)
         return typed, True
     if action not in ("approve", "apply"):
         messages.error(request, "Choose what to do with the credits.")
@@ -181,13 +160,58 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
         if not ids:
             messages.error(request, "Tick the credits to change first.")
             return typed, False
+    outcome = _change(request, action, ids=ids, invoice_number=invoice_number)
+    _report(request, outcome, action=action, one=bool(one), invoice_number=invoice_number)
+    return typed, not outcome.skipped and not outcome.missing
+
+
+def _typed(post) -> Typed:
+    return Typed(
+        ticked={int(pk) for pk in post.getlist("credits") if pk.isdigit()},
+        invoice_number=post.get("invoice_number", ""),
+        row_invoices={
+            int(key.removeprefix("invoice-")): value
+            for key, value in post.items()
+            if key.startswith("invoice-") and key.removeprefix("invoice-").isdigit()
+        },
+    )
+
+
+def _compute(request, query: selectors.CreditQuery) -> None:
+    """Queue the month's computation: a month of many subscriptions takes a while, so the
+    worker does it."""
+    if tasks.recompute_credits.delay(query.month.isoformat(), request.user.pk) is None:
+        messages.error(
+            request,
+            "The credits cannot be worked out right now (the task queue is unreachable). "
+            "Try again in a few minutes.",
+        )
+        return
+    messages.success(
+        request,
+        f"Working out the credits for {query.month:%B %Y}. They show here as soon as "
+        "they are ready, usually within a minute; reload the page to see them.",
+    )
+
+
+@dataclass
+class Outcome:
+    """What an approval or application did to the credits asked for."""
+
+    changed: int = 0
+    skipped: list[str] = field(default_factory=list)  # one line per refusal, with its reason
+    missing: int = 0  # asked for, but not found among the credits the user may see
+
+
+def _change(request, action: str, *, ids: list[int], invoice_number: str) -> Outcome:
+    """Approve or apply each of the credits ``ids`` the user may see, one at a time."""
     credits = list(
         selectors.credits_visible_to(request.user)
         .filter(pk__in=ids)
         .select_related(*selectors.ROW_RELATED)
         .order_by("pk")
     )
-    changed, skipped = 0, []
+    outcome = Outcome(missing=len(ids) - len(credits))
     for credit in credits:
         try:
             if action == "approve":
@@ -196,13 +220,17 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
                 services.credit_apply(
                     credit=credit, actor=request.user, invoice_number=invoice_number
                 )
-            changed += 1
+            outcome.changed += 1
         except ValidationError as error:
-            skipped.append(f"{_label(credit)}: {_error_text(error)}")
-    missing = len(ids) - len(credits)
+            outcome.skipped.append(f"{_label(credit)}: {_error_text(error)}")
+    return outcome
+
+
+def _report(request, outcome: Outcome, *, action: str, one: bool, invoice_number: str) -> None:
     done = (
         "approved" if action == "approve" else f"marked applied to invoice {invoice_number.strip()}"
     )
+    changed, skipped, missing = outcome.changed, outcome.skipped, outcome.missing
     if one:
         if changed:
             messages.success(request, f"Credit {done}.")
@@ -218,7 +246,6 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
         messages.warning(
             request, f"{count_text(missing, 'credit')} could not be found and were left alone."
         )
-    return typed, not skipped and not missing
 
 
 # --- Export --------------------------------------------------------------------------------

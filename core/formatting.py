@@ -76,22 +76,21 @@ def duration_text(span: timedelta, style: str = "words") -> str:
 
 
 def _words(span: timedelta) -> str:
-    minutes = int(abs(span).total_seconds() // 60)
-    hours, rest = divmod(minutes, 60)
-    if hours == 0:
-        return f"{rest} minute{'s' if rest != 1 else ''}"
-    if rest == 0:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{hours} h {rest} min"
+    return _hours_minutes(int(abs(span).total_seconds() // 60), terms=False)
 
 
 def _hours(span: timedelta) -> str:
-    minutes = int(span.total_seconds() // 60)
+    return _hours_minutes(int(span.total_seconds() // 60), terms=True)
+
+
+def _hours_minutes(minutes: int, *, terms: bool) -> str:
+    """Whole hours as hours, minutes alone as minutes, otherwise "4 h 30 min". In the
+    terms' own style, minutes alone are always "minutes" and no time is "0 hours"."""
     hours, rest = divmod(minutes, 60)
+    if hours == 0 and not (terms and rest == 0):
+        return f"{rest} minutes" if terms else count_text(rest, "minute")
     if rest == 0:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    if hours == 0:
-        return f"{rest} minutes"
+        return count_text(hours, "hour")
     return f"{hours} h {rest} min"
 
 

@@ -3,6 +3,7 @@ worked through the services so every case has its timeline. Safe to run repeated
 is recognised by its subject within its organisation and never created twice.
 
 Needs the demo organisations, devices and accounts (``partners.demo``) and the policies.
+Most of the module is the ``CASES`` table; the code that plays it is the last hundred lines.
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from desk.actions.open_case import CaseRequest, case_open
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_change_cos, ticket_set_status
 from partners.models import Device, Organisation, User
 from tickets import services
@@ -455,13 +456,14 @@ def _work(ticket: Ticket, steps, *, requester: User, staff: dict[str, User]) -> 
             case ("assign", who):
                 services.ticket_assign(ticket=ticket, actor=agent, assignee=staff[who])
             case ("reply", text):
-                message_post(ticket=ticket, author=ticket.assignee or agent, body=text)
+                message_post(ticket=ticket, reply=Reply(author=ticket.assignee or agent, body=text))
             case ("note", text):
                 message_post(
-                    ticket=ticket, author=ticket.assignee or agent, body=text, internal=True
+                    ticket=ticket,
+                    reply=Reply(author=ticket.assignee or agent, body=text, internal=True),
                 )
             case ("partner", text):
-                message_post(ticket=ticket, author=requester, body=text)
+                message_post(ticket=ticket, reply=Reply(author=requester, body=text))
             case ("status", target, note):
                 ticket_set_status(
                     ticket=ticket, actor=ticket.assignee or agent, status=target, note=note

@@ -1,12 +1,17 @@
 """The pages built on the use cases. They keep the URL names of the app whose things they
-show (``tickets:…``, ``sla:…``, ``entitlements:…``): the wiring adds each list to that
-app's namespace."""
+show (``tickets:…``, ``sla:…``, ``entitlements:…``, ``hwaas:…``): the wiring adds each list
+to that app's namespace."""
 
 from django.urls import path
 
-from desk.views import interventions, noc, partner, staff
+from desk.views import hardware, interventions, noc, on_behalf, partner, queue, staff_case
 
-case_patterns = [*partner.urlpatterns, *staff.urlpatterns]
+case_patterns = [
+    *partner.urlpatterns,
+    *queue.urlpatterns,
+    *on_behalf.urlpatterns,
+    *staff_case.urlpatterns,
+]
 
 noc_patterns = [
     path("noc/", noc.noc_board, name="noc_board"),
@@ -31,4 +36,9 @@ intervention_patterns = [
         interventions.staff_intervention,
         name="staff_intervention",
     ),
+]
+
+hardware_patterns = [
+    path("hardware/requests/new/", hardware.request_new, name="request_new"),
+    path("hardware/requests/check/", hardware.request_check, name="request_check"),
 ]

@@ -6,9 +6,9 @@ from datetime import timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.formatting import duration_text
+from core.formatting import duration_text, local_datetime_text
 from core.forms import ServiceErrorsMixin, local_datetime
-from entitlements import interventions, rules, selectors
+from entitlements import intervention_checks, rules, selectors
 from entitlements.models import Entitlement, Intervention
 
 
@@ -99,7 +99,7 @@ class InterventionRequestForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.now, self.tz = now, tz
         self.fields["slot_1"].error_messages["required"] = "Give at least one preferred slot."
-        earliest = interventions.local_text(rules.earliest_slot(requested_at=now, free=True), tz)
+        earliest = local_datetime_text(rules.earliest_slot(requested_at=now, free=True), tz=tz)
         self.fields["free"].help_text = (
             "Free interventions must be asked for at least 8 hours ahead, so they can be "
             f"planned: the earliest slot now is {earliest}."
@@ -125,14 +125,14 @@ class InterventionRequestForm(ServiceErrorsMixin, forms.Form):
 
     def clean_access_description(self) -> str:
         text = self.cleaned_data["access_description"]
-        if problem := interventions.access_problem(text):
+        if problem := intervention_checks.access_problem(text):
             raise ValidationError(problem)
         return text
 
     def clean(self):
         data = super().clean()
         platform = data.get("platform")
-        if platform and (problem := interventions.checklist_problem(platform, self.ticked())):
+        if platform and (problem := intervention_checks.checklist_problem(platform, self.ticked())):
             self.add_error("checklist", problem)
         seen = set()
         for name in self.SLOT_FIELDS:
@@ -141,7 +141,7 @@ class InterventionRequestForm(ServiceErrorsMixin, forms.Form):
                 continue
             if slot in seen:
                 self.add_error(name, "Give a different time for each slot.")
-            elif problem := interventions.slot_problem(
+            elif problem := intervention_checks.slot_problem(
                 slot, requested_at=self.now, free=data.get("free", False), tz=self.tz
             ):
                 self.add_error(name, problem)

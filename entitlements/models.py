@@ -172,7 +172,7 @@ class Intervention(models.Model):
     """A remote intervention a partner asks for on one of its cases: up to three preferred
     slots, the platform and the remote access it gives, free or paid. An agent confirms a
     slot (or books another time) or declines; reminders go out 24 hours and 1 hour before.
-    ``entitlements.interventions`` does every write."""
+    ``entitlements.services`` does every write."""
 
     class State(models.TextChoices):
         REQUESTED = "requested", "Requested"

@@ -5,12 +5,10 @@ from datetime import timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.utils import timezone
 
-from core.formatting import duration_text
 from core.tasks import task
-from entitlements import interventions
+from entitlements import mail, services
 from entitlements.models import Entitlement, Intervention
 from tickets.tasks import send_email
 
@@ -23,23 +21,8 @@ from tickets.tasks import send_email
 def send_low_balance_mail(bundle_id: int, remaining_minutes: int) -> bool:
     """Tell the organisation its support hours are running low (or gone)."""
     bundle = Entitlement.objects.select_related("organisation").filter(pk=bundle_id).first()
-    if bundle is None or not bundle.organisation.contact_email:
-        return False
-    left = duration_text(timedelta(minutes=max(remaining_minutes, 0)), "compact")
-    body = (
-        f"Hello,\n\nThe support-hour bundle {bundle.reference or bundle.pk} of "
-        f"{bundle.organisation.name} has {left} left"
-        f"{' and is overdrawn' if remaining_minutes < 0 else ''}.\n"
-        "To keep working with our engineers without interruption, ask your sales contact "
-        "for more support hours.\n"
-    )
-    email = EmailMessage(
-        subject=f"Support hours running low: {left} left",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[bundle.organisation.contact_email],
-    )
-    return send_email(email)
+    email = mail.low_balance_mail(bundle, remaining_minutes) if bundle is not None else None
+    return send_email(email) if email is not None else False
 
 
 # --- Scheduled interventions -----------------------------------------------------------------
@@ -47,7 +30,7 @@ def send_low_balance_mail(bundle_id: int, remaining_minutes: int) -> bool:
 
 @task(name="entitlements.remind_intervention", queue="notifications")
 def remind_intervention(intervention_id: int, which: str) -> bool:
-    return interventions.intervention_remind(
+    return services.intervention_remind(
         intervention_id=intervention_id, which=which, now=timezone.now()
     )
 
@@ -60,7 +43,7 @@ def remind_intervention(intervention_id: int, which: str) -> bool:
 )
 def intervention_sweep() -> dict:
     lookahead = timedelta(seconds=settings.INTERVENTION_SWEEP_SECONDS * 1.5)
-    result = interventions.interventions_sweep(now=timezone.now(), lookahead=lookahead)
+    result = services.interventions_sweep(now=timezone.now(), lookahead=lookahead)
     return {"reminded": result.reminded, "armed": result.armed}
 
 
@@ -77,5 +60,5 @@ def send_intervention_mail(intervention_id: int, kind: str, start: str | None = 
     )
     if intervention is None:
         return False
-    email = interventions.mail_for(intervention, kind, start)
+    email = mail.intervention_mail(intervention, kind, start)
     return send_email(email) if email is not None else False

@@ -1,28 +1,26 @@
 """REST API for hardware: devices (leased and purchased), agreements with their Annex A
 lines, and requests. Reads go through ``hwaas.selectors`` (a partner sees its own
-organisation and the organisations it looks after; a foreign id is a 404). Creating a
-request runs the same rules as the form: a refusal is a 400 naming the field and the date
-it becomes possible; ``POST /api/hwaas/requests/check/`` gives the answer without opening
-a case.
+organisation and the organisations it looks after; a foreign id is a 404).
+``POST /api/hwaas/requests/check/`` gives the rules' answer to a request without opening a
+case; the list that opens one on ``POST`` is built in the use-case layer
+(``desk.api.hardware``), on the serializers here.
 """
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.errors import FIELD_ERRORS, ErrorSerializer
-from hwaas import decisions, rules, selectors, services
+from core.api.errors import FIELD_ERRORS
+from hwaas import capex, decisions, rules, selectors, services
 from hwaas.models import HardwareModel, HardwareRequest, LeaseAgreement, LeaseLine
 from partners.access import api_role
 from partners.models import Device
 from partners.roles import Role
-from tickets.errors import NotEligible
-from tickets.serializers import not_eligible_body
 
 HardwareAccess = api_role(Role.PARTNER, Role.AGENT, Role.NOC, Role.ADMIN)
 PartnerOnly = api_role(Role.PARTNER)
@@ -105,7 +103,7 @@ class DeviceSerializer(serializers.ModelSerializer):
         purchase = getattr(device, "purchase", None)
         if purchase is None:
             return None
-        warranty = rules.capex_warranty(
+        warranty = capex.capex_warranty(
             purchased_on=purchase.purchased_on,
             on=timezone.localdate(),
             extended_contract=purchase.extended_warranty,
@@ -288,40 +286,6 @@ class AgreementDetail(generics.RetrieveAPIView):
 
 
 @extend_schema(tags=["hardware"])
-class RequestListCreate(generics.ListAPIView):
-    serializer_class = RequestSerializer
-    permission_classes = [HardwareAccess]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-    pagination_class = cursor("-created_at", "-id")
-
-    def get_queryset(self):
-        return selectors.requests_visible_to(self.request.user).select_related("hardware_model")
-
-    @extend_schema(
-        request=RequestCreateSerializer,
-        responses={
-            201: RequestSerializer,
-            400: FIELD_ERRORS,
-            403: OpenApiResponse(ErrorSerializer, description="Partners only; or not eligible."),
-        },
-    )
-    def post(self, request):
-        if not request.user.is_partner:
-            return Response(
-                {"detail": "Hardware requests are opened by partner users."},
-                status=status.HTTP_403_FORBIDDEN,
-            )
-        serializer = RequestCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.request_input(request.user)
-        try:
-            created = services.request_create(requester=request.user, data=data)
-        except NotEligible as refusal:
-            return Response(not_eligible_body(refusal), status=status.HTTP_403_FORBIDDEN)
-        return Response(RequestSerializer(created).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema(tags=["hardware"])
 class RequestDetail(generics.RetrieveAPIView):
     serializer_class = RequestSerializer
     permission_classes = [HardwareAccess]
@@ -362,7 +326,6 @@ urlpatterns = [
     path("hwaas/devices/<int:pk>/", DeviceDetail.as_view(), name="api-hwaas-device"),
     path("hwaas/agreements/", AgreementList.as_view(), name="api-hwaas-agreements"),
     path("hwaas/agreements/<int:pk>/", AgreementDetail.as_view(), name="api-hwaas-agreement"),
-    path("hwaas/requests/", RequestListCreate.as_view(), name="api-hwaas-requests"),
     path("hwaas/requests/check/", RequestCheck.as_view(), name="api-hwaas-request-check"),
     path("hwaas/requests/<int:pk>/", RequestDetail.as_view(), name="api-hwaas-request"),
 ]

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from hwaas import rules
+from hwaas import capex, rules
 from hwaas.models import CapexPurchase, HardwareModel, HardwareRequest, LeaseAgreement, LeaseLine
 
 Kind = HardwareRequest.Kind
@@ -70,14 +70,14 @@ def decide(subject: Subject, *, today: date) -> rules.Decision:
             return _return(subject.agreement, today=today)
         case Kind.RMA:
             purchase = subject.purchase
-            return rules.rma(
+            return capex.rma(
                 purchased_on=purchase.purchased_on,
                 on=today,
                 extended_contract=purchase.extended_warranty,
                 in_united_states=subject.in_united_states,
             )
         case Kind.CONVERT:
-            return rules.may_convert_to_hwaas(operational=bool(subject.operational))
+            return capex.may_convert_to_hwaas(operational=bool(subject.operational))
     raise Incomplete({"kind": "Choose what you need."})
 
 

@@ -31,9 +31,30 @@ def _months_ago(today: date, months: int) -> date:
     return rules.add_months(today, -months)
 
 
+# (serial, model code, delivered how many months ago) of the agreement's delivered lines.
+LEASED_UNITS = [
+    ("TDM-DP40-0001", "desk-phone-dp40", 3),
+    ("TDM-DP40-0002", "desk-phone-dp40", 3),
+    ("TDM-DP40-0003", "desk-phone-dp40", 3),
+    ("TDM-H1-0001", "dect-handset-h1", 8),
+    ("TDM-H1-0002", "dect-handset-h1", 8),
+    ("TDM-DB1-0001", "dect-base-db1", 8),
+]
+
+
 @transaction.atomic
 def seed_hardware(today: date | None = None) -> int:
     today = today or timezone.localdate()
+    models = _seed_catalogue()
+    lessor = Organisation.objects.filter(name=LESSOR).first()
+    lessee = Organisation.objects.filter(name=LESSEE).first()
+    if lessor is None or lessee is None:
+        return 0
+    count = _seed_lease(models, lessor=lessor, lessee=lessee, today=today)
+    return count + _seed_purchases(models, today=today)
+
+
+def _seed_catalogue() -> dict[str, HardwareModel]:
     models = {}
     for code, (name, description, casualty, fee) in CATALOGUE.items():
         models[code], _ = HardwareModel.objects.update_or_create(
@@ -46,10 +67,14 @@ def seed_hardware(today: date | None = None) -> int:
                 "currency": "EUR",
             },
         )
-    lessor = Organisation.objects.filter(name=LESSOR).first()
-    lessee = Organisation.objects.filter(name=LESSEE).first()
-    if lessor is None or lessee is None:
-        return 0
+    return models
+
+
+def _seed_lease(
+    models: dict[str, HardwareModel], *, lessor: Organisation, lessee: Organisation, today: date
+) -> int:
+    """The agreement, its delivered lines and one line ordered five days ago. Returns how
+    many lines it has."""
     agreement, _ = LeaseAgreement.objects.update_or_create(
         number=AGREEMENT,
         defaults={
@@ -62,42 +87,10 @@ def seed_hardware(today: date | None = None) -> int:
             "owner": rules.owner_entity(lessee.country),
         },
     )
-    # (serial, model code, delivered how many months ago; None: ordered five days ago)
-    units = [
-        ("TDM-DP40-0001", "desk-phone-dp40", 3),
-        ("TDM-DP40-0002", "desk-phone-dp40", 3),
-        ("TDM-DP40-0003", "desk-phone-dp40", 3),
-        ("TDM-H1-0001", "dect-handset-h1", 8),
-        ("TDM-H1-0002", "dect-handset-h1", 8),
-        ("TDM-DB1-0001", "dect-base-db1", 8),
-    ]
-    count = 0
-    for serial, code, months in units:
-        model = models[code]
-        device, _ = Device.objects.update_or_create(
-            serial_number=serial,
-            defaults={
-                "organisation": lessee,
-                "kind": Device.Kind.DEVICE,
-                "model": model.name,
-                "name": f"{model.name} (leased)",
-            },
+    for serial, code, months in LEASED_UNITS:
+        _seed_leased_unit(
+            agreement, models[code], serial=serial, delivered=_months_ago(today, months)
         )
-        delivered = _months_ago(today, months)
-        ordered = delivered - timedelta(days=3)
-        LeaseLine.objects.update_or_create(
-            agreement=agreement,
-            device=device,
-            defaults={
-                "hardware_model": model,
-                "fee": model.default_fee,
-                "ordered_on": ordered,
-                "invoicing_starts_on": rules.invoicing_starts(ordered),
-                "delivered_on": delivered,
-                "returned_on": None,
-            },
-        )
-        count += 1
     ordered = today - timedelta(days=5)
     if not agreement.lines.filter(device__isnull=True).exists():
         LeaseLine.objects.create(
@@ -107,9 +100,39 @@ def seed_hardware(today: date | None = None) -> int:
             ordered_on=ordered,
             invoicing_starts_on=rules.invoicing_starts(ordered),
         )
-    count += 1
+    return len(LEASED_UNITS) + 1
 
-    # Purchased devices of the partners' own (from partners.demo), by serial.
+
+def _seed_leased_unit(
+    agreement: LeaseAgreement, model: HardwareModel, *, serial: str, delivered: date
+) -> None:
+    device, _ = Device.objects.update_or_create(
+        serial_number=serial,
+        defaults={
+            "organisation": agreement.lessee,
+            "kind": Device.Kind.DEVICE,
+            "model": model.name,
+            "name": f"{model.name} (leased)",
+        },
+    )
+    ordered = delivered - timedelta(days=3)
+    LeaseLine.objects.update_or_create(
+        agreement=agreement,
+        device=device,
+        defaults={
+            "hardware_model": model,
+            "fee": model.default_fee,
+            "ordered_on": ordered,
+            "invoicing_starts_on": rules.invoicing_starts(ordered),
+            "delivered_on": delivered,
+            "returned_on": None,
+        },
+    )
+
+
+def _seed_purchases(models: dict[str, HardwareModel], *, today: date) -> int:
+    """Purchased devices of the partners' own (from partners.demo), by serial. Returns how
+    many were found."""
     purchases = [
         # Bought before July 2022 with the five-year agreement: covered, contract needed.
         ("GOLD-HPBX-0001", "hardware-pbx-hp200", date(2022, 3, 15), True, "INV-2022-0415"),
@@ -118,6 +141,7 @@ def seed_hardware(today: date | None = None) -> int:
         # Bought over five years ago: no warranty, no RMA.
         ("PLATINUM-PH02-0001", "dect-base-db1", date(2021, 5, 3), False, "US-INV-21-118"),
     ]
+    count = 0
     for serial, code, bought, extended, invoice in purchases:
         device = Device.objects.filter(serial_number=serial).first()
         if device is None:

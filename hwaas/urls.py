@@ -9,8 +9,6 @@ urlpatterns = [
     path("hardware/devices/<int:pk>/", views.device_detail, name="device"),
     path("hardware/agreements/<int:pk>/", views.agreement_detail, name="agreement"),
     path("hardware/agreements/<int:pk>/annex-a.csv", views.agreement_annex_csv, name="annex_csv"),
-    path("hardware/requests/new/", views.request_new, name="request_new"),
-    path("hardware/requests/check/", views.request_check, name="request_check"),
     path("staff/hardware/requests/", views.staff_requests, name="staff_requests"),
     path("staff/hardware/requests/<int:pk>/", views.staff_request, name="staff_request"),
     path(

@@ -1,6 +1,7 @@
 """Hardware pages: the inventory of leased and purchased devices, a device's history, an
-agreement with its Annex A (page, print and CSV), the request form that shows the rules'
-answer while it is filled in, and the staff steps on a request."""
+agreement with its Annex A (page, print and CSV), and the staff steps on a request. The
+partner's request form opens a case, so it is built in the use-case layer
+(``desk.views.hardware``)."""
 
 import csv
 from datetime import date
@@ -15,17 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from hwaas import decisions, rules, selectors, services
-from hwaas.forms import KIND_FIELDS, RequestForm, StepForm
+from hwaas import capex, rules, selectors, services
+from hwaas.forms import StepForm
 from hwaas.models import HardwareRequest
 from partners.access import role_required
 from partners.roles import Role, works_cases
-from tickets.errors import NotEligible
 
 PAGE_SIZE = 50
 HANDLERS = (Role.PARTNER, Role.AGENT, Role.NOC, Role.ADMIN)
 STAFF = (Role.AGENT, Role.NOC, Role.ADMIN)
-CHECK = "_check"
 
 
 # --- Device status in words ----------------------------------------------------------------
@@ -55,7 +54,7 @@ def device_status(device, *, today: date) -> dict:
         return {"holding": "", "summary": "", "detail": ""}
     if purchase.converted_on:
         return {"holding": "owned", "summary": "Moved to HWaaS", "detail": ""}
-    warranty = rules.capex_warranty(
+    warranty = capex.capex_warranty(
         purchased_on=purchase.purchased_on, on=today, extended_contract=purchase.extended_warranty
     )
     return {
@@ -185,85 +184,6 @@ def agreement_annex_csv(request, pk: int):
             ]
         )
     return response
-
-
-# --- The request form ----------------------------------------------------------------------
-
-
-def _initial(request) -> dict:
-    initial = {"kind": request.GET.get("kind", ""), "quantity": 1}
-    for name in ("line", "purchase", "agreement"):
-        value = request.GET.get(name, "")
-        if value.isdigit():
-            initial[name] = int(value)
-    return initial
-
-
-def _answer(request, form: RequestForm) -> dict:
-    """The rules' answer to what the form holds so far, or what is still missing."""
-    if not form.is_valid():
-        return {"missing": [], "decision": None}
-    try:
-        decision = services.request_check(
-            requester=request.user, data=form.request_input(), today=timezone.localdate()
-        )
-    except decisions.Incomplete as incomplete:
-        return {"missing": list(incomplete.errors.values()), "decision": None}
-    labels = [rules.DOCUMENT_LABELS[document] for document in decision.documents]
-    return {"missing": [], "decision": decision, "document_labels": labels}
-
-
-def _render_request_form(request, form: RequestForm, *, answer: dict, status: int = 200):
-    return render(
-        request,
-        "hwaas/request_new.html",
-        {"form": form, "answer": answer, "kind_fields": KIND_FIELDS},
-        status=status,
-    )
-
-
-@role_required(Role.PARTNER)
-def request_new(request):
-    if request.method == "GET":
-        initial = _initial(request)
-        form = RequestForm(initial=initial, user=request.user)
-        bound = RequestForm(initial, user=request.user)
-        answer = _answer(request, bound) if initial["kind"] else {"decision": None}
-        return _render_request_form(request, form, answer=answer)
-
-    form = RequestForm(request.POST, request.FILES, user=request.user)
-    answer = _answer(request, form)
-    if CHECK in request.POST or not form.is_valid():
-        return _render_request_form(
-            request, form, answer=answer, status=200 if form.is_valid() else 400
-        )
-    try:
-        hardware_request = services.request_create(
-            requester=request.user, data=form.request_input()
-        )
-    except NotEligible as refusal:
-        return render(
-            request,
-            "tickets/partner/referral.html",
-            {"decision": refusal.decision, "organisation": request.user.organisation},
-            status=403,
-        )
-    except ValidationError as error:
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return _render_request_form(request, form, answer=answer, status=400)
-    messages.success(
-        request, f"Request sent as case {hardware_request.ticket.number}. We will be in touch."
-    )
-    return redirect("tickets:case_detail", pk=hardware_request.ticket_id)
-
-
-@role_required(Role.PARTNER)
-@require_POST
-def request_check(request):
-    """The answer panel alone, for the form to refresh while it is filled in."""
-    form = RequestForm(request.POST, user=request.user)
-    return render(request, "hwaas/_answer.html", {"answer": _answer(request, form)})
 
 
 # --- Staff ---------------------------------------------------------------------------------

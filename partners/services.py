@@ -117,13 +117,27 @@ def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVers
     existing = PolicyVersion.objects.filter(code=code).first()
     if existing and not update:
         return existing, False
+    _check_policy_data(code, data)
+    policy = _load_version(code, data)
+    types_by_code, reasons_by_path = _load_case_types(policy, data["case_types"])
+    _load_eligibility(policy, data["eligibility"], reasons_by_path=reasons_by_path)
+    _load_targets(
+        policy, data["targets"], types_by_code=types_by_code, reasons_by_path=reasons_by_path
+    )
+    _load_credit_bands(policy, data["credit_bands"])
+    return policy, True
 
-    audiences = set(EligibilityRule.Audience.values)
-    missing = audiences - set(data["eligibility"])
+
+def _check_policy_data(code: str, data: dict) -> None:
+    """What must hold before anything is written: every audience has its rule, and the
+    credit table is whole."""
+    missing = set(EligibilityRule.Audience.values) - set(data["eligibility"])
     if missing:
         raise PolicyDataError(f"{code}: no eligibility rule for {', '.join(sorted(missing))}")
     _check_credit_bands(code, data["credit_bands"])
 
+
+def _load_version(code: str, data: dict) -> PolicyVersion:
     policy, _ = PolicyVersion.objects.update_or_create(
         code=code,
         defaults={
@@ -136,10 +150,17 @@ def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVers
             "summary": " ".join(data.get("summary", "").split()),
         },
     )
+    return policy
 
+
+def _load_case_types(
+    policy: PolicyVersion, case_types: list[dict]
+) -> tuple[dict[str, CaseType], dict[str, CaseReason]]:
+    """The taxonomy: case types, their reasons and categories. Returns the types by code and
+    the reasons by ``"type/reason"`` path, for the rules that name them."""
     reasons_by_path: dict[str, CaseReason] = {}
     types_by_code: dict[str, CaseType] = {}
-    for type_position, type_data in enumerate(data["case_types"]):
+    for type_position, type_data in enumerate(case_types):
         case_type, _ = CaseType.objects.update_or_create(
             policy=policy,
             code=type_data["code"],
@@ -162,8 +183,15 @@ def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVers
             )
             reasons_by_path[f"{case_type.code}/{reason.code}"] = reason
             _load_categories(reason, reason_data.get("categories", []), parent=None)
+    return types_by_code, reasons_by_path
 
-    for audience, rule_data in data["eligibility"].items():
+
+def _load_eligibility(
+    policy: PolicyVersion, eligibility: dict, *, reasons_by_path: dict[str, CaseReason]
+) -> None:
+    code = policy.code
+    audiences = set(EligibilityRule.Audience.values)
+    for audience, rule_data in eligibility.items():
         if audience not in audiences:
             raise PolicyDataError(f"{code}: unknown audience {audience!r}")
         rule, _ = EligibilityRule.objects.update_or_create(
@@ -177,8 +205,18 @@ def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVers
             raise PolicyDataError(f"{code}: eligibility names unknown reason {exc}") from exc
         rule.allowed_reasons.set(allowed)
 
+
+def _load_targets(
+    policy: PolicyVersion,
+    targets: list[dict],
+    *,
+    types_by_code: dict[str, CaseType],
+    reasons_by_path: dict[str, CaseReason],
+) -> None:
+    """The response targets, replaced as a whole: they have no code to match them by."""
+    code = policy.code
     policy.response_targets.all().delete()
-    for target in data["targets"]:
+    for target in targets:
         case_type = types_by_code.get(target["case_type"]) if "case_type" in target else None
         reason = (
             reasons_by_path.get(f"{target['case_type']}/{target['reason']}")
@@ -201,6 +239,9 @@ def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVers
             pauses_while_waiting=target.get("pauses_while_waiting", False),
         )
 
+
+def _load_credit_bands(policy: PolicyVersion, bands: list[dict]) -> None:
+    """The credit table, replaced as a whole."""
     policy.credit_bands.all().delete()
     CreditBand.objects.bulk_create(
         CreditBand(
@@ -209,9 +250,8 @@ def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVers
             upper_bound=_decimal(band["upper"], field="upper") if "upper" in band else None,
             payable_percent=band["payable"],
         )
-        for band in data["credit_bands"]
+        for band in bands
     )
-    return policy, True
 
 
 def _load_categories(reason: CaseReason, items: list[dict], parent: CaseCategory | None) -> None:

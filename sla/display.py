@@ -12,6 +12,7 @@ started_at, target, paused_for, paused_since) will do as a clock.
     due_text(instant, tz, now=now)                   -> "Tue 18:00 CET"
     intake_preview(deadlines, tz=..., now=now)       -> lines for the intake form
     clocks_for_viewer(clocks, internal=False)        -> the clocks a partner may see
+    service_level(clock, tz=..., now=now, calendar=c) -> ServiceLevel (the staff panel's row)
 
 Partners see the first-response and restoration clocks; the out-of-hours triage clock and
 every warning are internal to support.
@@ -190,6 +191,62 @@ def clock_display(
         remaining=remaining,
         remaining_text=remaining_text(remaining),
     )
+
+
+# --- Support staff: the "Service levels" panel of a case ------------------------------
+
+
+class StaffClockLike(ClockLike, Protocol):
+    warn_at: datetime
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """One clock as the staff "Service levels" panel shows it."""
+
+    clock: StaffClockLike
+    shown: ClockDisplay
+    standing: str  # business time left, how far over, or "Within target"
+    at_risk: bool  # running past its warning point, whether or not the warning went out yet
+
+
+def needs_calendar(clock: ClockLike) -> bool:
+    """Whether ``service_level`` needs the clock's calendar: for the time left on a clock
+    still waiting, or the overrun of a breached one."""
+    return clock.stopped_at is None or clock.state == BREACHED
+
+
+def service_level(
+    clock: StaffClockLike,
+    *,
+    tz: tzinfo | str,
+    now: datetime,
+    calendar: BusinessCalendar | None,
+) -> ServiceLevel:
+    """One clock for support staff. ``calendar`` is the clock's own, required when
+    ``needs_calendar(clock)``."""
+    shown = clock_display(clock, tz=tz, now=now, calendar=calendar)
+    at_risk = shown.at_risk or (
+        clock.state == RUNNING and not shown.overdue and clock.warn_at <= now
+    )
+    return ServiceLevel(
+        clock=clock, shown=shown, standing=_standing(clock, shown, calendar), at_risk=at_risk
+    )
+
+
+def _standing(clock: ClockLike, shown: ClockDisplay, calendar: BusinessCalendar | None) -> str:
+    if shown.waiting:
+        return shown.remaining_text
+    if clock.state == MET:
+        return "Within target"
+    over = clock_rules.remaining(
+        calendar,
+        started_at=clock.started_at,
+        target=clock.target,
+        paused_for=clock.paused_for,
+        at=clock.stopped_at,
+    )
+    return remaining_text(min(over, timedelta(0)))
 
 
 # --- Before a case exists: the intake form ---------------------------------------------

@@ -1,14 +1,17 @@
-"""Reads for SLA: the targets of a policy version as plain rules, and due times."""
+"""Reads for SLA: the targets of a policy version as plain rules, due times, and a case's
+clocks as support staff see them."""
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.db.models import Q
 
 from partners.models import PolicyVersion, ResponseTarget
 from partners.selectors import policy_in_force
-from sla import targets
+from sla import display, targets
+from sla.businesstime import BusinessCalendar
 from sla.calendars import ALWAYS, business_calendar
 from sla.models import Clock
+from tickets.models import Ticket
 
 
 def target_rules(policy: PolicyVersion) -> list[targets.TargetRule]:
@@ -50,6 +53,24 @@ def deadlines_for(
         always=business_calendar(ALWAYS),
     )
     return policy, found
+
+
+def service_levels_for_staff(
+    ticket: Ticket, *, now: datetime, tz: tzinfo
+) -> list[display.ServiceLevel]:
+    """Every clock of a case a staff member got through ``ticket_for``, triage included,
+    earliest due first. A calendar is read only for clocks whose time left or overrun needs
+    it (at most two per case)."""
+    calendars: dict[str, BusinessCalendar] = {}
+    levels = []
+    for clock in display.clocks_for_viewer(ticket.clocks.all(), internal=True):
+        calendar = None
+        if display.needs_calendar(clock):
+            if clock.calendar not in calendars:
+                calendars[clock.calendar] = business_calendar(clock.calendar)
+            calendar = calendars[clock.calendar]
+        levels.append(display.service_level(clock, tz=tz, now=now, calendar=calendar))
+    return levels
 
 
 # --- The sweep's questions, each answered from a partial index ------------------------------

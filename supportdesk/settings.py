@@ -352,8 +352,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.2,
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How often beat sends the heartbeat a worker records (seconds), and how old the last one may
+# be before /health/ reports the workers as stale: a worker that died, or cannot be reached
+# through the broker, shows as stale within WORKER_HEARTBEAT_MAX_AGE of its last heartbeat.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=15.0)
+WORKER_HEARTBEAT_MAX_AGE = env.float("WORKER_HEARTBEAT_MAX_AGE", default=45.0)
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "supportdesk.heartbeat", "schedule": 60.0},
+    "worker-heartbeat": {"task": "supportdesk.heartbeat", "schedule": WORKER_HEARTBEAT_SECONDS},
     "sla-sweep": {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS},
     "notifications-pending": {"task": "tickets.deliver_pending_notifications", "schedule": 60.0},
     "intervention-reminders": {
@@ -366,8 +371,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
 }
-# How old the last heartbeat may be before the health check reports the workers as down.
-WORKER_HEARTBEAT_MAX_AGE = 180
 
 # --- Logging -----------------------------------------------------------------------------
 

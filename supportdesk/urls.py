@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from desk import urls as desk_urls
 from entitlements import urls as entitlements_urls
+from hwaas import urls as hwaas_urls
 from partners import api as partners_api
 from partners import views as partners_views
 from partners.auth import EmailAuthenticationForm
@@ -32,6 +33,7 @@ api_patterns = [
     path("", include("availability.records_api")),
     path("", include("availability.api")),
     path("", include("hwaas.api")),
+    path("", include("desk.api.hardware")),
     path("", include("entitlements.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", api_docs, name="api-docs"),
@@ -48,12 +50,13 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("partners.urls")),
-    # The case pages and the NOC board are built in the use-case layer (desk) on the apps
-    # below it; they keep the URL names of the app whose things they show.
+    # The case pages, the NOC board and the hardware request form are built in the use-case
+    # layer (desk) on the apps below it; they keep the URL names of the app whose things
+    # they show.
     path("", include(([*tickets_urls.urlpatterns, *desk_urls.case_patterns], "tickets"))),
     path("", include((desk_urls.noc_patterns, "sla"))),
     path("", include("availability.urls")),
-    path("", include("hwaas.urls")),
+    path("", include(([*hwaas_urls.urlpatterns, *desk_urls.hardware_patterns], "hwaas"))),
     path(
         "",
         include(

@@ -1,22 +1,31 @@
-"""Filters and sort orders for lists of cases seen by staff: the agent queue, and the API's
-ticket list for staff.
+"""Which cases a list of cases shows, and in which order: the staff queue page and the API's
+case list share one set of filters, ``CaseFilter``.
 
-``QueueFilter`` takes the query string (``?status=new&status=open&assignee=me&q=…``) and
-the queryset to narrow. The default sort is "nearest breach first": breached cases on top,
-then the ones about to breach, then those with no clock waiting, oldest first.
+``CaseFilter`` declares every filter, what it matches and what it accepts, once.
+``QueueFilter`` shows those filters on the queue page (labels, widgets, the lists to pick
+from) and adds the organisation-name search and the page's sort order; the API's case list
+documents them in a subclass of its own. Both take the query string
+(``?status=new&status=open&assignee=me&q=…``) and the queryset to narrow. The queue's
+default sort is "nearest breach first": breached cases on top, then the ones about to
+breach, then those with no clock waiting, oldest first.
 """
 
+import copy
 from functools import cache
+from typing import Any, ClassVar
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
 from django.urls import reverse_lazy
+from django_filters.fields import ChoiceField, ModelChoiceField
 
-from core.converters import as_id
+from core.converters import MAX_ID, as_id
 from core.widgets import PlainSelect
 from partners.models import CaseReason, CaseType, Organisation
+from partners.roles import works_cases
 from tickets import search, selectors, workflow
 from tickets.models import Ticket
 
@@ -137,58 +146,150 @@ def organisations_named(query: str) -> QuerySet[Organisation]:
     return organisations.filter(name__icontains=query) if query else organisations
 
 
-class QueueFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="filter_text",
-        label="Search",
-        help_text="A case number (SD-000123) or words from the subject or description.",
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
+class IdField(forms.IntegerField):
+    """A database id: out-of-range numbers are refused instead of reaching the database."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class IdFilter(django_filters.Filter):
+    field_class = IdField
+
+
+ASSIGNEE_FORMAT = RegexValidator(r"^(none|me|[0-9]{1,18})$", "Give a user id, “none” or “me”.")
+
+
+def presented(declared: django_filters.Filter, **options: Any) -> django_filters.Filter:
+    """A copy of ``declared`` shown another way: ``label`` and ``field_class`` replace the
+    filter's own, every other option goes to its form field (help text, widget, choices)."""
+    shown = copy.deepcopy(declared)
+    if "label" in options:
+        shown.label = options.pop("label")
+    if "field_class" in options:
+        shown.field_class = options.pop("field_class")
+    shown.extra.update(options)
+    return shown
+
+
+class CaseFilter(django_filters.FilterSet):
+    """Every filter of a list of cases, what it matches and what it accepts, written once.
+
+    A subclass shows the filters its own way through ``presentation``; partners may narrow
+    their own cases by status, type, reason, class of service and text, the filters that
+    reach across organisations apply to staff who work cases only."""
+
+    STAFF_ONLY = frozenset({"tier", "region", "assignee", "organisation"})
+
+    # Per filter name, the options ``presented`` applies in a subclass: how a filter is
+    # shown, never what it matches.
+    presentation: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    q = django_filters.CharFilter(method="filter_text")
     status = django_filters.MultipleChoiceFilter(
         choices=Ticket.Status.choices,
-        widget=forms.CheckboxSelectMultiple,
-        label="Status",
-        distinct=False,  # a plain IN on the case's own column cannot repeat rows
+        # A plain IN on the case's own column cannot repeat rows; DISTINCT would make the
+        # database sort every matching case before it could return the first page.
+        distinct=False,
     )
-    case_type = django_filters.ChoiceFilter(
-        field_name="case_type__code",
-        choices=case_type_choices,
-        label="Case type",
-        empty_label="Any type",
-        widget=PlainSelect,
-    )
-    reason = django_filters.CharFilter(
-        method="filter_reason",
-        label="Reason",
-        widget=PlainSelect(choices=reason_choices),
-    )
-    cos = django_filters.ChoiceFilter(
-        choices=Ticket.ClassOfService.choices,
-        label="Class of service",
-        empty_label="Any",
-        widget=PlainSelect,
-    )
+    case_type = django_filters.CharFilter(field_name="case_type__code")
+    reason = django_filters.CharFilter(method="filter_reason")
+    cos = django_filters.ChoiceFilter(choices=Ticket.ClassOfService.choices)
     tier = django_filters.ChoiceFilter(
-        field_name="organisation__tier",
-        choices=Organisation.Tier.choices,
-        label="Partner tier",
-        empty_label="Any tier",
-        widget=PlainSelect,
+        field_name="organisation__tier", choices=Organisation.Tier.choices
     )
     region = django_filters.ChoiceFilter(
-        field_name="organisation__region",
-        choices=REGION_CHOICES,
-        label="Region",
-        empty_label="Any region",
-        widget=PlainSelect,
+        field_name="organisation__region", choices=Organisation.Region.choices
     )
-    assignee = django_filters.ChoiceFilter(
-        method="filter_assignee",
-        choices=assignee_choices,
-        label="Assigned to",
-        empty_label="Anyone or nobody",
-        widget=PlainSelect,
-    )
+    assignee = django_filters.CharFilter(method="filter_assignee", validators=[ASSIGNEE_FORMAT])
+    organisation = IdFilter(field_name="organisation_id")
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        for name, options in cls.presentation.items():
+            filters[name] = presented(filters[name], **options)
+        return filters
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.user = user if user is not None else getattr(request, "user", None)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        staff = works_cases(self.user)
+        for name, value in self.form.cleaned_data.items():
+            if name in self.STAFF_ONLY and not staff:
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search.search_tickets(queryset, value)
+
+    def filter_reason(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """ "tech_support/call-quality" names one reason; a bare "call-quality" matches that
+        code under any case type."""
+        type_code, _, code = value.rpartition("/")
+        if type_code:
+            return queryset.filter(case_type__code=type_code, reason__code=code)
+        return queryset.filter(reason__code=code)
+
+    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == ASSIGNEE_NONE:
+            return queryset.filter(assignee__isnull=True)
+        if value == ASSIGNEE_ME:
+            user_id = self.user.pk if self.user is not None else None
+            return queryset.filter(assignee_id=user_id) if user_id else queryset.none()
+        return queryset.filter(assignee_id=int(value))
+
+
+class QueueFilter(CaseFilter):
+    """The filters as the queue page shows them, each list to pick from checking what it is
+    given; with the organisation-name search and the sort order the page adds."""
+
+    presentation = {
+        "q": {
+            "label": "Search",
+            "help_text": "A case number (SD-000123) or words from the subject or description.",
+            "widget": forms.TextInput(attrs={"type": "search"}),
+        },
+        "status": {"label": "Status", "widget": forms.CheckboxSelectMultiple},
+        "case_type": {
+            "label": "Case type",
+            "field_class": ChoiceField,
+            "choices": case_type_choices,
+            "empty_label": "Any type",
+            "widget": PlainSelect,
+        },
+        "reason": {"label": "Reason", "widget": PlainSelect(choices=reason_choices)},
+        "cos": {"label": "Class of service", "empty_label": "Any", "widget": PlainSelect},
+        "tier": {"label": "Partner tier", "empty_label": "Any tier", "widget": PlainSelect},
+        "region": {
+            "label": "Region",
+            "choices": REGION_CHOICES,
+            "empty_label": "Any region",
+            "widget": PlainSelect,
+        },
+        "assignee": {
+            "label": "Assigned to",
+            "field_class": ChoiceField,
+            "choices": assignee_choices,
+            "empty_label": "Anyone or nobody",
+            "widget": PlainSelect,
+        },
+        "organisation": {
+            "label": "Organisation",
+            "field_class": ModelChoiceField,
+            "queryset": Organisation.objects.all(),
+            "empty_label": "Any organisation",
+            "widget": PlainSelect,
+        },
+    }
+
     org_q = django_filters.CharFilter(
         method="filter_organisation_name",
         label="Organisation name",
@@ -208,13 +309,6 @@ class QueueFilter(django_filters.FilterSet):
             }
         ),
     )
-    organisation = django_filters.ModelChoiceFilter(
-        field_name="organisation",
-        queryset=Organisation.objects.all(),
-        label="Organisation",
-        empty_label="Any organisation",
-        widget=PlainSelect,
-    )
     ordering = django_filters.ChoiceFilter(
         method="filter_nothing",
         choices=ORDERING_CHOICES,
@@ -223,21 +317,13 @@ class QueueFilter(django_filters.FilterSet):
         widget=PlainSelect,
     )
 
-    class Meta:
-        model = Ticket
-        fields: list[str] = []
-
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, user=None):
-        super().__init__(data, queryset, request=request, prefix=prefix)
-        self.user = user if user is not None else getattr(request, "user", None)
+        super().__init__(data, queryset, request=request, prefix=prefix, user=user)
         # Choices are read from the database once per use of the filters, however many
         # times the form checks or renders them.
         self.filters["case_type"].extra["choices"] = cache(case_type_choices)
         self.filters["assignee"].extra["choices"] = cache(assignee_choices)
         self.filters["reason"].extra["widget"] = PlainSelect(choices=cache(reason_choices))
-
-    def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search.search_tickets(queryset, value)
 
     def filter_organisation_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(organisation__name__icontains=value.strip())
@@ -263,22 +349,6 @@ class QueueFilter(django_filters.FilterSet):
         if chosen and all(pk != chosen for pk, _ in listed):
             listed[:0] = Organisation.objects.filter(pk=chosen).values_list("pk", "name")
         return [("", "Any organisation"), *((str(pk), name) for pk, name in listed)]
-
-    def filter_reason(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """ "tech_support/call-quality" names one reason; a bare "call-quality" matches that
-        code under any case type."""
-        type_code, _, code = value.rpartition("/")
-        if type_code:
-            return queryset.filter(case_type__code=type_code, reason__code=code)
-        return queryset.filter(reason__code=code)
-
-    def filter_assignee(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == ASSIGNEE_NONE:
-            return queryset.filter(assignee__isnull=True)
-        if value == ASSIGNEE_ME:
-            user_id = self.user.pk if self.user is not None else None
-            return queryset.filter(assignee_id=user_id) if user_id else queryset.none()
-        return queryset.filter(assignee_id=int(value))
 
     def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # the sort order is applied last, in filter_queryset

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.api.errors import field_errors
 from desk.actions.open_case import CaseRequest, case_open
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from partners import selectors as partner_selectors
 from partners.models import CaseReason, CaseType, Device, Organisation, User
 from partners.roles import Role
@@ -63,10 +63,9 @@ def alert_receive(
     if timezone.is_naive(occurred_at):
         raise ValidationError({"occurred_at": "Give the time with its offset from UTC."})
     now = now or timezone.now()
-    serial = pbx_serial.strip()
     alert = MonitoringAlert(
         source=source.strip(),
-        pbx_serial=serial,
+        pbx_serial=pbx_serial.strip(),
         severity=severity,
         summary=summary.strip(),
         details=details.strip(),
@@ -76,67 +75,89 @@ def alert_receive(
         received_by=received_by,
     )
     with transaction.atomic():
-        device = (
-            Device.objects.select_related("organisation")
-            .filter(serial_number__iexact=serial)
-            .order_by("pk")
-            .first()
+        return _act_on(alert, now=now)
+
+
+def _act_on(alert: MonitoringAlert, *, now: datetime) -> AlertResult:
+    """Match the alert to its PBX, then count it as a retry, add it to the case an earlier
+    alert of the same fingerprint opened, or open a case."""
+    device = _device_with_serial(alert.pbx_serial)
+    if device is None:
+        return _unmatched(
+            alert,
+            {"pbx_serial": [f"No PBX or device with serial “{alert.pbx_serial}” is on record."]},
         )
-        if device is None:
-            return _unmatched(
-                alert,
-                {"pbx_serial": [f"No PBX or device with serial “{serial}” is on record."]},
-            )
-        # One organisation's alerts take turns, so two alerts about one new problem that
-        # arrive together open one case, not two.
-        organisation = Organisation.objects.select_for_update().get(pk=device.organisation_id)
-        alert.organisation, alert.device = organisation, device
+    # One organisation's alerts take turns, so two alerts about one new problem that
+    # arrive together open one case, not two.
+    organisation = Organisation.objects.select_for_update().get(pk=device.organisation_id)
+    alert.organisation, alert.device = organisation, device
 
-        earlier = _earlier_copy(alert, outcomes=[Outcome.OPENED, Outcome.APPENDED])
-        if earlier is not None:
-            alert.outcome, alert.ticket = Outcome.DUPLICATE, earlier.ticket
-            alert.save()
-            return AlertResult(alert=alert, ticket=earlier.ticket)
+    earlier = _earlier_copy(alert, outcomes=[Outcome.OPENED, Outcome.APPENDED])
+    if earlier is not None:
+        return _record(alert, Outcome.DUPLICATE, earlier.ticket)
 
-        opened_by_alert = (
-            MonitoringAlert.objects.filter(
-                organisation=organisation,
-                fingerprint=alert.fingerprint,
-                outcome=Outcome.OPENED,
-                ticket__status__in=workflow.ACTIVE,
-            )
-            .select_related("ticket")
-            .order_by("-received_at", "-pk")
-            .first()
+    opened_by_alert = _active_case_opener(alert)
+    if opened_by_alert is not None:
+        ticket = opened_by_alert.ticket
+        _note_add(ticket=ticket, author=alert.received_by, body=_alert_text(alert))
+        return _record(alert, Outcome.APPENDED, ticket)
+
+    return _open_proactive_case(alert, device=device, now=now)
+
+
+def _open_proactive_case(alert: MonitoringAlert, *, device: Device, now: datetime) -> AlertResult:
+    organisation = alert.organisation
+    requester = _requester_for(organisation)
+    if requester is None:
+        return _unmatched(
+            alert,
+            {
+                "pbx_serial": [
+                    f"The PBX with serial “{alert.pbx_serial}” belongs to {organisation.name}, "
+                    f"which has no active user to open a case for."
+                ]
+            },
         )
-        if opened_by_alert is not None:
-            ticket = opened_by_alert.ticket
-            _note_add(ticket=ticket, author=received_by, body=_alert_text(alert))
-            alert.outcome, alert.ticket = Outcome.APPENDED, ticket
-            alert.save()
-            return AlertResult(alert=alert, ticket=ticket)
+    try:
+        ticket = _proactive_ticket(
+            alert=alert, device=device, requester=requester, created_by=alert.received_by, now=now
+        )
+    except ValidationError as exc:
+        # The terms in force offer no technical case this alert could be filed under.
+        return _unmatched(alert, field_errors(exc))
+    return _record(alert, Outcome.OPENED, ticket, created=True)
 
-        requester = _requester_for(organisation)
-        if requester is None:
-            return _unmatched(
-                alert,
-                {
-                    "pbx_serial": [
-                        f"The PBX with serial “{serial}” belongs to {organisation.name}, which "
-                        f"has no active user to open a case for."
-                    ]
-                },
-            )
-        try:
-            ticket = _proactive_ticket(
-                alert=alert, device=device, requester=requester, created_by=received_by, now=now
-            )
-        except ValidationError as exc:
-            # The terms in force offer no technical case this alert could be filed under.
-            return _unmatched(alert, field_errors(exc))
-        alert.outcome, alert.ticket = Outcome.OPENED, ticket
-        alert.save()
-        return AlertResult(alert=alert, ticket=ticket, created=True)
+
+def _record(
+    alert: MonitoringAlert, outcome: str, ticket: Ticket, *, created: bool = False
+) -> AlertResult:
+    alert.outcome, alert.ticket = outcome, ticket
+    alert.save()
+    return AlertResult(alert=alert, ticket=ticket, created=created)
+
+
+def _device_with_serial(serial: str) -> Device | None:
+    return (
+        Device.objects.select_related("organisation")
+        .filter(serial_number__iexact=serial)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _active_case_opener(alert: MonitoringAlert) -> MonitoringAlert | None:
+    """The alert of the same organisation and fingerprint that opened a case still active."""
+    return (
+        MonitoringAlert.objects.filter(
+            organisation=alert.organisation,
+            fingerprint=alert.fingerprint,
+            outcome=Outcome.OPENED,
+            ticket__status__in=workflow.ACTIVE,
+        )
+        .select_related("ticket")
+        .order_by("-received_at", "-pk")
+        .first()
+    )
 
 
 def _earlier_copy(alert: MonitoringAlert, *, outcomes) -> MonitoringAlert | None:
@@ -217,7 +238,8 @@ def _proactive_ticket(
 
 def _note_add(*, ticket: Ticket, author: User, body: str) -> Message:
     return message_post(
-        ticket=ticket, author=author, body=body, internal=True, channel=Message.Channel.API
+        ticket=ticket,
+        reply=Reply(author=author, body=body, internal=True, channel=Message.Channel.API),
     )
 
 

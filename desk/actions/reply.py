@@ -1,47 +1,29 @@
 """Replying on a case: the message, the status it moves the case to, and the clocks that
 answer stops, pauses or resumes."""
 
-from collections.abc import Sequence
-
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from partners.models import User
 from sla import services as sla
 from sla.models import Clock
 from tickets import services as ticket_services
 from tickets.models import Message, Ticket
+from tickets.services import Reply
+
+__all__ = ["Reply", "message_post"]
 
 
-def message_post(
-    *,
-    ticket: Ticket,
-    author: User,
-    body: str,
-    internal: bool = False,
-    attachments: Sequence[UploadedFile] = (),
-    channel: str = Message.Channel.WEB,
-    email_message_id: str | None = None,
-) -> Message:
+def message_post(*, ticket: Ticket, reply: Reply) -> Message:
     """Add a reply or an internal note (see ``tickets.services.message_write`` for who may
     and what it refuses). A public staff answer stops the first-response clock; the status
     it leads to pauses or resumes the clocks that wait on the partner."""
     with transaction.atomic():
-        posted = ticket_services.message_write(
-            ticket=ticket,
-            author=author,
-            body=body,
-            internal=internal,
-            attachments=attachments,
-            channel=channel,
-            email_message_id=email_message_id,
-        )
+        posted = ticket_services.message_write(ticket=ticket, reply=reply)
         if not posted.written:
             return posted.message
         at = posted.message.created_at
         if posted.staff_answer:
             sla.clock_stop(
-                ticket=posted.ticket, metric=Clock.Metric.FIRST_RESPONSE, at=at, actor=author
+                ticket=posted.ticket, metric=Clock.Metric.FIRST_RESPONSE, at=at, actor=reply.author
             )
         if posted.new_status != posted.old_status:
             sla.clocks_after_status_change(
@@ -49,7 +31,7 @@ def message_post(
                 old=posted.old_status,
                 new=posted.new_status,
                 at=at,
-                actor=author,
+                actor=reply.author,
             )
     ticket.refresh_from_db()
     return posted.message

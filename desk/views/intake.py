@@ -197,71 +197,94 @@ def case_new(request):
 
 def _submit(request, form: IntakeForm):
     valid = form.is_valid()
-    data = form.cleaned_data
-    follow_up = None
-    if data.get("follow_up_of"):
-        follow_up = _follow_up_from(request, data["follow_up_of"])
-        if follow_up is None:
-            form.add_error(None, "The case this one follows up could not be found.")
-
-    # Eligibility first: someone who will be referred elsewhere should not have to
-    # complete the form before learning it.
-    case_type = data.get("case_type")
-    reason = data.get("reason") or ""
-    if case_type and "reason" not in form.errors and (reason or not form.reasons):
-        # The tier's rule or an entitlement, on what the form names so far (an entitlement
-        # may depend on the category and the device).
-        decision = entitlement_selectors.access_for(
-            organisation=request.user.organisation,
-            case_type=case_type,
-            reason=reason or None,
-            category=data.get("category") or None,
-            device=data.get("device"),
-            at=timezone.now(),
-        )
-        if not decision.allowed:
-            return _render_referral(request, form, decision)
-
+    follow_up = _follow_up_checked(request, form)
     if valid and not form.errors:
-        try:
-            ticket, created = case_open(
-                CaseRequest(
-                    requester=request.user,
-                    case_type=case_type,
-                    reason=reason or None,
-                    category=data.get("category") or None,
-                    subcategory=data.get("subcategory") or None,
-                    device=data.get("device"),
-                    subject=data["subject"],
-                    description=data["description"],
-                    wms_version=data.get("wms_version", ""),
-                    firmware_versions=data.get("firmware_versions", ""),
-                    critical_criterion=data.get("critical_criterion", ""),
-                    attachments=data.get("attachments") or [],
-                    follow_up_of=follow_up,
-                    submission_key=data.get("submission_key"),
-                )
-            )
-        except NotEligible as refusal:
-            return _render_referral(request, form, refusal.decision)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            if created:
-                messages.success(
-                    request,
-                    f"Case {ticket.number} is open. We will answer here and by e-mail.",
-                )
-            else:
-                messages.info(
-                    request,
-                    f"The form was sent twice; case {ticket.number} was opened only once.",
-                )
-            return redirect("tickets:case_detail", pk=ticket.pk)
-
+        # Complete: the service decides eligibility, once, and refuses with NotEligible.
+        response = _open(request, form, follow_up=follow_up)
+        if response is not None:
+            return response
+    else:
+        # Not complete yet: someone who will be referred elsewhere should not have to
+        # complete the form before learning it.
+        decision = _eligibility_so_far(request, form)
+        if decision is not None and not decision.allowed:
+            return _render_referral(request, form, decision)
     if request.FILES:
         form.add_error("attachments", FILES_NOT_KEPT)
     return _render_form(request, form, follow_up=follow_up)
+
+
+def _follow_up_checked(request, form: IntakeForm) -> Ticket | None:
+    """The case this one follows up, or None; a form error when it cannot be found."""
+    value = form.cleaned_data.get("follow_up_of")
+    if not value:
+        return None
+    follow_up = _follow_up_from(request, value)
+    if follow_up is None:
+        form.add_error(None, "The case this one follows up could not be found.")
+    return follow_up
+
+
+def _eligibility_so_far(request, form: IntakeForm):
+    """The tier's rule or an entitlement, on what the form names so far (an entitlement may
+    depend on the category and the device); None until a case type, and a reason where the
+    type has any, are picked."""
+    data = form.cleaned_data
+    case_type = data.get("case_type")
+    reason = data.get("reason") or ""
+    picked = case_type and "reason" not in form.errors and (reason or not form.reasons)
+    if not picked:
+        return None
+    return entitlement_selectors.access_for(
+        organisation=request.user.organisation,
+        case_type=case_type,
+        reason=reason or None,
+        category=data.get("category") or None,
+        device=data.get("device"),
+        at=timezone.now(),
+    )
+
+
+def _open(request, form: IntakeForm, *, follow_up: Ticket | None):
+    """Open the case and go to it, or show the referral; None when the service found
+    errors, which are then on the form."""
+    try:
+        ticket, created = case_open(_case_request(request, form.cleaned_data, follow_up))
+    except NotEligible as refusal:
+        return _render_referral(request, form, refusal.decision)
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return None
+    if created:
+        messages.success(
+            request,
+            f"Case {ticket.number} is open. We will answer here and by e-mail.",
+        )
+    else:
+        messages.info(
+            request,
+            f"The form was sent twice; case {ticket.number} was opened only once.",
+        )
+    return redirect("tickets:case_detail", pk=ticket.pk)
+
+
+def _case_request(request, data: dict, follow_up: Ticket | None) -> CaseRequest:
+    return CaseRequest(
+        requester=request.user,
+        case_type=data.get("case_type"),
+        reason=data.get("reason") or None,
+        category=data.get("category") or None,
+        subcategory=data.get("subcategory") or None,
+        device=data.get("device"),
+        subject=data["subject"],
+        description=data["description"],
+        wms_version=data.get("wms_version", ""),
+        firmware_versions=data.get("firmware_versions", ""),
+        critical_criterion=data.get("critical_criterion", ""),
+        attachments=data.get("attachments") or [],
+        follow_up_of=follow_up,
+        submission_key=data.get("submission_key"),
+    )
 
 
 @role_required(Role.PARTNER)

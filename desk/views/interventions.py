@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from desk.views.staff import STAFF, case_page
-from entitlements import interventions, rules, selectors
+from desk.views.staff import STAFF
+from desk.views.staff_case import case_page
+from entitlements import rules, selectors, services
 from entitlements.forms import InterventionActionForm, InterventionRequestForm
 from partners.access import role_required
 from partners.roles import Role
@@ -51,7 +52,7 @@ def intervention_new(request, pk: int):
     form = InterventionRequestForm(request.POST or None, now=now, tz=tz)
     if request.method == "POST" and form.is_valid():
         try:
-            interventions.intervention_request(
+            services.intervention_request(
                 ticket=ticket, actor=request.user, now=now, **form.request_fields()
             )
         except ValidationError as error:
@@ -80,7 +81,7 @@ def intervention_cancel(request, pk: int, iid: int):
     ticket = _ticket(request, pk)
     intervention = _intervention(ticket, iid)
     try:
-        interventions.intervention_cancel(intervention=intervention, actor=request.user)
+        services.intervention_cancel(intervention=intervention, actor=request.user)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
@@ -98,7 +99,7 @@ def staff_intervention(request, pk: int, iid: int):
         action = form.cleaned_data["action"]
         try:
             if action in (form.CONFIRM, form.PROPOSE):
-                interventions.intervention_confirm(
+                services.intervention_confirm(
                     intervention=intervention,
                     actor=request.user,
                     start=form.start_time(),
@@ -106,14 +107,14 @@ def staff_intervention(request, pk: int, iid: int):
                 )
                 done = "Intervention booked: the partner sees the time on the case."
             elif action == form.DECLINE:
-                interventions.intervention_decline(
+                services.intervention_decline(
                     intervention=intervention,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
                 )
                 done = "Intervention declined: the partner sees your reason."
             else:
-                interventions.intervention_done(intervention=intervention, actor=request.user)
+                services.intervention_done(intervention=intervention, actor=request.user)
                 done = "Intervention marked as carried out."
         except ValidationError as error:
             form.add_service_errors(error)
@@ -122,4 +123,4 @@ def staff_intervention(request, pk: int, iid: int):
         else:
             messages.success(request, done)
             return _to_case("tickets:staff_case", ticket)
-    return case_page(request, ticket, status=400, intervention_form=form)
+    return case_page(request, ticket, bound=form, status=400)

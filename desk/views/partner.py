@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_set_status
 from desk.views import intake
 from entitlements.selectors import interventions_for
@@ -154,10 +154,12 @@ def case_reply(request, pk: int):
         try:
             message_post(
                 ticket=ticket,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                attachments=form.cleaned_data["attachments"],
-                channel=Message.Channel.WEB,
+                reply=Reply(
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    attachments=form.cleaned_data["attachments"],
+                    channel=Message.Channel.WEB,
+                ),
             )
         except TicketClosed:
             ticket = _ticket_or_404(request.user, pk)

@@ -9,8 +9,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from availability import records
 from availability.models import Credit, Event, Incident, Maintenance
+from availability.services import records
 from partners.roles import Role
 from tests.availability.factories import IncidentFactory, ServiceFactory, SubscriptionFactory
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory

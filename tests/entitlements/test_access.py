@@ -187,7 +187,7 @@ def test_a_case_cannot_draw_past_the_balance_without_a_recorded_override(
 
     refused = log_time(agent_client, ticket, minutes=45, billable="on", entitlement=bundle.pk)
     assert refused.status_code == 400
-    assert "override" in str(refused.context["time_form"].errors["override_reason"]).lower()
+    assert "override" in str(refused.context["case"].time.form.errors["override_reason"]).lower()
     assert TimeEntry.objects.count() == 1
 
     with django_capture_on_commit_callbacks(execute=True):

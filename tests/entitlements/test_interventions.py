@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from desk.actions.status import ticket_set_status
-from entitlements import interventions, rules
+from entitlements import rules, services
 from entitlements.models import Intervention
 from entitlements.tasks import intervention_sweep, remind_intervention
 from supportdesk.celery import app as celery_app
@@ -110,7 +110,7 @@ def request_data(**changes) -> dict:
 
 
 def ask(ticket, partner, *slots: datetime, free: bool = False) -> Intervention:
-    return interventions.intervention_request(
+    return services.intervention_request(
         ticket=ticket,
         actor=partner,
         platform="3cx",
@@ -253,7 +253,7 @@ def test_a_commercial_remote_control_tool_is_refused(client, partner, ticket):
 
 def test_the_service_refuses_the_same_as_the_form(partner, ticket):
     with pytest.raises(ValidationError) as refused:
-        interventions.intervention_request(
+        services.intervention_request(
             ticket=ticket,
             actor=partner,
             platform="asterisk",
@@ -438,10 +438,9 @@ def test_partners_cannot_use_the_staff_actions(client, partner, ticket):
 
 def reminders(kind: str) -> dict[str, int]:
     subject = f"Reminder: remote intervention in {kind}"
+    key = {"24 hours": "24h", "1 hour": "1h"}[kind]
     return {
-        "events": Event.objects.filter(
-            kind="intervention_reminded", data__text__icontains=f"{kind} before"
-        ).count(),
+        "events": Event.objects.filter(kind="intervention_reminded", data__reminder=key).count(),
         "notices": Notification.objects.filter(
             kind="intervention_reminder", title__endswith=f"in {kind}"
         ).count(),
@@ -569,7 +568,7 @@ def test_case_pages_query_counts_do_not_grow_with_interventions(
     def add(count: int) -> None:
         for n in range(count):
             intervention = ask(ticket, partner, NOW + timedelta(days=2, hours=n))
-            interventions.intervention_confirm(
+            services.intervention_confirm(
                 intervention=intervention, actor=agent, start=NOW + timedelta(days=3, hours=n)
             )
 

@@ -10,7 +10,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_change_cos, ticket_set_status
 from partners.roles import Role
 from sla import services as sla
@@ -119,7 +119,7 @@ def test_timers_are_queued_once_the_case_is_committed(
 def test_a_reply_in_the_evening_to_a_case_due_at_closing_is_on_time(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
     with time_machine.travel(rome(2026, 11, 24, 20, 0), tick=False):
-        message_post(ticket=ticket, author=agent, body="Looking into it.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Looking into it."))
 
     first = clock(ticket)
     assert (first.state, first.stopped_at) == (Clock.State.MET, rome(2026, 11, 24, 20, 0))
@@ -130,7 +130,7 @@ def test_a_reply_in_the_evening_to_a_case_due_at_closing_is_on_time(partner, age
 def test_a_reply_the_next_morning_is_late(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
     with time_machine.travel(rome(2026, 11, 25, 9, 30), tick=False):
-        message_post(ticket=ticket, author=agent, body="Sorry for the wait.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Sorry for the wait."))
 
     first = clock(ticket)
     assert first.state == Clock.State.BREACHED
@@ -141,8 +141,8 @@ def test_a_reply_the_next_morning_is_late(partner, agent):
 def test_internal_notes_and_partner_replies_do_not_stop_the_first_response(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
-        message_post(ticket=ticket, author=agent, body="Checking.", internal=True)
-        message_post(ticket=ticket, author=partner, body="Any news?")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Checking.", internal=True))
+        message_post(ticket=ticket, reply=Reply(author=partner, body="Any news?"))
     assert clock(ticket).stopped_at is None
 
 
@@ -164,13 +164,13 @@ def test_restoration_pauses_while_waiting_and_resumes_with_the_time_left(partner
     assert restoration.due_at == rome(2026, 11, 24, 14, 0)  # four hours around the clock
 
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
-        message_post(ticket=ticket, author=agent, body="Can you test a call now?")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Can you test a call now?"))
         ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
     assert clock(ticket, RESTORATION).state == Clock.State.PAUSED
     assert clock(ticket).state == Clock.State.MET  # first response never pauses
 
     with time_machine.travel(rome(2026, 11, 24, 13, 30), tick=False):
-        message_post(ticket=ticket, author=partner, body="Still no audio.")
+        message_post(ticket=ticket, reply=Reply(author=partner, body="Still no audio."))
     resumed = clock(ticket, RESTORATION)
     assert resumed.state == Clock.State.RUNNING
     assert resumed.paused_for == timedelta(hours=2, minutes=30)
@@ -228,7 +228,7 @@ def test_raising_to_critical_recomputes_from_creation(partner, agent):
 def test_downgrading_after_a_late_critical_reply_turns_it_into_a_met_standard_one(partner, agent):
     ticket = open_case(partner, rome(2026, 11, 24, 10, 0), critical_criterion="call_drops")
     with time_machine.travel(rome(2026, 11, 24, 11, 0), tick=False):
-        message_post(ticket=ticket, author=agent, body="On it.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="On it."))
     assert clock(ticket).state == Clock.State.BREACHED
 
     with time_machine.travel(rome(2026, 11, 24, 11, 5), tick=False):

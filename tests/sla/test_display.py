@@ -29,6 +29,7 @@ class FakeClock:
     target: timedelta = timedelta(hours=8)
     due_at: datetime = TUESDAY_18
     breach_at: datetime = datetime(2026, 11, 25, 9, 0, tzinfo=ROME)
+    warn_at: datetime = datetime(2026, 11, 24, 16, 24, tzinfo=ROME)
     warned_at: datetime | None = None
     breached_at: datetime | None = None
     stopped_at: datetime | None = None
@@ -193,6 +194,48 @@ def test_partners_see_first_response_and_restoration_only():
 
     assert [c.metric for c in partner] == ["restoration", "first_response"]
     assert [c.metric for c in staff] == ["out_of_hours_triage", "restoration", "first_response"]
+
+
+# --- The staff "Service levels" panel -------------------------------------------------
+
+
+def test_staff_standing_is_the_time_left_while_waiting():
+    now = datetime(2026, 11, 24, 17, 0, tzinfo=ROME)
+    clock = FakeClock(target=timedelta(hours=9))
+
+    level = display.service_level(clock, tz=ROME, now=now, calendar=EU)
+
+    assert display.needs_calendar(clock)
+    assert level.standing == "2 hours of business time left"
+
+
+def test_staff_standing_of_a_stopped_clock_is_within_target_or_how_far_over():
+    met = FakeClock(state="met", stopped_at=TUESDAY_10 + timedelta(hours=1))
+    late = FakeClock(
+        state="breached", target=timedelta(hours=1), stopped_at=TUESDAY_10 + timedelta(hours=3)
+    )
+
+    assert not display.needs_calendar(met)
+    assert display.service_level(met, tz=ROME, now=TUESDAY_18, calendar=None).standing == (
+        "Within target"
+    )
+    assert display.needs_calendar(late)
+    # Measured when it stopped, not now.
+    assert display.service_level(late, tz=ROME, now=TUESDAY_18, calendar=EU).standing == (
+        "2 hours over"
+    )
+
+
+def test_staff_see_a_clock_at_risk_from_its_warning_point_before_the_warning_goes_out():
+    past_warning = TUESDAY_10 + timedelta(hours=7)
+    clock = FakeClock()  # warns at 16:24, not warned yet
+
+    assert display.service_level(clock, tz=ROME, now=past_warning, calendar=EU).at_risk
+    assert not display.clock_display(clock, tz=ROME, now=past_warning).at_risk
+    early = TUESDAY_10 + timedelta(hours=1)
+    assert not display.service_level(clock, tz=ROME, now=early, calendar=EU).at_risk
+    overdue = datetime(2026, 11, 25, 10, 0, tzinfo=ROME)
+    assert not display.service_level(clock, tz=ROME, now=overdue, calendar=EU).at_risk
 
 
 @given(

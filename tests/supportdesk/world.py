@@ -15,8 +15,9 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from availability.models import Incident
-from entitlements import interventions
+from desk.actions.hardware_request import hardware_request_open
 from entitlements import rules as entitlement_rules
+from entitlements import services as entitlement_services
 from hwaas import services as hwaas_services
 from partners.models import Organisation, User
 from partners.roles import Role
@@ -116,7 +117,7 @@ def build_world() -> World:
     line = LeaseLineFactory(agreement=agreement)
     objects["agreement"] = agreement
     objects["device"] = line.device
-    objects["hardware_request"] = hwaas_services.request_create(
+    objects["hardware_request"] = hardware_request_open(
         requester=users[PARTNER],
         data=hwaas_services.RequestInput(
             kind="add",
@@ -131,7 +132,7 @@ def build_world() -> World:
         ends_at=timezone.now() + timedelta(days=365),
     )
     platform = entitlement_rules.Platform.THREECX
-    objects["intervention"] = interventions.intervention_request(
+    objects["intervention"] = entitlement_services.intervention_request(
         ticket=ticket,
         actor=users[PARTNER],
         platform=platform,

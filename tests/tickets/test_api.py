@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_set_status
 from partners.models import CaseReason, CaseType, Organisation
 from partners.roles import Role
@@ -835,9 +835,11 @@ def test_messages_query_count_does_not_grow(
     for n in range(rows):
         message_post(
             ticket=ticket,
-            author=agent,
-            body=f"Reply {n}",
-            attachments=[SimpleUploadedFile(f"log{n}.txt", b"trace line")],
+            reply=Reply(
+                author=agent,
+                body=f"Reply {n}",
+                attachments=[SimpleUploadedFile(f"log{n}.txt", b"trace line")],
+            ),
         )
     api = client_for(partner)
 
@@ -1110,7 +1112,7 @@ def test_answered_clock_shows_when_it_stopped_and_nothing_left_to_breach(partner
     with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
         ticket = open_case(partner)
         clock.shift(timedelta(hours=1))
-        message_post(ticket=ticket, author=agent, body="We are on it.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="We are on it."))
         item = client_for(partner).get(ticket_url(ticket)).json()
 
     first = clocks_by_metric(item)["first_response"]

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from partners.demo import USERS
 from partners.models import Device, User
 from tests.tickets.factories import TicketFactory
@@ -57,16 +57,20 @@ def _world() -> dict[int, Case]:
         )
         public = message_post(
             ticket=ticket,
-            author=agent,
-            body=f"Fixed the trunk for {organisation.name}.",
-            attachments=[SimpleUploadedFile("trace.pcap", b"\xd4\xc3\xb2\xa1 packets")],
+            reply=Reply(
+                author=agent,
+                body=f"Fixed the trunk for {organisation.name}.",
+                attachments=[SimpleUploadedFile("trace.pcap", b"\xd4\xc3\xb2\xa1 packets")],
+            ),
         )
         internal = message_post(
             ticket=ticket,
-            author=agent,
-            body=f"Internal: {organisation.name} misconfigured the SBC.",
-            internal=True,
-            attachments=[SimpleUploadedFile("notes.txt", b"internal notes")],
+            reply=Reply(
+                author=agent,
+                body=f"Internal: {organisation.name} misconfigured the SBC.",
+                internal=True,
+                attachments=[SimpleUploadedFile("notes.txt", b"internal notes")],
+            ),
         )
         cases[organisation.pk] = Case(
             ticket=ticket,

@@ -8,7 +8,7 @@ import pytest
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import transaction
 
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_set_status
 from partners.roles import Role
 from supportdesk.celery import app as celery_app
@@ -56,7 +56,8 @@ def readable(email) -> str:
 def test_a_public_staff_reply_mails_the_requester_once(ticket, agent, mailoutbox, on_commit):
     with on_commit():
         message_post(
-            ticket=ticket, author=agent, body="Please restart the trunk <b>now</b> & retry."
+            ticket=ticket,
+            reply=Reply(author=agent, body="Please restart the trunk <b>now</b> & retry."),
         )
 
     (email,) = mailoutbox
@@ -78,7 +79,7 @@ def test_a_public_staff_reply_mails_the_requester_once(ticket, agent, mailoutbox
 def test_no_reply_to_header_without_a_reply_mailbox(ticket, agent, mailoutbox, on_commit, settings):
     settings.SUPPORT_REPLY_TO = ""
     with on_commit():
-        message_post(ticket=ticket, author=agent, body="Done.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Done."))
     assert mailoutbox[0].reply_to == []
     assert "Reply-To" not in readable(mailoutbox[0])
 
@@ -87,15 +88,15 @@ def test_an_internal_note_sends_nothing_and_never_appears_in_any_mail(
     ticket, agent, mailoutbox, on_commit
 ):
     with on_commit() as queued:
-        message_post(ticket=ticket, author=agent, body=NOTE, internal=True)
+        message_post(ticket=ticket, reply=Reply(author=agent, body=NOTE, internal=True))
     assert queued == []
     assert mailoutbox == []
 
     # Everything that does send mail afterwards still leaves the note out.
     partner = UserFactory(organisation=ticket.organisation)
     with on_commit():
-        message_post(ticket=ticket, author=agent, body="We are on it.")
-        message_post(ticket=ticket, author=partner, body="Thanks.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="We are on it."))
+        message_post(ticket=ticket, reply=Reply(author=partner, body="Thanks."))
         ticket_set_status(ticket=ticket, actor=agent, status="resolved")
         ticket_set_status(ticket=ticket, actor=agent, status="closed")
     assert len(mailoutbox) == 4
@@ -106,7 +107,7 @@ def test_an_internal_note_sends_nothing_and_never_appears_in_any_mail(
 
 def test_the_mail_builder_refuses_an_internal_note(ticket, agent, mailoutbox):
     with transaction.atomic():
-        note = message_post(ticket=ticket, author=agent, body=NOTE, internal=True)
+        note = message_post(ticket=ticket, reply=Reply(author=agent, body=NOTE, internal=True))
     # Even if someone queues it by mistake:
     assert (
         send_ticket_mail.delay(kind="staff_replied", ticket_id=ticket.pk, message_id=note.pk).get()
@@ -139,7 +140,7 @@ def test_a_status_change_mails_the_requester(ticket, agent, mailoutbox, on_commi
 def test_a_partner_reply_mails_the_assignee_not_the_partner(ticket, agent, mailoutbox, on_commit):
     partner = UserFactory(organisation=ticket.organisation, full_name="Mario Rossi")
     with on_commit():
-        message_post(ticket=ticket, author=partner, body="The trace is attached.")
+        message_post(ticket=ticket, reply=Reply(author=partner, body="The trace is attached."))
     (email,) = mailoutbox
     assert email.to == [agent.email]
     assert email.subject.startswith(f"[{ticket.number}] Partner replied")
@@ -151,7 +152,7 @@ def test_a_partner_reply_mails_the_assignee_not_the_partner(ticket, agent, mailo
 def test_a_partner_reply_to_an_unassigned_case_mails_nobody(mailoutbox, on_commit):
     ticket = TicketFactory()
     with on_commit():
-        message_post(ticket=ticket, author=ticket.requester, body="Any news?")
+        message_post(ticket=ticket, reply=Reply(author=ticket.requester, body="Any news?"))
     assert mailoutbox == []
 
 
@@ -180,7 +181,7 @@ def test_an_inactive_requester_gets_no_mail(ticket, agent, mailoutbox, on_commit
     ticket.requester.is_active = False
     ticket.requester.save(update_fields=["is_active"])
     with on_commit():
-        message_post(ticket=ticket, author=agent, body="Done.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Done."))
     assert mailoutbox == []
 
 
@@ -190,7 +191,7 @@ def test_nothing_is_sent_for_a_change_that_is_rolled_back(ticket, agent, mailout
 
     def reply_resolve_and_fail():
         with transaction.atomic():
-            message_post(ticket=ticket, author=agent, body="This never happened.")
+            message_post(ticket=ticket, reply=Reply(author=agent, body="This never happened."))
             ticket_set_status(ticket=ticket, actor=agent, status="resolved")
             raise Oops
 
@@ -230,7 +231,7 @@ def test_smtp_errors_are_retried_until_the_mail_goes(ticket, agent, mailoutbox, 
     settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
     FlakyBackend.failures_left, FlakyBackend.attempts = 2, 0
     celery_app.conf.task_eager_propagates = False  # let the eager retries run (restored)
-    message = message_post(ticket=ticket, author=agent, body="Retry me.")
+    message = message_post(ticket=ticket, reply=Reply(author=agent, body="Retry me."))
 
     # Eager mode runs each retry at once instead of after the backoff.
     send_ticket_mail.apply(
@@ -246,7 +247,7 @@ def test_the_retries_give_up_in_the_end(ticket, agent, mailoutbox, settings):
     settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
     FlakyBackend.failures_left, FlakyBackend.attempts = 100, 0
     celery_app.conf.task_eager_propagates = False
-    message = message_post(ticket=ticket, author=agent, body="Retry me.")
+    message = message_post(ticket=ticket, reply=Reply(author=agent, body="Retry me."))
 
     result = send_ticket_mail.apply(
         kwargs={"kind": "staff_replied", "ticket_id": ticket.pk, "message_id": message.pk},
@@ -261,7 +262,7 @@ def test_the_retries_give_up_in_the_end(ticket, agent, mailoutbox, settings):
 def test_a_recipient_refused_for_good_is_not_retried(ticket, agent, mailoutbox, settings, caplog):
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     RefusingBackend.attempts = 0
-    message = message_post(ticket=ticket, author=agent, body="Hello?")
+    message = message_post(ticket=ticket, reply=Reply(author=agent, body="Hello?"))
 
     result = send_ticket_mail.apply(
         kwargs={"kind": "staff_replied", "ticket_id": ticket.pk, "message_id": message.pk}

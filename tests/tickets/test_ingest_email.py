@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.db import OperationalError
 
 from desk import inbound
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_set_status
 from partners.roles import Role
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
@@ -172,7 +172,7 @@ def test_a_reply_to_our_notification_finds_the_case_by_its_message_id(
     ingest, ticket, member, agent, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        message_post(ticket=ticket, author=agent, body="Which firmware runs there?")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Which firmware runs there?"))
     (notification,) = mailoutbox
     our_id = notification.extra_headers["Message-ID"]
     raw = samples.plain(

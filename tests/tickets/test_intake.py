@@ -4,6 +4,7 @@ import re
 import uuid
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from entitlements import selectors as entitlement_selectors
 from partners.roles import Role
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
 from tests.partners.pages import Page
@@ -365,6 +367,45 @@ def test_bronze_is_referred_before_completing_the_rest_of_the_form(client, bronz
 
     assert "tickets/partner/referral.html" in [t.name for t in response.templates]
     assert not Ticket.objects.exists()
+
+
+@pytest.fixture
+def access_checks():
+    """Every evaluation of the tier's rule and the entitlements, wherever it is asked for."""
+    with mock.patch.object(
+        entitlement_selectors, "access_for", wraps=entitlement_selectors.access_for
+    ) as spy:
+        yield spy
+
+
+def test_a_complete_eligible_submission_decides_eligibility_once(logged_in, access_checks):
+    response = logged_in.post(NEW, tech_support())
+
+    assert response.status_code == 302
+    assert Ticket.objects.count() == 1
+    assert access_checks.call_count == 1
+
+
+def test_a_complete_ineligible_submission_is_referred_on_one_decision(
+    client, bronze_user, access_checks
+):
+    data = tech_support(case_type="customer_care", reason="billing", category="invoice")
+
+    response = client.post(NEW, data)
+
+    assert "tickets/partner/referral.html" in [t.name for t in response.templates]
+    assert not Ticket.objects.exists()
+    assert access_checks.call_count == 1
+
+
+def test_an_incomplete_ineligible_form_is_still_referred(client, bronze_user, access_checks):
+    data = tech_support(reason="pbx-configuration", category="", wms_version="", subject="")
+
+    response = client.post(NEW, data)
+
+    assert "tickets/partner/referral.html" in [t.name for t in response.templates]
+    assert not Ticket.objects.exists()
+    assert access_checks.call_count == 1
 
 
 def test_bronze_may_open_a_password_reset_case(client, bronze_user):

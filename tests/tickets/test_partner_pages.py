@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from partners.models import CaseType
 from tests.factories import OrganisationFactory, UserFactory
 from tests.partners.pages import Page
@@ -241,7 +241,8 @@ def test_case_page_shows_public_replies_but_never_internal_notes(client, partner
         visibility=Message.Visibility.INTERNAL,
     )
     message_post(
-        ticket=ticket, author=agent, body="Note with a file", internal=True, attachments=[upload()]
+        ticket=ticket,
+        reply=Reply(author=agent, body="Note with a file", internal=True, attachments=[upload()]),
     )
 
     html = client.get(case_url(ticket)).content.decode()
@@ -282,15 +283,16 @@ def test_case_page_query_count_does_not_grow_with_the_conversation(
     from django.test.utils import CaptureQueriesContext
 
     ticket = TicketFactory(organisation=partner.organisation)
-    message_post(ticket=ticket, author=agent, body="First", attachments=[upload()])
+    message_post(ticket=ticket, reply=Reply(author=agent, body="First", attachments=[upload()]))
     with CaptureQueriesContext(connection) as few:
         client.get(case_url(ticket))
 
     for n in range(10):
         message_post(
-            ticket=ticket, author=agent, body=f"Reply {n}", attachments=[upload(f"f{n}.log")]
+            ticket=ticket,
+            reply=Reply(author=agent, body=f"Reply {n}", attachments=[upload(f"f{n}.log")]),
         )
-        message_post(ticket=ticket, author=partner, body=f"Answer {n}")
+        message_post(ticket=ticket, reply=Reply(author=partner, body=f"Answer {n}"))
 
     with django_assert_max_num_queries(len(few)):
         response = client.get(case_url(ticket))
@@ -451,9 +453,11 @@ def test_download_gives_the_file_with_its_stored_type(client, partner, agent):
     ticket = TicketFactory(organisation=partner.organisation)
     message = message_post(
         ticket=ticket,
-        author=agent,
-        body="The fixed dial plan",
-        attachments=[upload("dialplan.pdf", b"%PDF-1.4 plan")],
+        reply=Reply(
+            author=agent,
+            body="The fixed dial plan",
+            attachments=[upload("dialplan.pdf", b"%PDF-1.4 plan")],
+        ),
     )
     attachment = message.attachments.get()
 
@@ -470,7 +474,8 @@ def test_download_of_another_organisations_file_is_404(client, partner):
     foreign = TicketFactory()
     foreign_user = foreign.requester
     message = message_post(
-        ticket=foreign, author=foreign_user, body="Our invoice", attachments=[upload("inv.pdf")]
+        ticket=foreign,
+        reply=Reply(author=foreign_user, body="Our invoice", attachments=[upload("inv.pdf")]),
     )
 
     url = reverse("tickets:attachment_download", args=[message.attachments.get().pk])
@@ -482,7 +487,8 @@ def test_download_of_another_organisations_file_is_404(client, partner):
 def test_download_of_an_internal_notes_file_is_404_for_partners_not_staff(client, partner, agent):
     ticket = TicketFactory(organisation=partner.organisation)
     note = message_post(
-        ticket=ticket, author=agent, body="Log from our side", internal=True, attachments=[upload()]
+        ticket=ticket,
+        reply=Reply(author=agent, body="Log from our side", internal=True, attachments=[upload()]),
     )
     url = reverse("tickets:attachment_download", args=[note.attachments.get().pk])
 
@@ -495,7 +501,7 @@ def test_download_of_an_internal_notes_file_is_404_for_partners_not_staff(client
 def test_download_needs_a_login(client, policies):
     ticket = TicketFactory()
     message = message_post(
-        ticket=ticket, author=ticket.requester, body="File", attachments=[upload()]
+        ticket=ticket, reply=Reply(author=ticket.requester, body="File", attachments=[upload()])
     )
     url = reverse("tickets:attachment_download", args=[message.attachments.get().pk])
 
@@ -553,7 +559,7 @@ def test_case_page_shows_the_first_response_answered_within_target(client, partn
     with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
         ticket = open_case(partner)
         clock.shift(timedelta(hours=2))
-        message_post(ticket=ticket, author=agent, body="We are looking into it.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="We are looking into it."))
         shown = response_times(client, ticket)
 
     assert shown == "Answered within target"
@@ -563,7 +569,7 @@ def test_case_page_shows_a_late_answer(client, partner, agent):
     with time_machine.travel(TUESDAY_MORNING_ROME, tick=False) as clock:
         ticket = open_case(partner)
         clock.shift(timedelta(days=1))  # Wednesday 10:00, a working morning past the close
-        message_post(ticket=ticket, author=agent, body="Sorry for the wait.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Sorry for the wait."))
         shown = response_times(client, ticket)
 
     assert shown == "Answered late"

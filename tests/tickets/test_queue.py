@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from partners.models import CaseReason, CaseType, Organisation
 from partners.roles import Role
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
@@ -722,7 +722,7 @@ def test_breached_then_at_risk_then_later_then_cases_without_a_clock(agent, clie
     no_clock = TicketFactory(created_at=rome(2026, 11, 20, 9, 0))
     answered = open_case(rome_partner, rome(2026, 11, 25, 8, 0))
     with time_machine.travel(rome(2026, 11, 25, 9, 0), tick=False):
-        message_post(ticket=answered, author=agent, body="On it.")
+        message_post(ticket=answered, reply=Reply(author=agent, body="On it."))
 
     with time_machine.travel(rome(2026, 11, 25, 16, 30), tick=False):
         response = client.get(QUEUE)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_change_cos, ticket_set_status
 from partners.roles import Role
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
@@ -102,11 +102,11 @@ def test_only_staff_open_cases_on_someone_elses_behalf(partner):
 
 def test_first_response_is_the_first_public_staff_reply(agent, partner):
     ticket, _ = open_case(partner)
-    message_post(ticket=ticket, author=agent, body="Checking logs", internal=True)
+    message_post(ticket=ticket, reply=Reply(author=agent, body="Checking logs", internal=True))
     ticket.refresh_from_db()
     assert ticket.first_response_at is None
     assert ticket.status == Ticket.Status.NEW
-    reply = message_post(ticket=ticket, author=agent, body="Please send a trace")
+    reply = message_post(ticket=ticket, reply=Reply(author=agent, body="Please send a trace"))
     ticket.refresh_from_db()
     assert ticket.first_response_at == reply.created_at
     assert ticket.status == Ticket.Status.OPEN
@@ -115,16 +115,16 @@ def test_first_response_is_the_first_public_staff_reply(agent, partner):
 def test_partners_cannot_write_internal_notes_or_post_to_other_organisations(agent, partner):
     ticket, _ = open_case(partner)
     with pytest.raises(ValidationError):
-        message_post(ticket=ticket, author=partner, body="x", internal=True)
+        message_post(ticket=ticket, reply=Reply(author=partner, body="x", internal=True))
     with pytest.raises(PermissionDenied):
-        message_post(ticket=ticket, author=UserFactory(), body="hello")
+        message_post(ticket=ticket, reply=Reply(author=UserFactory(), body="hello"))
 
 
 def test_a_closed_case_takes_no_more_messages(agent, partner):
     ticket = TicketFactory(requester=partner, organisation=partner.organisation, status="resolved")
     ticket_set_status(ticket=ticket, actor=agent, status="closed")
     with pytest.raises(TicketClosed):
-        message_post(ticket=ticket, author=partner, body="One more thing")
+        message_post(ticket=ticket, reply=Reply(author=partner, body="One more thing"))
     assert not Message.objects.filter(ticket=ticket).exists()
 
 
@@ -132,7 +132,7 @@ def test_a_partner_reply_reopens_a_resolved_case(agent, partner):
     ticket = TicketFactory(requester=partner, organisation=partner.organisation, status="open")
     ticket_set_status(ticket=ticket, actor=agent, status="resolved")
     assert ticket.resolved_at is not None
-    message_post(ticket=ticket, author=partner, body="Still happening")
+    message_post(ticket=ticket, reply=Reply(author=partner, body="Still happening"))
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
     assert ticket.resolved_at is None
@@ -191,8 +191,8 @@ def test_cases_are_assigned_to_staff_only(agent, partner):
 def test_every_change_lands_on_the_timeline_with_its_actor(agent, partner):
     ticket, _ = open_case(partner)
     services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
-    message_post(ticket=ticket, author=agent, body="note", internal=True)
-    message_post(ticket=ticket, author=agent, body="reply")
+    message_post(ticket=ticket, reply=Reply(author=agent, body="note", internal=True))
+    message_post(ticket=ticket, reply=Reply(author=agent, body="reply"))
     ticket_set_status(ticket=ticket, actor=agent, status="resolved")
     kinds = list(ticket.events.values_list("kind", "actor"))
     assert kinds == [
@@ -214,10 +214,12 @@ def test_a_redelivered_email_is_stored_once(agent, partner):
         ticket__requester=partner, ticket__organisation=partner.organisation
     ).ticket
     first = message_post(
-        ticket=ticket, author=partner, body="hi", channel="email", email_message_id="<a@b>"
+        ticket=ticket,
+        reply=Reply(author=partner, body="hi", channel="email", email_message_id="<a@b>"),
     )
     again = message_post(
-        ticket=ticket, author=partner, body="hi", channel="email", email_message_id="<a@b>"
+        ticket=ticket,
+        reply=Reply(author=partner, body="hi", channel="email", email_message_id="<a@b>"),
     )
     assert first.pk == again.pk
     assert ticket.messages.filter(email_message_id="<a@b>").count() == 1

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from desk.actions.reply import message_post
+from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_change_cos, ticket_set_status
 from partners.models import Organisation
 from partners.roles import Role
@@ -171,16 +171,18 @@ def test_page_query_count_does_not_grow_with_the_conversation(
     agent, client, django_assert_max_num_queries
 ):
     ticket = TicketFactory()
-    message_post(ticket=ticket, author=agent, body="First answer.")
+    message_post(ticket=ticket, reply=Reply(author=agent, body="First answer."))
     with CaptureQueriesContext(connection) as short:
         client.get(case_url(ticket))
     for n in range(15):
         message_post(
             ticket=ticket,
-            author=agent,
-            body=f"Note {n}",
-            internal=n % 2 == 0,
-            attachments=[SimpleUploadedFile(f"log{n}.txt", b"trace")],
+            reply=Reply(
+                author=agent,
+                body=f"Note {n}",
+                internal=n % 2 == 0,
+                attachments=[SimpleUploadedFile(f"log{n}.txt", b"trace")],
+            ),
         )
         services.ticket_assign(ticket=ticket, actor=agent, assignee=StaffFactory(roles=[Role.NOC]))
 
@@ -500,10 +502,10 @@ def test_the_timeline_lists_every_change_with_its_actor(agent, client):
         firmware_versions="1.9.0",
     )
     services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
-    message_post(ticket=ticket, author=agent, body="Looking.", internal=True)
-    message_post(ticket=ticket, author=agent, body="Send a trace please.")
+    message_post(ticket=ticket, reply=Reply(author=agent, body="Looking.", internal=True))
+    message_post(ticket=ticket, reply=Reply(author=agent, body="Send a trace please."))
     ticket_set_status(ticket=ticket, actor=agent, status="waiting_on_partner")
-    message_post(ticket=ticket, author=partner, body="Trace attached.")
+    message_post(ticket=ticket, reply=Reply(author=partner, body="Trace attached."))
     ticket_change_cos(ticket=ticket, actor=agent, cos="critical", reason="All sites.")
     ticket_set_status(ticket=ticket, actor=agent, status="resolved", note="Fixed.")
     services.feedback_give(ticket=ticket, author=partner, rating=5, comment="Quick, thanks")
@@ -557,10 +559,12 @@ def test_staff_download_attachments_including_those_on_internal_notes(agent, cli
     ticket = TicketFactory()
     note = message_post(
         ticket=ticket,
-        author=agent,
-        body="Our own capture.",
-        internal=True,
-        attachments=[SimpleUploadedFile("capture.pcap", b"\xd4\xc3\xb2\xa1")],
+        reply=Reply(
+            author=agent,
+            body="Our own capture.",
+            internal=True,
+            attachments=[SimpleUploadedFile("capture.pcap", b"\xd4\xc3\xb2\xa1")],
+        ),
     )
 
     response = client.get(reverse("tickets:attachment_download", args=[note.attachments.get().pk]))
@@ -777,7 +781,7 @@ def test_the_case_page_lists_every_clock_with_its_state(agent, client):
 def test_met_and_breached_clocks_show_when_and_by_how_much(agent, client):
     ticket = open_case_in(rome(2026, 11, 24, 10, 0), reason="classound-outage")
     with time_machine.travel(rome(2026, 11, 24, 10, 20), tick=False):
-        message_post(ticket=ticket, author=agent, body="Looking at the trunk now.")
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Looking at the trunk now."))
     with time_machine.travel(rome(2026, 11, 24, 14, 30), tick=False):
         client.post(case_url(ticket, "restored"), {"restored-note": ""})
         response = client.get(case_url(ticket))

@@ -23,11 +23,8 @@ def test_each_app_words_the_kinds_it_writes(policies):
         ("created", {"channel": "phone", "cos": "critical", "policy": "2026-03"}),
         ("sla_breached", {"metric": "first_response", "due": "2026-11-25T12:00:00+00:00"}),
         ("time_logged", {"minutes": 30, "billable": False, "override": ""}),
-        ("hwaas_shipped", {"text": "Shipped", "detail": "Tracking DHL 123", "request": 1}),
-        (
-            "intervention_confirmed",
-            {"text": "Remote intervention booked", "start": booked_at.isoformat()},
-        ),
+        ("hwaas_shipped", {"request": 1, "tracking_number": "DHL 123", "serials": []}),
+        ("intervention_confirmed", {"intervention": 1, "start": booked_at.isoformat()}),
     ]:
         EventFactory(ticket=ticket, kind=kind, data=data)
 
@@ -39,7 +36,7 @@ def test_each_app_words_the_kinds_it_writes(policies):
         ("First response target breached: escalated", ""),
         ("30 minutes of work logged (not billable)", ""),
         ("Shipped", "Tracking DHL 123"),
-        ("Remote intervention booked: Wed 25 Nov 2026, 14:05 CET", ""),
+        ("Remote intervention confirmed: Wed 25 Nov 2026, 14:05 CET", ""),
     ]
 
 

@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from availability import tasks
 from availability.models import Event, Incident, IncidentUpdate, Maintenance, Service
-from availability.services import month_start, next_month
-from availability.tasks import recompute_credits, recompute_days
+from availability.services.credits import month_start, next_month
 from partners.models import Organisation, User
 from tickets.models import Ticket
 
@@ -323,11 +323,13 @@ def _recompute_on_commit(*spans: tuple[datetime, datetime | None]) -> None:
     now = timezone.now()
     months = set().union(*(_months(start, end, now=now) for start, end in spans))
     for month in sorted(months):
-        transaction.on_commit(partial(recompute_credits.delay, month.isoformat()), robust=True)
+        transaction.on_commit(
+            partial(tasks.recompute_credits.delay, month.isoformat()), robust=True
+        )
     for days in filter(None, (_days(start, end, now=now) for start, end in spans)):
         first, last = days
         transaction.on_commit(
-            partial(recompute_days.delay, first.isoformat(), last.isoformat()), robust=True
+            partial(tasks.recompute_days.delay, first.isoformat(), last.isoformat()), robust=True
         )
 
 

@@ -89,52 +89,72 @@ def credits_compute(
     now = now or timezone.now()
     first_instant = datetime(month.year, month.month, 1, tzinfo=UTC)
     policy = policy_in_force(first_instant)
-    bands = _bands(policy)
     next_instant = datetime.combine(next_month(month), time(0), tzinfo=UTC)
-    result = ComputeResult()
     with transaction.atomic():
         _lock_month(month)
         downtime = Downtime.load(first_instant - ZONE_MARGIN, next_instant + ZONE_MARGIN, now=now)
-        credits = {
-            credit.subscription_id: credit
-            for credit in Credit.objects.select_for_update().filter(month=month, adjusts=None)
-        }
-        periods: dict[str, calc.Interval] = {}
-        computed = []
-        for subscription in subscriptions_in(month).prefetch_related("services"):
-            zone = subscription.reporting_time_zone
-            if zone not in periods:
-                periods[zone] = calc.month_bounds(month.year, month.month, zone)
-            figure = downtime.figure(
-                periods[zone],
-                service_ids=[service.pk for service in subscription.services.all()],
-                notice=policy.maintenance_notice,
-                organisation_id=subscription.organisation_id,
-            )
-            payable = calc.payable_percent(policy.code, figure.availability, bands=bands)
-            figures = Figures(
-                availability=figure.availability,
-                payable_percent=payable,
-                amount=calc.credit_amount(subscription.monthly_fee, payable),
-                incident_ids=figure.incident_ids,
-            )
-            computed.append((subscription, figures))
-        sets = incident_sets_for(figures.incident_ids for _, figures in computed)
-        batch = _Batch(month=month, policy=policy, actor=actor, now=now, sets=sets)
-        for subscription, figures in computed:
-            credit = credits.get(subscription.pk)
-            if credit is None:
-                batch.create(subscription, figures)
-                result.created += 1
-            elif _same(credit, figures, policy, sets[figures.incident_ids]):
-                result.unchanged += 1
-            elif credit.state in CREDIT.final:
-                _adjust(credit, figures=figures, actor=actor, counted_id=sets[figures.incident_ids])
-                result.adjustments += 1
-            else:
-                batch.update(credit, subscription, figures)
-                result.updated += 1
-        batch.write()
+        computed = _figures_of_month(month, downtime=downtime, policy=policy)
+        return _credits_write(month, computed, policy=policy, actor=actor, now=now)
+
+
+def _figures_of_month(
+    month: date, *, downtime: Downtime, policy: PolicyVersion
+) -> list[tuple[Subscription, Figures]]:
+    """Each subscription of ``month`` with the figures of the month in its reporting zone."""
+    bands = _bands(policy)
+    periods: dict[str, calc.Interval] = {}
+    computed = []
+    for subscription in subscriptions_in(month).prefetch_related("services"):
+        zone = subscription.reporting_time_zone
+        if zone not in periods:
+            periods[zone] = calc.month_bounds(month.year, month.month, zone)
+        figure = downtime.figure(
+            periods[zone],
+            service_ids=[service.pk for service in subscription.services.all()],
+            notice=policy.maintenance_notice,
+            organisation_id=subscription.organisation_id,
+        )
+        payable = calc.payable_percent(policy.code, figure.availability, bands=bands)
+        figures = Figures(
+            availability=figure.availability,
+            payable_percent=payable,
+            amount=calc.credit_amount(subscription.monthly_fee, payable),
+            incident_ids=figure.incident_ids,
+        )
+        computed.append((subscription, figures))
+    return computed
+
+
+def _credits_write(
+    month: date,
+    computed: list[tuple[Subscription, Figures]],
+    *,
+    policy: PolicyVersion,
+    actor: User | None,
+    now: datetime,
+) -> ComputeResult:
+    """Create, update or adjust each subscription's credit to match its figures."""
+    credits = {
+        credit.subscription_id: credit
+        for credit in Credit.objects.select_for_update().filter(month=month, adjusts=None)
+    }
+    sets = incident_sets_for(figures.incident_ids for _, figures in computed)
+    batch = _Batch(month=month, policy=policy, actor=actor, now=now, sets=sets)
+    result = ComputeResult()
+    for subscription, figures in computed:
+        credit = credits.get(subscription.pk)
+        if credit is None:
+            batch.create(subscription, figures)
+            result.created += 1
+        elif _same(credit, figures, policy, sets[figures.incident_ids]):
+            result.unchanged += 1
+        elif credit.state in CREDIT.final:
+            _adjust(credit, figures=figures, actor=actor, counted_id=sets[figures.incident_ids])
+            result.adjustments += 1
+        else:
+            batch.update(credit, subscription, figures)
+            result.updated += 1
+    batch.write()
     return result
 
 

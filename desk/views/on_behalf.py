@@ -1,0 +1,94 @@
+"""Opening a case by phone for a partner user who calls: find the caller, then fill in the
+case on their behalf. It opens through ``desk.actions.open_case`` like a portal case; a
+request the caller is not eligible for shows where to refer them instead."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+
+from core.forms import apply_errors
+from desk.actions.open_case import CaseRequest, case_open
+from desk.views.staff import STAFF, error_text
+from partners import selectors as partner_selectors
+from partners.access import role_required
+from partners.models import User
+from tickets.errors import NotEligible
+from tickets.models import Ticket
+from tickets.staff_forms import CallerSearchForm, OnBehalfForm
+
+
+def _caller(request) -> User | None:
+    raw = request.POST.get("requester") or request.GET.get("requester")
+    if not raw or not str(raw).isdigit():
+        return None
+    return (
+        User.objects.filter(pk=int(raw), organisation__isnull=False, is_active=True)
+        .select_related("organisation", "organisation__upstream_partner")
+        .first()
+    )
+
+
+@role_required(*STAFF)
+def staff_case_new(request):
+    requester = _caller(request)
+    if requester is None:
+        if request.GET.get("requester") or request.POST.get("requester"):
+            messages.error(request, "That partner user could not be found. Search again.")
+        search = CallerSearchForm(request.GET or None)
+        callers = (
+            partner_selectors.partner_users_matching(request.user, search.cleaned_data["who"])
+            if search.is_valid()
+            else []
+        )
+        return render(
+            request,
+            "tickets/staff/new_case_caller.html",
+            {"search_form": search, "callers": callers, "searched": search.is_valid()},
+        )
+
+    try:
+        policy = partner_selectors.policy_in_force(timezone.now())
+    except partner_selectors.NoPolicyInForce:
+        messages.error(request, "No version of the support terms is in force; ask an admin.")
+        return redirect("tickets:queue")
+
+    form = OnBehalfForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        requester=requester,
+        policy=policy,
+    )
+    referral = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket, _ = case_open(
+                CaseRequest(
+                    requester=requester,
+                    created_by=request.user,
+                    channel=Ticket.Channel.PHONE,
+                    **form.case_fields(),
+                )
+            )
+        except NotEligible as refusal:
+            referral = refusal.decision
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, error_text(error))
+        else:
+            messages.success(
+                request, f"{ticket.number} opened for {requester.get_full_name()} by phone."
+            )
+            return redirect("tickets:staff_case", pk=ticket.pk)
+    return render(
+        request,
+        "tickets/staff/new_case.html",
+        {"form": form, "requester": requester, "referral": referral, "policy": policy},
+    )
+
+
+urlpatterns = [
+    path("staff/cases/new/", staff_case_new, name="staff_case_new"),
+]

@@ -1,0 +1,252 @@
+"""The staff side of a case: the page, and the actions on it (reply or internal note, time
+spent, assignment, status, class of service, service restored).
+
+Every change goes through a service or a use case; a refusal comes back as a message or a
+form error on the same page, with what was typed still there.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.formatting import duration_text
+from core.forms import apply_errors
+from desk.actions.reply import Reply, message_post
+from desk.actions.status import ticket_change_cos, ticket_set_status
+from desk.staff_case_page import staff_case_page
+from desk.views.staff import STAFF, error_text
+from entitlements.forms import TimeForm
+from entitlements.services import time_log
+from partners.access import role_required
+from partners.models import User
+from sla import services as sla_services
+from tickets import services, workflow
+from tickets.errors import IllegalTransition, TicketClosed
+from tickets.models import Ticket
+from tickets.selectors import ticket_for
+from tickets.staff_forms import (
+    STATUS_LABELS,
+    AssignForm,
+    CosForm,
+    ReplyForm,
+    RestoredForm,
+    StatusForm,
+    resolve_assignee,
+)
+
+
+def _ticket(request, pk: int) -> Ticket:
+    try:
+        return ticket_for(user=request.user, pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such case.") from None
+
+
+def case_page(request, ticket: Ticket, *, bound: forms.Form | None = None, status: int = 200):
+    """The staff case page; ``bound`` is the form of an action that came back with errors."""
+    page = staff_case_page(user=request.user, ticket=ticket, now=timezone.now(), bound=bound)
+    return render(request, "tickets/staff/case.html", {"case": page}, status=status)
+
+
+def _to_case(ticket: Ticket, anchor: str = ""):
+    url = reverse("tickets:staff_case", args=[ticket.pk])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+@role_required(*STAFF)
+def staff_case(request, pk: int):
+    return case_page(request, _ticket(request, pk))
+
+
+@role_required(*STAFF)
+@require_POST
+def staff_case_reply(request, pk: int):
+    ticket = _ticket(request, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            message_post(
+                ticket=ticket,
+                reply=Reply(
+                    author=request.user,
+                    body=form.cleaned_data["body"],
+                    internal=form.internal,
+                    attachments=form.cleaned_data["attachments"],
+                ),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except TicketClosed:
+            form.add_error(
+                None,
+                f"{ticket.number} is closed and takes no more messages. Your text is still "
+                "below; ask the partner to open a follow-up case.",
+            )
+        except PermissionDenied as error:
+            form.add_error(None, error_text(error))
+        else:
+            if form.internal:
+                messages.success(request, "Internal note added. The partner cannot see it.")
+            else:
+                messages.success(request, "Reply sent to the partner.")
+            return _to_case(ticket, "conversation")
+    return case_page(request, ticket, bound=form)
+
+
+@role_required(*STAFF)
+@require_POST
+def staff_case_time(request, pk: int):
+    ticket = _ticket(request, pk)
+    form = TimeForm(request.POST, organisation=ticket.organisation)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = time_log(
+                ticket=ticket,
+                actor=request.user,
+                minutes=data["minutes"],
+                billable=data["billable"],
+                entitlement=data["entitlement"],
+                note=data["note"],
+                override_reason=data["override_reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, error_text(error))
+        else:
+            logged = duration_text(timedelta(minutes=entry.minutes), "compact")
+            messages.success(request, f"{logged} logged.")
+            return _to_case(ticket, "time")
+    return case_page(request, ticket, bound=form, status=400)
+
+
+@role_required(*STAFF)
+@require_POST
+def staff_case_assign(request, pk: int):
+    ticket = _ticket(request, pk)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        try:
+            assignee = resolve_assignee(form.cleaned_data["assignee"], user=request.user)
+            services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
+        except User.DoesNotExist:
+            form.add_error("assignee", "That person no longer works cases.")
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error_text(error))
+        else:
+            who = assignee.get_full_name() if assignee else "nobody"
+            messages.success(request, f"{ticket.number} is now assigned to {who}.")
+            return _to_case(ticket)
+    return case_page(request, ticket, bound=form)
+
+
+@role_required(*STAFF)
+@require_POST
+def staff_case_take(request, pk: int):
+    """The "Assign to me" button."""
+    ticket = _ticket(request, pk)
+    try:
+        services.ticket_assign(ticket=ticket, actor=request.user, assignee=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, f"{ticket.number} is now assigned to you.")
+    return _to_case(ticket)
+
+
+@role_required(*STAFF)
+@require_POST
+def staff_case_status(request, pk: int):
+    ticket = _ticket(request, pk)
+    form = StatusForm(request.POST, ticket=ticket)
+    if form.is_valid():
+        target = form.cleaned_data["status"]
+        try:
+            ticket_set_status(
+                ticket=ticket, actor=request.user, status=target, note=form.cleaned_data["note"]
+            )
+        except IllegalTransition as error:
+            current = STATUS_LABELS[error.current]
+            allowed = [STATUS_LABELS[s.value] for s in workflow.allowed_targets(error.current)]
+            options = (
+                f"From {current} it can go to {' or '.join(allowed)}."
+                if allowed
+                else f"{current} is final."
+            )
+            form.add_error(
+                "status",
+                f"{ticket.number} is {current} and cannot go to {STATUS_LABELS[target]}. "
+                + options,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error(None, error_text(error))
+        else:
+            messages.success(request, f"{ticket.number} is now {STATUS_LABELS[target]}.")
+            return _to_case(ticket)
+        ticket = _ticket(request, pk)  # someone else may have moved it meanwhile
+    return case_page(request, ticket, bound=form)
+
+
+@role_required(*STAFF)
+@require_POST
+def staff_case_cos(request, pk: int):
+    ticket = _ticket(request, pk)
+    form = CosForm(request.POST)
+    if form.is_valid():
+        try:
+            ticket_change_cos(
+                ticket=ticket,
+                actor=request.user,
+                cos=form.cleaned_data["cos"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, error_text(error))
+        else:
+            label = ticket.get_cos_display()
+            messages.success(request, f"Class of service of {ticket.number} set to {label}.")
+            return _to_case(ticket)
+    return case_page(request, ticket, bound=form)
+
+
+@role_required(*STAFF)
+@require_POST
+def staff_case_restored(request, pk: int):
+    """The "Service restored" button: the restoration clock stops."""
+    ticket = _ticket(request, pk)
+    form = RestoredForm(request.POST)
+    if form.is_valid():
+        try:
+            sla_services.service_mark_restored(
+                ticket=ticket, actor=request.user, note=form.cleaned_data["note"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, f"The service was not marked restored: {error_text(error)}")
+        else:
+            messages.success(
+                request, f"{ticket.number}: service marked restored; the restoration clock stopped."
+            )
+            return _to_case(ticket, "service-levels")
+    return case_page(request, ticket, bound=form)
+
+
+urlpatterns = [
+    path("staff/cases/<int:pk>/", staff_case, name="staff_case"),
+    path("staff/cases/<int:pk>/reply/", staff_case_reply, name="staff_case_reply"),
+    path("staff/cases/<int:pk>/assign/", staff_case_assign, name="staff_case_assign"),
+    path("staff/cases/<int:pk>/time/", staff_case_time, name="staff_case_time"),
+    path("staff/cases/<int:pk>/take/", staff_case_take, name="staff_case_take"),
+    path("staff/cases/<int:pk>/status/", staff_case_status, name="staff_case_status"),
+    path("staff/cases/<int:pk>/cos/", staff_case_cos, name="staff_case_cos"),
+    path("staff/cases/<int:pk>/restored/", staff_case_restored, name="staff_case_restored"),
+]

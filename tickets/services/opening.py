@@ -1,0 +1,218 @@
+"""Opening a case, the parts that concern the case alone: who may open it, the taxonomy it
+is filed under, the case as drafted and written, and who hears of it. The steps are composed,
+with eligibility, entitlements and clocks, by ``desk.actions.open_case``."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+from partners.models import CaseCategory, CaseReason, CaseType, Device, User
+from partners.roles import Role, has_role, works_cases
+from tickets import attachments as attachment_rules
+from tickets import events, notifications
+from tickets.models import Ticket
+from tickets.services.attachments import attachments_save
+from tickets.services.common import MAX_BODY
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseRequest:
+    """Everything a case is opened with, as the partner (or staff on its behalf, or the
+    vendor's monitoring) gives it. Codes are those of the policy version in force."""
+
+    requester: User
+    case_type: str
+    subject: str
+    description: str
+    reason: str | None = None
+    category: str | None = None
+    subcategory: str | None = None
+    device: Device | None = None
+    wms_version: str = ""
+    firmware_versions: str = ""
+    critical_criterion: str = ""
+    attachments: Sequence[UploadedFile] = ()
+    created_by: User | None = None
+    channel: str = Ticket.Channel.PORTAL
+    follow_up_of: Ticket | None = None
+    submission_key: uuid.UUID | None = None
+    # The vendor opens the case itself (a monitoring alert): the terms' eligibility does not
+    # apply, and a NOC engineer or a monitoring integration may open it for the organisation.
+    proactive: bool = False
+
+    @property
+    def opener(self) -> User:
+        return self.created_by or self.requester
+
+    def own_device(self) -> Device | None:
+        """The chosen device when it is the organisation's own, else None."""
+        device, organisation = self.device, self.requester.organisation
+        if device is None or organisation is None or device.organisation_id != organisation.pk:
+            return None
+        return device
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The rows of the version in force that a case is filed under."""
+
+    case_type: CaseType
+    reason: CaseReason | None = None
+    category: CaseCategory | None = None
+    subcategory: CaseCategory | None = None
+
+
+def ticket_already_opened(request: CaseRequest) -> Ticket | None:
+    """The case this very submission opened before (a double click, a retried request)."""
+    if not request.submission_key:
+        return None
+    return Ticket.objects.filter(
+        created_by=request.opener, submission_key=request.submission_key
+    ).first()
+
+
+def opener_check(request: CaseRequest) -> None:
+    """Raise ValidationError or PermissionDenied when this person may not open this case."""
+    if request.requester.organisation is None:
+        raise ValidationError({"requester": "Cases are opened for a member of an organisation."})
+    opener = request.opener
+    if request.proactive:
+        if not has_role(opener, Role.NOC, Role.INTEGRATION):
+            raise PermissionDenied("Only the NOC and monitoring integrations open proactive cases.")
+    elif opener != request.requester and not works_cases(opener):
+        raise PermissionDenied("Only support staff open cases on someone else's behalf.")
+
+
+def taxonomy_resolve(*, policy, request: CaseRequest) -> Taxonomy:
+    """The rows of the version in force for the request's codes; field errors for codes it
+    lacks."""
+    case_type, reason = request.case_type, request.reason
+    category, subcategory = request.category, request.subcategory
+    if reason and category and not subcategory:
+        # The usual case, every code known: one query. Anything unknown, or a sub-category,
+        # is looked up step by step below (and an unknown code named).
+        lookup = {
+            "reason__case_type__policy": policy,
+            "reason__case_type__code": case_type,
+            "reason__code": reason,
+            "parent": None,
+            "code": category,
+        }
+        category_obj = (
+            CaseCategory.objects.select_related("reason__case_type").filter(**lookup).first()
+        )
+        if category_obj is not None:
+            return Taxonomy(category_obj.reason.case_type, category_obj.reason, category_obj)
+    errors: dict[str, str] = {}
+    type_obj = CaseType.objects.filter(policy=policy, code=case_type).first()
+    if type_obj is None:
+        raise ValidationError({"case_type": "Choose one of the case types offered."})
+    reason_obj = category_obj = subcategory_obj = None
+    if reason:
+        reason_obj = CaseReason.objects.filter(case_type=type_obj, code=reason).first()
+        if reason_obj is None:
+            errors["reason"] = f"Choose a reason listed for {type_obj.name}."
+    elif CaseReason.objects.filter(case_type=type_obj).exists():
+        errors["reason"] = "Choose a reason."
+    if category and reason_obj:
+        category_obj = CaseCategory.objects.filter(
+            reason=reason_obj, parent=None, code=category
+        ).first()
+        if category_obj is None:
+            errors["category"] = f"Choose a category listed for {reason_obj.name}."
+    if subcategory and category_obj:
+        subcategory_obj = CaseCategory.objects.filter(parent=category_obj, code=subcategory).first()
+        if subcategory_obj is None:
+            errors["subcategory"] = f"Choose a sub-category listed for {category_obj.name}."
+    if errors:
+        raise ValidationError(errors)
+    return Taxonomy(type_obj, reason_obj, category_obj, subcategory_obj)
+
+
+def _request_errors(request: CaseRequest, taxonomy: Taxonomy) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    organisation = request.requester.organisation
+    subject, description = request.subject.strip(), request.description.strip()
+    if not subject:
+        errors["subject"] = "Give the case a short subject."
+    elif len(subject) > 200:
+        errors["subject"] = "Keep the subject under 200 characters."
+    if not description:
+        errors["description"] = "Describe the problem or request."
+    elif len(description) > MAX_BODY:
+        errors["description"] = f"Keep the description under {MAX_BODY:,} characters."
+    if request.device is not None and request.device.organisation_id != organisation.pk:
+        errors["device"] = "Choose one of your organisation's PBXs or devices."
+    if taxonomy.case_type.is_technical:
+        if not request.wms_version.strip():
+            errors["wms_version"] = "Give the WMS version of the PBX."
+        if not request.firmware_versions.strip():
+            errors["firmware_versions"] = "Give the firmware versions of the devices involved."
+    criterion = request.critical_criterion
+    if criterion:
+        if criterion not in Ticket.CriticalCriterion.values:
+            errors["critical_criterion"] = "Choose one of the listed reasons for Critical."
+        elif not taxonomy.case_type.is_technical:
+            errors["critical_criterion"] = "Critical applies to technical cases only."
+    follow_up_of = request.follow_up_of
+    if follow_up_of is not None and follow_up_of.organisation_id != organisation.pk:
+        errors["follow_up_of"] = "A follow-up refers to one of your organisation's cases."
+    return errors
+
+
+def ticket_draft(*, request: CaseRequest, policy, taxonomy: Taxonomy, now: datetime) -> Ticket:
+    """The case as it will be written, not yet saved; ValidationError (field errors) for
+    anything the partner must correct, files included."""
+    errors = _request_errors(request, taxonomy)
+    if errors:
+        raise ValidationError(errors)
+    attachment_rules.validate_uploads(list(request.attachments))
+    return Ticket(
+        organisation=request.requester.organisation,
+        requester=request.requester,
+        created_by=request.opener,
+        policy=policy,
+        case_type=taxonomy.case_type,
+        reason=taxonomy.reason,
+        category=taxonomy.category,
+        subcategory=taxonomy.subcategory,
+        device=request.device,
+        subject=request.subject.strip(),
+        description=request.description.strip(),
+        wms_version=request.wms_version.strip(),
+        firmware_versions=request.firmware_versions.strip(),
+        critical_criterion=request.critical_criterion,
+        cos=(
+            Ticket.ClassOfService.CRITICAL
+            if request.critical_criterion
+            else Ticket.ClassOfService.STANDARD
+        ),
+        channel=request.channel,
+        follow_up_of=request.follow_up_of,
+        submission_key=request.submission_key,
+        created_at=now,
+    )
+
+
+def ticket_insert(*, draft: Ticket, request: CaseRequest) -> Ticket:
+    """Write the drafted case with its files and its first timeline line. Runs inside the
+    caller's transaction."""
+    draft.save(force_insert=True)
+    attachments_save(
+        ticket=draft, message=None, files=request.attachments, uploaded_by=request.opener
+    )
+    events.created(draft, actor=request.opener)
+    return draft
+
+
+def ticket_announce(*, ticket: Ticket, request: CaseRequest) -> None:
+    """Tell the case it follows up on, and the people who hear of new cases."""
+    if request.follow_up_of is not None:
+        events.follow_up_opened(
+            request.follow_up_of, actor=request.opener, follow_up_number=ticket.number
+        )
+    notifications.case_opened(ticket)
