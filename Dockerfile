@@ -1,6 +1,7 @@
-# The production image. The same image runs the web server (the default command, gunicorn),
-# the Celery worker and Celery beat; docker-compose.yml shows how.
-FROM python:3.11-slim
+# The production images. `app` (the default) runs the web server (its default command,
+# gunicorn), the Celery worker and Celery beat; `proxy` is nginx in front of gunicorn, with
+# the static files of the same build. docker-compose.yml shows how.
+FROM python:3.11-slim AS app
 
 # PYTHONPATH: import the apps from /app, where the templates, static files and policy data
 # sit beside them, rather than from the copy `pip install .` puts in site-packages.
@@ -37,11 +38,30 @@ RUN pip install --no-deps --force-reinstall . \
 
 USER app
 
-# Static files are collected into the image (/app/var/static) and served by WhiteNoise.
+# Static files are collected into the image (/app/var/static): the proxy image serves a copy
+# of them, and WhiteNoise serves them when gunicorn is reached without it.
 # Settings need a SECRET_KEY to load; this dummy value exists only for this one step.
 RUN SECRET_KEY=collectstatic-build-only DEBUG=false python manage.py collectstatic --noinput
 
 EXPOSE 8000
 
-# GUNICORN_WORKERS processes, each with GUNICORN_THREADS threads; access log on stdout.
-CMD ["sh", "-c", "exec gunicorn supportdesk.wsgi:application --bind 0.0.0.0:8000 --workers \"${GUNICORN_WORKERS:-3}\" --threads \"${GUNICORN_THREADS:-2}\" --timeout \"${GUNICORN_TIMEOUT:-30}\" --access-logfile - --error-logfile -"]
+# GUNICORN_WORKERS processes, each with GUNICORN_THREADS threads; access log on stdout, with
+# the client's address as the rate limits count it (supportdesk/accesslog.py).
+CMD ["sh", "-c", "exec gunicorn supportdesk.wsgi:application --bind 0.0.0.0:8000 --workers \"${GUNICORN_WORKERS:-3}\" --threads \"${GUNICORN_THREADS:-2}\" --timeout \"${GUNICORN_TIMEOUT:-30}\" --access-logfile - --error-logfile - --logger-class supportdesk.accesslog.AccessLogger"]
+
+# The reverse proxy: Debian's nginx with deploy/nginx.conf on port 8080; the master process
+# opens the logs (the container's output) and the workers run as www-data. They read uploaded
+# files from the media volume (mounted read-only at /app/var/media) when the app hands a
+# download over with X-Accel-Redirect.
+FROM debian:bookworm-slim AS proxy
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nginx-light \
+    && rm -rf /var/lib/apt/lists/*
+COPY deploy/nginx.conf /etc/nginx/supportdesk.conf
+COPY --from=app /app/var/static /app/var/static
+EXPOSE 8080
+CMD ["nginx", "-p", "/var/lib/nginx/", "-c", "/etc/nginx/supportdesk.conf", "-e", "stderr", \
+     "-g", "daemon off; pid /run/nginx.pid; user www-data;"]
+
+# A plain `docker build .` builds the app image.
+FROM app

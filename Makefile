@@ -32,6 +32,8 @@ run: $(VENV)/.app-installed
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py run_local --port $(PORT)
 
+# Some tests need programs of the system: Chromium (browser tests) and nginx at
+# /usr/sbin/nginx (reverse proxy tests); .ci/run installs both.
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -4,11 +4,11 @@ from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAuthenticated
 
 from availability import selectors
 from availability.models import Credit, Service
+from core.api.cursor import CheckedCursor
 from core.api.errors import FIELD_ERRORS, ErrorSerializer
 from partners.access import api_role
 from partners.models import Organisation
@@ -88,7 +88,7 @@ class CreditSerializer(serializers.Serializer):
         return selectors.credit_export(instance)
 
 
-class CreditCursor(CursorPagination):
+class CreditCursor(CheckedCursor):
     """Next/previous links, never a COUNT over the month."""
 
     ordering = ("id",)

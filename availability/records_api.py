@@ -10,21 +10,23 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from availability.models import Incident, IncidentUpdate, Maintenance, Service
 from availability.services import records
+from core.api.cursor import CheckedCursor
 from core.api.errors import FIELD_ERRORS, ErrorSerializer
-from core.api.fields import AwareDateTimeField
+from core.api.fields import AwareDateTimeField, SlugRelatedField
+from core.api.parsers import JSONParser
 from partners.access import api_role
 from partners.models import Organisation
 from partners.roles import Role
 from tickets.models import Ticket
 
 NocOnly = api_role(Role.NOC)
+# Every time of a record: a time outside this range is refused with a field error.
+TIME_RANGE = records.TIME_RANGE_HELP
 
 DENIED = {
     401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
@@ -33,7 +35,7 @@ DENIED = {
 
 
 def _services_field():
-    return serializers.SlugRelatedField(
+    return SlugRelatedField(
         many=True,
         slug_field="code",
         queryset=Service.objects.all(),
@@ -42,9 +44,11 @@ def _services_field():
 
 
 class IncidentSerializer(serializers.ModelSerializer):
-    started_at = AwareDateTimeField(help_text="ISO-8601 with an offset from UTC.")
+    started_at = AwareDateTimeField(help_text=f"ISO-8601 with an offset from UTC. {TIME_RANGE}")
     ended_at = AwareDateTimeField(
-        required=False, allow_null=True, help_text="Empty (null) while the incident is ongoing."
+        required=False,
+        allow_null=True,
+        help_text=f"Empty (null) while the incident is ongoing. {TIME_RANGE}",
     )
     services = _services_field()
     organisations = serializers.PrimaryKeyRelatedField(
@@ -86,13 +90,13 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 class MaintenanceSerializer(serializers.ModelSerializer):
-    starts_at = AwareDateTimeField(help_text="ISO-8601 with an offset from UTC.")
-    ends_at = AwareDateTimeField(help_text="ISO-8601 with an offset from UTC.")
+    starts_at = AwareDateTimeField(help_text=f"ISO-8601 with an offset from UTC. {TIME_RANGE}")
+    ends_at = AwareDateTimeField(help_text=f"ISO-8601 with an offset from UTC. {TIME_RANGE}")
     notified_at = AwareDateTimeField(
         required=False,
         allow_null=True,
         help_text="When partners were told; null: not announced. Announced at least the "
-        "terms' notice before it starts, the window counts as available time.",
+        f"terms' notice before it starts, the window counts as available time. {TIME_RANGE}",
     )
     services = _services_field()
     created_by = serializers.EmailField(source="created_by.email", read_only=True)
@@ -115,11 +119,11 @@ class MaintenanceSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class IncidentCursor(CursorPagination):
+class IncidentCursor(CheckedCursor):
     ordering = ("-started_at", "-pk")
 
 
-class MaintenanceCursor(CursorPagination):
+class MaintenanceCursor(CheckedCursor):
     ordering = ("-starts_at", "-pk")
 
 

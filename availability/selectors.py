@@ -33,7 +33,8 @@ def month_parse(text: str) -> date:
     if not found:
         raise BadMonth(MONTH_HELP)
     year, month = int(found[1]), int(found[2])
-    if not 1 <= month <= 12 or year < 2000:
+    # Before 2000 no credit exists; after 9998 the month that follows would not.
+    if not 1 <= month <= 12 or not 2000 <= year <= 9998:
         raise BadMonth(MONTH_HELP)
     return date(year, month, 1)
 

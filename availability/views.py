@@ -4,7 +4,6 @@ Every change goes through ``availability.services``; a refusal comes back as a m
 the same page, with the ticks and invoice numbers typed still in place.
 """
 
-import csv
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,7 +17,8 @@ from django.views.decorators.http import require_GET
 
 from availability import calc, selectors, services, tasks
 from availability.models import Credit, Service
-from core.csv import Echo, spreadsheet_safe
+from core.converters import as_id
+from core.csv import csv_lines
 from core.formatting import count_text
 from core.paging import page_of, query_with
 from partners.access import role_required
@@ -152,7 +152,7 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
         messages.error(request, "Choose what to do with the credits.")
         return typed, False
     if one:
-        ids = [int(one)] if one.isdigit() else []
+        ids = [pk] if (pk := as_id(one)) is not None else []
         invoice_number = typed.row_invoices.get(ids[0], "") if ids else ""
     else:
         ids = sorted(typed.ticked)
@@ -167,12 +167,12 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
 
 def _typed(post) -> Typed:
     return Typed(
-        ticked={int(pk) for pk in post.getlist("credits") if pk.isdigit()},
+        ticked={as_id(pk) for pk in post.getlist("credits")} - {None},
         invoice_number=post.get("invoice_number", ""),
         row_invoices={
-            int(key.removeprefix("invoice-")): value
+            as_id(key.removeprefix("invoice-")): value
             for key, value in post.items()
-            if key.startswith("invoice-") and key.removeprefix("invoice-").isdigit()
+            if key.startswith("invoice-") and as_id(key.removeprefix("invoice-")) is not None
         },
     )
 
@@ -251,30 +251,28 @@ def _report(request, outcome: Outcome, *, action: str, one: bool, invoice_number
 # --- Export --------------------------------------------------------------------------------
 
 
-TEXT_COLUMNS = {"organisation", "tax_id", "subscription_reference", "services", "invoice_number"}
+# Written as numbers (the export gives them as text): a negative credit stays a number.
+NUMBER_COLUMNS = {"availability", "commitment", "payable_percent", "monthly_fee", "credit"}
 
 
-def _csv_cell(column: str, value) -> str:
+def _csv_cell(column: str, value):
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if column == "services":
-        value = "; ".join(value)
-    elif column == "incidents":
-        value = "; ".join(f"{incident['id']}: {incident['title']}" for incident in value)
-    value = str(value)
-    return spreadsheet_safe(value) if column in TEXT_COLUMNS | {"incidents"} else value
+        return "; ".join(value)
+    if column == "incidents":
+        return "; ".join(f"{incident['id']}: {incident['title']}" for incident in value)
+    return Decimal(value) if column in NUMBER_COLUMNS else value
 
 
 def _csv_lines(credits):
-    writer = csv.writer(Echo())
-    yield writer.writerow(selectors.EXPORT_COLUMNS)
-    for credit in credits.iterator(chunk_size=500):
-        row = selectors.credit_export(credit)
-        yield writer.writerow(
-            [_csv_cell(column, row[column]) for column in selectors.EXPORT_COLUMNS]
-        )
+    rows = (selectors.credit_export(credit) for credit in credits.iterator(chunk_size=500))
+    return csv_lines(
+        selectors.EXPORT_COLUMNS,
+        ([_csv_cell(column, row[column]) for column in selectors.EXPORT_COLUMNS] for row in rows),
+    )
 
 
 @require_GET

@@ -13,8 +13,9 @@ MAX_ID = 2**63 - 1  # the largest primary key the database can hold
 def as_id(value) -> int | None:
     """A primary key from request input, or None for anything the database could not hold."""
     text = str(value or "").strip()
-    # isdecimal, not isdigit: "²" is a digit that int() cannot read.
-    if not text.isdecimal():
+    # isdecimal, not isdigit: "²" is a digit that int() cannot read ("٣" it reads as 3).
+    # More digits than MAX_ID has are no id, and int() may refuse to read that many at all.
+    if not text.isdecimal() or len(text.lstrip("0")) > len(str(MAX_ID)):
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None

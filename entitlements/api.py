@@ -9,11 +9,11 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from core.api.cursor import CheckedCursor
 from core.api.errors import FIELD_ERRORS, ErrorSerializer
+from core.api.parsers import JSONParser
 from core.converters import MAX_ID
 from entitlements import rules, selectors, services
 from entitlements.models import Entitlement, TimeEntry
@@ -29,8 +29,8 @@ NOT_AUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not authentica
 CASE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such case.")
 
 
-def cursor(*ordering: str) -> type[CursorPagination]:
-    return type("EntitlementsCursor", (CursorPagination,), {"ordering": ordering})
+def cursor(*ordering: str) -> type[CheckedCursor]:
+    return type("EntitlementsCursor", (CheckedCursor,), {"ordering": ordering})
 
 
 class OrganisationQuerySerializer(serializers.Serializer):

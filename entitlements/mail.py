@@ -1,7 +1,8 @@
 """Building the e-mails about entitlements: a support-hour bundle running low, to the
 organisation, and the steps and reminders of a remote intervention, to the partner who
-asked for it. The words are templates under ``templates/entitlements/email/``; the tasks
-in ``entitlements.tasks`` send what these build."""
+asked for it. The words are templates under ``templates/entitlements/email/``; the
+services write what these build to the outbox (``tickets.services.outbox``) with the change
+it tells of."""
 
 from datetime import datetime, timedelta
 

@@ -1,8 +1,8 @@
-"""E-mail about entitlements, sent off the request and retried while the mail server is
-away; the reminders of scheduled interventions (an ETA task each, and the beat sweep)."""
+"""The reminders of scheduled interventions (an ETA task each, and the beat sweep). The
+e-mails about entitlements go through the outbox (``tickets.services.outbox``); the two
+e-mail tasks take those a desk of an earlier version queued as tasks, into the outbox."""
 
 from datetime import timedelta
-from smtplib import SMTPException
 
 from django.conf import settings
 from django.utils import timezone
@@ -10,19 +10,18 @@ from django.utils import timezone
 from core.tasks import task
 from entitlements import mail, services
 from entitlements.models import Entitlement, Intervention
-from tickets.tasks import send_email
+from tickets import services as ticket_services
 
 
-@task(
-    name="entitlements.send_low_balance_mail",
-    queue="notifications",
-    retry_for=(SMTPException, OSError),
-)
+@task(name="entitlements.send_low_balance_mail", queue="notifications")
 def send_low_balance_mail(bundle_id: int, remaining_minutes: int) -> bool:
     """Tell the organisation its support hours are running low (or gone)."""
     bundle = Entitlement.objects.select_related("organisation").filter(pk=bundle_id).first()
     email = mail.low_balance_mail(bundle, remaining_minutes) if bundle is not None else None
-    return send_email(email) if email is not None else False
+    if email is None:
+        return False
+    ticket_services.email_queue(email, kind="low_balance")
+    return True
 
 
 # --- Scheduled interventions -----------------------------------------------------------------
@@ -47,11 +46,7 @@ def intervention_sweep() -> dict:
     return {"reminded": result.reminded, "armed": result.armed}
 
 
-@task(
-    name="entitlements.send_intervention_mail",
-    queue="notifications",
-    retry_for=(SMTPException, OSError),
-)
+@task(name="entitlements.send_intervention_mail", queue="notifications")
 def send_intervention_mail(intervention_id: int, kind: str, start: str | None = None) -> bool:
     intervention = (
         Intervention.objects.select_related("ticket", "requested_by__organisation")
@@ -61,4 +56,7 @@ def send_intervention_mail(intervention_id: int, kind: str, start: str | None = 
     if intervention is None:
         return False
     email = mail.intervention_mail(intervention, kind, start)
-    return send_email(email) if email is not None else False
+    if email is None:
+        return False
+    ticket_services.email_queue(email, kind=f"intervention_{kind}", ticket=intervention.ticket)
+    return True

@@ -1,7 +1,6 @@
 """Pages: the organisation's support plan (what it bought, what is left, the time spent),
 and the staff time report with its CSV export."""
 
-import csv
 from datetime import date, timedelta
 
 from django.core.paginator import Paginator
@@ -10,7 +9,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from core.csv import Echo, spreadsheet_safe
+from core.converters import as_id
+from core.csv import csv_lines
 from core.formatting import duration_text
 from entitlements import rules, selectors
 from partners.access import role_required
@@ -73,7 +73,7 @@ def _time_query(request) -> tuple[selectors.TimeQuery, dict]:
 
     organisation = request.GET.get("organisation", "")
     query = selectors.TimeQuery(
-        organisation_id=int(organisation) if organisation.isdigit() else None,
+        organisation_id=as_id(organisation),
         first=day("from"),
         last=day("to"),
     )
@@ -114,24 +114,22 @@ def time_report_csv(request):
         "worked_on", "pk"
     )
 
-    def lines():
-        writer = csv.writer(Echo())
-        yield writer.writerow(CSV_COLUMNS)
-        for entry in entries.iterator(chunk_size=500):
-            yield writer.writerow(
-                [
-                    entry.worked_on.isoformat(),
-                    spreadsheet_safe(entry.organisation.name),
-                    entry.ticket.number,
-                    spreadsheet_safe(entry.agent.get_full_name()),
-                    entry.minutes,
-                    "yes" if entry.billable else "no",
-                    spreadsheet_safe(entry.entitlement.reference) if entry.entitlement else "",
-                    spreadsheet_safe(entry.override_reason),
-                    spreadsheet_safe(entry.note),
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    rows = (
+        [
+            entry.worked_on.isoformat(),
+            entry.organisation.name,
+            entry.ticket.number,
+            entry.agent.get_full_name(),
+            entry.minutes,
+            "yes" if entry.billable else "no",
+            entry.entitlement.reference if entry.entitlement else "",
+            entry.override_reason,
+            entry.note,
+        ]
+        for entry in entries.iterator(chunk_size=500)
+    )
+    response = StreamingHttpResponse(
+        csv_lines(CSV_COLUMNS, rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="time-entries.csv"'
     return response

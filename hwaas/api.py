@@ -10,12 +10,14 @@ from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.cursor import CheckedCursor
 from core.api.errors import FIELD_ERRORS
+from core.api.fields import SlugRelatedField
+from core.api.parsers import JSONParser
 from hwaas import capex, decisions, rules, selectors, services
 from hwaas.models import HardwareModel, HardwareRequest, LeaseAgreement, LeaseLine
 from partners.access import api_role
@@ -26,8 +28,8 @@ HardwareAccess = api_role(Role.PARTNER, Role.AGENT, Role.NOC, Role.ADMIN)
 PartnerOnly = api_role(Role.PARTNER)
 
 
-def cursor(*ordering: str) -> type[CursorPagination]:
-    return type("HardwareCursor", (CursorPagination,), {"ordering": ordering})
+def cursor(*ordering: str) -> type[CheckedCursor]:
+    return type("HardwareCursor", (CheckedCursor,), {"ordering": ordering})
 
 
 class LineSerializer(serializers.ModelSerializer):
@@ -166,7 +168,7 @@ class RequestCreateSerializer(serializers.Serializer):
     agreement = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     line = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     purchase = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    hardware_model = serializers.SlugRelatedField(
+    hardware_model = SlugRelatedField(
         slug_field="code",
         queryset=HardwareModel.objects.filter(is_active=True),
         required=False,

@@ -3,7 +3,6 @@ agreement with its Annex A (page, print and CSV), and the staff steps on a reque
 partner's request form opens a case, so it is built in the use-case layer
 (``desk.views.hardware``)."""
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -16,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.converters import as_id
+from core.csv import csv_lines
 from hwaas import capex, rules, selectors, services
 from hwaas.forms import StepForm
 from hwaas.models import HardwareRequest
@@ -76,7 +77,7 @@ def _inventory_query(request, *, staff: bool) -> selectors.InventoryQuery:
     return selectors.InventoryQuery(
         text=request.GET.get("q", "")[:100],
         holding=holding if holding in ("leased", "owned") else "",
-        organisation_id=int(organisation) if staff and organisation.isdigit() else None,
+        organisation_id=as_id(organisation) if staff else None,
     )
 
 
@@ -164,25 +165,23 @@ ANNEX_COLUMNS = (
 @role_required(*HANDLERS)
 def agreement_annex_csv(request, pk: int):
     agreement = selectors.agreement_for(user=request.user, pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    rows = (
+        [
+            agreement.number,
+            line.hardware_model.name,
+            line.hardware_model.description,
+            line.device.serial_number if line.device_id else "",
+            line.fee,
+            agreement.currency,
+            line.ordered_on,
+            line.invoicing_starts_on,
+            line.delivered_on or "",
+            line.returned_on or "",
+        ]
+        for line in agreement.lines.all()
+    )
+    response = HttpResponse(csv_lines(ANNEX_COLUMNS, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="annex-a-{agreement.number}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(ANNEX_COLUMNS)
-    for line in agreement.lines.all():
-        writer.writerow(
-            [
-                agreement.number,
-                line.hardware_model.name,
-                line.hardware_model.description,
-                line.device.serial_number if line.device_id else "",
-                line.fee,
-                agreement.currency,
-                line.ordered_on,
-                line.invoicing_starts_on,
-                line.delivered_on or "",
-                line.returned_on or "",
-            ]
-        )
     return response
 
 

@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.utils import timezone
+from knox.settings import knox_settings
 
+from partners import services
 from partners.models import (
+    ApiToken,
     CaseCategory,
     CaseReason,
     CaseType,
@@ -60,10 +64,66 @@ class StaffUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class ApiTokenInline(admin.TabularInline):
+    """A user's API tokens on their page: tick "Delete" to revoke one."""
+
+    model = ApiToken
+    extra = 0
+    fields = readonly_fields = ["name", "starts_with", "created", "expiry"]
+    verbose_name_plural = "API tokens"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # issued from the API tokens list, where the token is shown once
+
+    @admin.display(description="Starts with")
+    def starts_with(self, token: ApiToken) -> str:
+        return f"{token.token_key[:8]}…"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Everyone's API tokens: revoke by deleting; adding one issues a token for a user (a
+    monitoring integration, say) and shows it once. Only a hash of it is kept."""
+
+    list_display = ["__str__", "user", "starts_with", "created", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__email", "user__full_name"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "name", "expiry"]
+
+    @admin.display(description="Starts with")
+    def starts_with(self, token: ApiToken) -> str:
+        return f"{token.token_key[:8]}…"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a token is issued or revoked, never edited
+
+    def get_changeform_initial_data(self, request) -> dict:
+        return {"expiry": timezone.now() + knox_settings.TOKEN_TTL}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "expiry" in form.base_fields:
+            form.base_fields["expiry"].required = True
+        return form
+
+    def save_model(self, request, obj, form, change) -> None:
+        token, key = services.api_token_issue(user=obj.user, name=obj.name, expires_at=obj.expiry)
+        # The admin's own records of the addition (history, links) name the issued row.
+        obj.pk, obj.token_key, obj.created = token.pk, token.token_key, token.created
+        obj._state.adding = False
+        self.message_user(
+            request,
+            f"The new token for {token.user.email} is {key} — copy it now: it is not shown again.",
+            messages.WARNING,
+        )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = StaffUserChangeForm
     add_form = StaffUserCreationForm
+    inlines = [ApiTokenInline]
     ordering = ["email"]
     list_display = ["email", "full_name", "organisation", "roles", "is_active", "last_login"]
     list_filter = ["is_active", "is_staff", "groups", "organisation__kind"]

@@ -1,19 +1,27 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework.authtoken.models import Token
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from partners.models import Organisation, User
+from core.api.throttling import ClientScopedRateThrottle
+from partners import selectors, services
+from partners.models import ApiToken, Organisation, User
 from partners.roles import primary_role, roles_of
 
 
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="What the token is for (a script, a monitoring system), to tell it apart.",
+    )
 
     def validate(self, attrs):
         user = authenticate(
@@ -30,24 +38,64 @@ class TokenRequestSerializer(serializers.Serializer):
         return attrs
 
 
+class ApiTokenSerializer(serializers.ModelSerializer):
+    starts_with = serializers.SerializerMethodField(
+        help_text="The token's first characters, to recognise it by."
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "starts_with", "created", "expiry"]
+        read_only_fields = fields
+
+    def get_starts_with(self, token: ApiToken) -> str:
+        return token.token_key[:8]
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(help_text="The token itself. It is shown only this once.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ["token", *ApiTokenSerializer.Meta.fields]
+
+
 class ObtainTokenView(APIView):
-    """Exchange an e-mail address and password for an API token."""
+    """Exchange an e-mail address and password for a new API token. It expires (``expiry``)
+    and ends when revoked or when the password changes; only the newest few of a user's
+    tokens are kept, so keep it and use it rather than asking for one on every call."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(
-        request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
-        auth=[],
-    )
+    @extend_schema(request=TokenRequestSerializer, responses={200: IssuedTokenSerializer}, auth=[])
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        data = serializer.validated_data
+        token, key = services.api_token_issue(user=data["user"], name=data.get("name", ""))
+        token.token = key
+        return Response(IssuedTokenSerializer(token).data)
+
+
+class TokenListView(APIView):
+    """Your API tokens that still work, newest first (never the tokens themselves)."""
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request):
+        tokens = selectors.api_tokens_of(request.user, now=timezone.now())
+        return Response(ApiTokenSerializer(tokens, many=True).data)
+
+
+class TokenDetailView(APIView):
+    """Revoke one of your API tokens: it stops working at once."""
+
+    @extend_schema(responses={204: OpenApiResponse(description="Revoked.")})
+    def delete(self, request, pk: int):
+        tokens = selectors.api_tokens_of(request.user, now=timezone.now())
+        services.api_token_revoke(token=get_object_or_404(tokens, pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class OrganisationSummarySerializer(serializers.ModelSerializer):

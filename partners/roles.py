@@ -55,7 +55,6 @@ ADMIN_APPS = [
     "hwaas",
     "entitlements",
     "auth",
-    "authtoken",
     "axes",
 ]
 

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from partners import eligibility
 from partners.models import (
+    ApiToken,
     CaseReason,
     CaseType,
     Device,
@@ -34,6 +35,11 @@ def policy_in_force(at: datetime) -> PolicyVersion:
     if found is None:
         raise NoPolicyInForce(f"No support policy is in force on {day.isoformat()}.")
     return found
+
+
+def api_tokens_of(user: User, *, now: datetime) -> QuerySet[ApiToken]:
+    """The user's own API tokens that still work, newest first."""
+    return ApiToken.objects.filter(user=user).filter(Q(expiry__isnull=True) | Q(expiry__gt=now))
 
 
 def _contact(organisation: Organisation | None) -> eligibility.Contact | None:

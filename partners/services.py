@@ -1,16 +1,19 @@
 """Writes for partners, users and the support policy."""
 
 import tomllib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from partners.models import (
+    ApiToken,
     CaseCategory,
     CaseReason,
     CaseType,
@@ -60,6 +63,32 @@ def user_create(
     if staff_roles:
         user.groups.set(Group.objects.filter(name__in=[GROUP_NAMES[r] for r in staff_roles]))
     return user
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_issue(
+    *, user: User, name: str = "", expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new API token for ``user``: the row, and the token itself, which is shown once and
+    never stored. It expires ``API_TOKEN_TTL_DAYS`` from now unless ``expires_at`` says
+    otherwise. Expired tokens of the user are cleared; past ``API_TOKENS_PER_USER`` the
+    oldest are revoked, so a script that asks for a new token on every run keeps working."""
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expiry__lte=now).delete()
+    lifetime = {} if expires_at is None else {"expiry": expires_at - now}
+    token, key = ApiToken.objects.create(user=user, name=name.strip(), **lifetime)
+    newest = ApiToken.objects.filter(user=user).order_by("-created", "-id")
+    keep = list(newest.values_list("pk", flat=True)[: max(1, settings.API_TOKENS_PER_USER)])
+    ApiToken.objects.filter(user=user).exclude(pk__in=keep).delete()
+    return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    """The token stops working at once."""
+    token.delete()
 
 
 # --- Support policy ----------------------------------------------------------------------

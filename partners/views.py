@@ -1,10 +1,15 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from partners import selectors
+from core import ratelimit
+from core.client_address import client_ident
+from partners import selectors, services
 from partners.access import role_required
 from partners.forms import ProfileForm
 from partners.models import Device, Organisation, PolicyVersion, User
@@ -42,7 +47,50 @@ def profile(request):
         form.save()
         messages.success(request, "Your profile has been saved.")
         return redirect("partners:profile")
-    return render(request, "partners/profile.html", {"form": form})
+    tokens = selectors.api_tokens_of(request.user, now=timezone.now())
+    return render(request, "partners/profile.html", {"form": form, "api_tokens": tokens})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk: int):
+    tokens = selectors.api_tokens_of(request.user, now=timezone.now())
+    token = get_object_or_404(tokens, pk=pk)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"The API token “{token}” has been revoked.")
+    return redirect("partners:profile")
+
+
+RESET_LIMITED = (
+    "Too many password reset requests from your network or for that e-mail address. "
+    "Try again in {wait}; any link already sent still works."
+)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, with requests limited per client address and per e-mail
+    address asked for. The refusal reads the same whether or not the address has an
+    account, as the page's answer to a request does."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].strip().lower()
+        verdict = ratelimit.hit(
+            "password-reset-address",
+            client_ident(self.request),
+            settings.PASSWORD_RESET_ADDRESS_RATE,
+        )
+        if verdict.allowed:
+            verdict = ratelimit.hit(
+                "password-reset-email", email, settings.PASSWORD_RESET_EMAIL_RATE
+            )
+        if verdict.allowed:
+            return super().form_valid(form)
+        minutes = -(-verdict.retry_after // 60)
+        wait = "a minute" if minutes == 1 else f"{minutes} minutes"
+        form.add_error(None, RESET_LIMITED.format(wait=wait))
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
 
 
 @role_required(Role.ADMIN)

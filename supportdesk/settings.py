@@ -5,6 +5,7 @@ broker under ``var/``. Production sets ``DATABASE_URL``, ``REDIS_URL``, ``SECRET
 ``ALLOWED_HOSTS`` and ``DEBUG=false``.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -37,7 +38,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "supportdesk.unavailable.DatabaseUnavailableMiddleware",
+    "core.middleware.HostileInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "partners.middleware.UserTimezoneMiddleware",
@@ -159,7 +161,13 @@ AXES_USERNAME_CALLABLE = "partners.auth.login_identifier"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Every limit and lockout counts clients by core.client_address, which believes only what
+# the PROXY_COUNT reverse proxies in front of the desk appended to X-Forwarded-For.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_ident"
+# Requests for a password-reset e-mail, per client address and per e-mail address asked for.
+PASSWORD_RESET_ADDRESS_RATE = env("PASSWORD_RESET_ADDRESS_RATE", default="10/hour")
+PASSWORD_RESET_EMAIL_RATE = env("PASSWORD_RESET_EMAIL_RATE", default="3/hour")
 
 SESSION_COOKIE_HTTPONLY = True
 # Secure cookies need HTTPS; turn them off only for a plain-HTTP trial installation.
@@ -228,6 +236,10 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Behind nginx (deploy/nginx.conf): the URL prefix of its internal location for MEDIA_ROOT,
+# "/_media/" there. Attachment downloads are then checked here and sent by nginx with
+# X-Accel-Redirect. Empty (the default), the app sends the files itself.
+MEDIA_X_ACCEL_REDIRECT = env("MEDIA_X_ACCEL_REDIRECT", default="")
 
 # --- Cases -------------------------------------------------------------------------------
 
@@ -248,26 +260,46 @@ SUPPORT_REPLY_TO = env("SUPPORT_REPLY_TO", default="")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "partners.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.DeskAutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.cursor.CheckedCursor",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"auth": env("API_AUTH_RATE", default="20/min")},
+    # For any throttle that counts by DRF's own rule; ours use core.client_address.
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }
+# API tokens (django-rest-knox): only a hash of each is stored. A token ends after
+# API_TOKEN_TTL_DAYS, when revoked, and when its user's password changes or the user is
+# deactivated; issuing one past API_TOKENS_PER_USER revokes that user's oldest.
+KNOX_TOKEN_MODEL = "partners.ApiToken"
+# knox's migrations only make the table of its own token model, which partners.ApiToken
+# replaces: without them no unused table holds on to the users.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.float("API_TOKEN_TTL_DAYS", default=30)),
+    "AUTO_REFRESH": False,
+}
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Support desk API",
     "DESCRIPTION": (
         "Cases, SLA clocks and availability credits for the partner support programme. "
         "Authenticate with a session or with `Authorization: Token <key>` "
-        "(obtain one from `POST /api/auth/token/`)."
+        "(obtain one from `POST /api/auth/token/`; it expires, and `/api/auth/tokens/` "
+        "lists and revokes yours)."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -361,6 +393,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "supportdesk.heartbeat", "schedule": WORKER_HEARTBEAT_SECONDS},
     "sla-sweep": {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS},
     "notifications-pending": {"task": "tickets.deliver_pending_notifications", "schedule": 60.0},
+    "emails-pending": {"task": "tickets.deliver_pending_emails", "schedule": 60.0},
     "intervention-reminders": {
         "task": "entitlements.intervention_sweep",
         "schedule": INTERVENTION_SWEEP_SECONDS,

@@ -17,6 +17,8 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.views import defaults
 
+from core.api import handlers
+
 logger = logging.getLogger(__name__)
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -54,4 +56,4 @@ def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
     error = sys.exc_info()[1]
     if isinstance(error, DATABASE_ERRORS):
         return service_unavailable(request)
-    return defaults.server_error(request, template_name)
+    return handlers.server_error(request, template_name)

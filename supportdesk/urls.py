@@ -13,7 +13,10 @@ from partners.auth import EmailAuthenticationForm
 from supportdesk import views
 from tickets import urls as tickets_urls
 
-# A database outage gives 503 (see supportdesk.unavailable), anything else the plain 500.
+# Under /api/ these answer JSON in the API's error shape (core.api.handlers). A database
+# outage gives 503 (see supportdesk.unavailable), anything else the plain 500.
+handler400 = "core.api.handlers.bad_request"
+handler404 = "core.api.handlers.page_not_found"
 handler500 = "supportdesk.unavailable.server_error"
 
 admin.site.site_header = "Support desk administration"
@@ -27,6 +30,8 @@ api_docs = csp_update({"style-src": ["'unsafe-inline'"], "img-src": ["data:"]})(
 
 api_patterns = [
     path("auth/token/", partners_api.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/tokens/", partners_api.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:pk>/", partners_api.TokenDetailView.as_view(), name="api-token-detail"),
     path("me/", partners_api.MeView.as_view(), name="api-me"),
     path("", include("desk.api.cases")),
     path("", include("desk.api.alerts")),
@@ -47,6 +52,12 @@ urlpatterns = [
             authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
         ),
         name="login",
+    ),
+    # Password-reset requests are rate-limited (partners.views.PasswordResetView).
+    path(
+        "accounts/password_reset/",
+        partners_views.PasswordResetView.as_view(),
+        name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("partners.urls")),

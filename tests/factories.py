@@ -77,6 +77,13 @@ class StaffFactory(UserFactory):
     time_zone = "UTC"
 
 
+def api_token(user: User, **options) -> str:
+    """A new API token for ``user``, issued as ``POST /api/auth/token/`` issues one."""
+    from partners.services import api_token_issue
+
+    return api_token_issue(user=user, **options)[1]
+
+
 def load_policies() -> None:
     call_command("load_policy", verbosity=0)
 

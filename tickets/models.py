@@ -379,3 +379,52 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.recipient_id}: {self.title}"
+
+
+class OutgoingEmail(models.Model):
+    """An outbox row: one e-mail to partners or staff, written whole (addresses, words,
+    headers) in the same transaction as the change it tells of, so it exists exactly when
+    its change does. ``tickets.tasks.deliver_email`` sends it once that commits and records
+    when, so a redelivered task sends nothing twice; the beat sweep sends what a broker or
+    mail server outage left unsent, later and later, until it goes or is given up."""
+
+    kind = models.CharField(max_length=40)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
+    )
+    from_email = models.CharField(max_length=254)
+    to = models.JSONField(default=list)
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    reply_to = models.JSONField(default=list, blank=True)
+    subject = models.TextField()
+    body = models.TextField(blank=True)
+    # [content, MIME type] pairs: the HTML version.
+    alternatives = models.JSONField(default=list, blank=True)
+    # {"filename", "mimetype", "content" (base64)} each.
+    attachments = models.JSONField(default=list, blank=True)
+    # Message-ID, References, In-Reply-To and the others the desk sets, kept for every try.
+    headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the sweep may try it (again); the send queued on commit does not wait for it.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A send in progress holds the row until then, so two workers never both send it.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Refused for good by the mail server, or out of attempts: the sweep leaves it.
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="outgoing_email_unsent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {', '.join(self.to)}: {self.subject}"

@@ -1,5 +1,7 @@
-"""Which e-mails a change to a case sends. Each is queued once the transaction commits, so
-a change that is rolled back sends nothing.
+"""Which e-mails a change to a case sends. Each is written to the outbox
+(``tickets.services.outbox``) in the change's transaction and sent once it commits, so a
+change that is rolled back sends nothing and one made while the broker is down is sent
+once it is back.
 
 The requester hears of the case being opened, of public replies from staff, of status
 changes and of each step on a hardware request; the assignee hears of partner replies.
@@ -13,21 +15,15 @@ from functools import partial
 
 from django.db import transaction
 
+from tickets import mail
 from tickets.models import Message, Notification, Ticket
+from tickets.services.outbox import email_queue
 
 
 def _queue(kind: str, ticket: Ticket, message: Message | None = None, **extra) -> None:
-    from tickets.tasks import send_ticket_mail
-
-    transaction.on_commit(
-        partial(
-            send_ticket_mail.delay,
-            kind=kind,
-            ticket_id=ticket.pk,
-            message_id=message.pk if message else None,
-            **extra,
-        )
-    )
+    email = mail.build(kind, ticket, message, **extra)
+    if email is not None:
+        email_queue(email, kind=kind, ticket=ticket)
 
 
 def case_opened(ticket: Ticket) -> None:
@@ -45,7 +41,6 @@ def partner_replied(ticket: Ticket, message: Message) -> None:
 
 
 def status_changed(ticket: Ticket, *, old: str) -> None:
-    # The new status travels with the task: by the time it runs the case may have moved on.
     if ticket.status != old:
         _queue("status_changed", ticket, old_status=old, new_status=ticket.status)
 
@@ -53,6 +48,30 @@ def status_changed(ticket: Ticket, *, old: str) -> None:
 def hardware_step(ticket: Ticket, *, update: str, detail: str = "") -> None:
     """A step on the case's hardware request (approved, shipped, received…)."""
     _queue("hardware_step", ticket, update=update, detail=detail)
+
+
+def auto_reply(
+    kind: str,
+    *,
+    to: str,
+    in_reply_to: str = "",
+    references: str = "",
+    ticket_id: int | None = None,
+    case_number: str = "",
+    dropped: list[str] | tuple[str, ...] = (),
+) -> None:
+    """Answer an e-mail the desk could not take as it was (see ``desk.inbound``)."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+    email = mail.build_auto_reply(
+        kind,
+        to=to,
+        in_reply_to=in_reply_to,
+        references=references,
+        ticket=ticket,
+        case_number=case_number,
+        dropped=dropped,
+    )
+    email_queue(email, kind=f"auto_{kind}", ticket=ticket)
 
 
 # --- Notices to staff, through the outbox --------------------------------------------------

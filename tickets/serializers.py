@@ -121,11 +121,18 @@ class ArticleSerializer(serializers.ModelSerializer):
 
 class KbSearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=300, help_text="Words to look for.")
+    # Codes are taken as sent, as the schema's pattern says: " tech_support" is no code.
     case_type = serializers.SlugField(
-        required=False, allow_blank=True, help_text="Ranks articles about this case type first."
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Ranks articles about this case type first.",
     )
     reason = serializers.SlugField(
-        required=False, allow_blank=True, help_text="Ranks articles about this reason first."
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Ranks articles about this reason first.",
     )
 
 

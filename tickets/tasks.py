@@ -1,34 +1,44 @@
-"""Sending the case e-mails. Retried with backoff while the mail server is unreachable or
-answers with a temporary error; a recipient refused for good is logged and given up."""
+"""Sending e-mail from the outbox (``tickets.services.outbox``) and the staff notices.
+A send is retried with backoff while the mail server is unreachable or answers with a
+temporary error (an e-mail soon by its task, then by the beat sweep); a recipient refused
+for good is logged and given up."""
 
-import logging
-from smtplib import SMTPException, SMTPRecipientsRefused
+from smtplib import SMTPException
 
-from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from core.tasks import task
-from tickets import mail, services
+from tickets import mail, notifications, services
 from tickets.models import Message, Ticket
-
-logger = logging.getLogger(__name__)
-
-
-def send_email(email: EmailMessage) -> bool:
-    """Send ``email``; False when the server refused every recipient for good."""
-    try:
-        email.send()
-    except SMTPRecipientsRefused as refused:
-        codes = [code for code, _ in refused.recipients.values()]
-        if codes and all(code >= 500 for code in codes):
-            logger.warning("Mail server refused %s for good: %s", email.to, refused.recipients)
-            return False
-        raise
-    return True
+from tickets.services.outbox import QUICK_TRIES
 
 
-@task(name="tickets.send_ticket_mail", queue="notifications", retry_for=(SMTPException, OSError))
+# Quick retries for a blip; after that the sweep's, further and further apart.
+@task(
+    name="tickets.deliver_email",
+    queue="notifications",
+    max_retries=QUICK_TRIES - 1,
+    retry_for=(SMTPException, OSError),
+)
+def deliver_email(email_id: int) -> bool:
+    return services.email_send(email_id=email_id, now=timezone.now())
+
+
+@task(name="tickets.deliver_pending_emails", queue="notifications")
+def deliver_pending_emails() -> int:
+    """Queue again the e-mails not sent yet: the broker was down at commit, a worker died
+    while sending, or the mail server failed and their wait is over."""
+    ids = services.emails_due(now=timezone.now())
+    for email_id in ids:
+        if deliver_email.delay(email_id) is None:
+            break  # the broker is down again: a sweep in a few minutes tries these
+    return len(ids)
+
+
+@task(name="tickets.send_ticket_mail", queue="notifications")
 def send_ticket_mail(*, kind: str, ticket_id: int, message_id: int | None = None, **extra) -> bool:
+    """A case e-mail queued as a task rather than through the outbox (by a desk of an
+    earlier version, still in the broker): written to the outbox now and sent from there."""
     ticket = (
         Ticket.objects.select_related("requester", "assignee", "case_type", "reason")
         .filter(pk=ticket_id)
@@ -42,32 +52,17 @@ def send_ticket_mail(*, kind: str, ticket_id: int, message_id: int | None = None
         if message is None:
             return False
     email = mail.build(kind, ticket, message, **extra)
-    return send_email(email) if email is not None else False
+    if email is None:
+        return False
+    services.email_queue(email, kind=kind, ticket=ticket)
+    return True
 
 
-@task(name="tickets.send_auto_reply", queue="notifications", retry_for=(SMTPException, OSError))
-def send_auto_reply(
-    *,
-    kind: str,
-    to: str,
-    in_reply_to: str = "",
-    references: str = "",
-    ticket_id: int | None = None,
-    case_number: str = "",
-    dropped: list[str] | None = None,
-) -> bool:
-    """Answer an e-mail the desk could not take as it was (see ``desk.inbound``)."""
-    ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
-    email = mail.build_auto_reply(
-        kind,
-        to=to,
-        in_reply_to=in_reply_to,
-        references=references,
-        ticket=ticket,
-        case_number=case_number,
-        dropped=dropped or (),
-    )
-    return send_email(email)
+@task(name="tickets.send_auto_reply", queue="notifications")
+def send_auto_reply(*, kind: str, to: str, **context) -> bool:
+    """An automatic answer queued as a task (see ``send_ticket_mail``): to the outbox."""
+    notifications.auto_reply(kind, to=to, **context)
+    return True
 
 
 @task(

@@ -52,6 +52,12 @@ MAINTENANCE_FIGURES = ("starts_at", "ends_at", "services", "notified_at")
 # the neighbouring month for some of them.
 ZONE_MARGIN = timedelta(hours=14)
 
+# A record's times lie between 2000 (billing's first month) and a few years ahead. Beyond is
+# a slip (year 1, 9999, 1926): not every zone can hold it, or it recomputes every month since.
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+YEARS_AHEAD = 5
+TIME_RANGE_HELP = f"From {EARLIEST_TIME:%Y-%m-%d} to at most {YEARS_AHEAD} years ahead."
+
 
 # --- Incidents -----------------------------------------------------------------------------
 
@@ -123,6 +129,8 @@ def incident_end(*, incident: Incident, actor: User, ended_at: datetime | None =
         locked = Incident.objects.select_for_update().get(pk=incident.pk)
         if locked.ended_at is not None:
             raise ValidationError({"ended_at": "This incident has already ended."})
+        if out_of_range := _out_of_range(ended_at):
+            raise ValidationError({"ended_at": out_of_range})
         if ended_at <= locked.started_at:
             raise ValidationError({"ended_at": "The end must be after the start."})
         locked.ended_at = ended_at
@@ -152,6 +160,7 @@ def _incident_clean(values: dict[str, Any]) -> dict[str, Any]:
     for field in MANY_TO_MANY:
         values[field] = list(values[field] or [])
     errors: dict[str, str] = {}
+    _check_range(values, errors, ("started_at", "ended_at"))
     _check_common(values, errors, start="started_at", end="ended_at")
     for field, choices in (
         ("scope", Incident.Scope),
@@ -233,6 +242,7 @@ def _maintenance_clean(values: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if values["ends_at"] is None:
         errors["ends_at"] = "Give the end of the window."
+    _check_range(values, errors, ("starts_at", "ends_at", "notified_at"))
     _check_common(values, errors, start="starts_at", end="ends_at")
     if errors:
         raise ValidationError(errors)
@@ -248,12 +258,31 @@ def _check_fields(changes: dict[str, Any], allowed: tuple[str, ...]) -> None:
         raise TypeError(f"Cannot change {', '.join(sorted(unknown))}.")
 
 
+def _out_of_range(value: datetime | None) -> str:
+    """Why ``value`` lies outside the desk's years; empty when it does not (or is None).
+    Checked before anything is worked out from the value."""
+    latest = timezone.now() + timedelta(days=365 * YEARS_AHEAD)
+    if value is None or EARLIEST_TIME <= value <= latest:
+        return ""
+    return (
+        f"Give a time between {EARLIEST_TIME:%Y-%m-%d} and {latest:%Y-%m-%d} "
+        f"(at most {YEARS_AHEAD} years ahead)."
+    )
+
+
+def _check_range(values: dict[str, Any], errors: dict[str, str], fields: tuple[str, ...]) -> None:
+    for field in fields:
+        if out_of_range := _out_of_range(values[field]):
+            errors[field] = out_of_range
+
+
 def _check_common(values: dict[str, Any], errors: dict[str, str], *, start: str, end: str) -> None:
     if not values["title"]:
         errors["title"] = "Give a title."
     if values[start] is None:
         errors[start] = "Give the start."
-    elif values[end] is not None and values[end] <= values[start]:
+    in_range = start not in errors and end not in errors
+    if in_range and values[end] is not None and values[end] <= values[start]:
         errors[end] = "The end must be after the start."
     if not values["services"]:
         errors["services"] = "Choose at least one service."

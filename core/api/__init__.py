@@ -1,1 +1,2 @@
-"""What every API view shares: error answers, fields, schema plumbing."""
+"""What every API view shares: error answers (Django's own too, under /api/), fields, the
+JSON parser, schema plumbing."""

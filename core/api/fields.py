@@ -15,3 +15,15 @@ class AwareDateTimeField(serializers.DateTimeField):
         if timezone.is_naive(value):
             self.fail("naive")
         return super().enforce_timezone(value)
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's, but a value holding a NUL is refused before it is looked up: PostgreSQL cannot
+    compare text holding one. The message is DRF's own for a text field."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError(
+                "Null characters are not allowed.", code="null_characters_not_allowed"
+            )
+        return super().to_internal_value(data)

@@ -4,13 +4,13 @@
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.errors import FIELD_ERRORS_SCHEMA, ErrorSerializer
 from core.api.fields import AwareDateTimeField
+from core.api.parsers import JSONParser
 from desk.actions import monitoring_alert as alerts
 from partners.access import api_role
 from partners.roles import Role

@@ -8,10 +8,11 @@ hardware API, and the serializers used here, are ``hwaas.api``.
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.api.errors import FIELD_ERRORS, ErrorSerializer
+from core.api.parsers import JSONParser
 from desk.actions.hardware_request import hardware_request_open
 from hwaas import selectors
 from hwaas.api import HardwareAccess, RequestCreateSerializer, RequestSerializer, cursor

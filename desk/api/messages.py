@@ -9,13 +9,14 @@ from django.db.models import Case, IntegerField, Value, When
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.cursor import CheckedCursor
 from core.api.errors import FIELD_ERRORS, ErrorSerializer
+from core.api.parsers import JSONParser
 from desk.actions.reply import Reply, message_post
 from desk.api.access import NO_ACCESS, NOT_FOUND, CaseAccess, visible_ticket
 from tickets import search, selectors, services
@@ -37,7 +38,7 @@ KB_RESULTS = 10
 # --- The conversation ----------------------------------------------------------------------
 
 
-class MessageCursor(CursorPagination):
+class MessageCursor(CheckedCursor):
     ordering = ("created_at", "id")
     page_size_query_param = "page_size"
     max_page_size = 200

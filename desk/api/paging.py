@@ -8,9 +8,9 @@ from urllib import parse
 from django.db.models import Q
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import replace_query_param
 
+from core.api.cursor import CheckedCursor
 from core.converters import MAX_ID
 from partners.roles import works_cases
 from tickets.filters import DUE_FIRST_ORDER
@@ -85,7 +85,7 @@ def _before_in_breach_order(key: tuple) -> Q:
     return Q(next_breach_at__lt=breach) | (Q(next_breach_at=breach) & earlier)
 
 
-class TicketCursor(CursorPagination):
+class TicketCursor(CheckedCursor):
     """Next/previous links, never a COUNT over the whole table.
 
     DRF's cursor keeps the position of the first sort field only, which cannot hold the

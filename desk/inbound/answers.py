@@ -3,12 +3,11 @@ package's docstring gives: once per incoming Message-ID, a few an hour per addre
 
 import hashlib
 import logging
-from functools import partial
 
 from django.core.cache import cache
-from django.db import transaction
 
 from desk.inbound.values import ParsedMail
+from tickets import notifications
 
 logger = logging.getLogger("desk.inbound")
 
@@ -21,10 +20,8 @@ def _digest(text: str) -> str:
 
 
 def queue_answer(parsed: ParsedMail, kind: str, **context) -> bool:
-    """Queue an automatic answer unless this message was answered already or the sender
-    has had enough answers this hour."""
-    from tickets.tasks import send_auto_reply
-
+    """Queue an automatic answer (through the outbox) unless this message was answered
+    already or the sender has had enough answers this hour."""
     if parsed.automatic or parsed.no_answer:
         return False
     answered_key = f"inbound:answered:{_digest(parsed.message_id)}"
@@ -41,15 +38,8 @@ def queue_answer(parsed: ParsedMail, kind: str, **context) -> bool:
         logger.warning("Not answering %s: %s answers this hour already", parsed.sender, count - 1)
         return False
     references = " ".join(parsed.references[-10:])
-    transaction.on_commit(
-        partial(
-            send_auto_reply.delay,
-            kind=kind,
-            to=parsed.sender,
-            in_reply_to=parsed.message_id,
-            references=references,
-            **context,
-        )
+    notifications.auto_reply(
+        kind, to=parsed.sender, in_reply_to=parsed.message_id, references=references, **context
     )
     cache.set(answered_key, 1, ANSWER_MEMORY_SECONDS)
     return True

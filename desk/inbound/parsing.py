@@ -123,6 +123,25 @@ def _leaves(part: EmailMessage):
         yield part
 
 
+def _file_name(part: EmailMessage) -> str | None:
+    """The file's name. One sent as raw 8-bit bytes that are not UTF-8 (rather than encoded
+    as RFC 2231 asks) comes out of the parser with "�" for each such byte: those bytes are
+    read again from the header as received, as Windows-1252 (which Latin-1 is part of)."""
+    name = part.get_filename()
+    if name is None or "\ufffd" not in name:
+        return name
+    for header, parameter in (("content-disposition", "filename"), ("content-type", "name")):
+        for raw_header, raw_value in part.raw_items():
+            if raw_header.lower() != header:
+                continue
+            # Bytes the parser could not decode are kept in the raw value as surrogates.
+            text = str(raw_value).encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+            found = policy.default.header_factory(header, text).params.get(parameter)
+            if found:
+                return str(found)
+    return name
+
+
 def _file_from(part: EmailMessage, number: int) -> InboundFile:
     content_type = part.get_content_type()
     if content_type == "message/rfc822":
@@ -133,7 +152,7 @@ def _file_from(part: EmailMessage, number: int) -> InboundFile:
     else:
         content = part.get_payload(decode=True) or b""
         default_suffix = mimetypes.guess_extension(content_type) or ".bin"
-    name = part.get_filename() or f"attachment-{number}{default_suffix}"
+    name = _file_name(part) or f"attachment-{number}{default_suffix}"
     return InboundFile(name=attachment_rules.clean_name(str(name)), content=content)
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.converters import as_id
 from desk.actions.hardware_request import hardware_request_open
 from hwaas import decisions, rules
 from hwaas import services as hwaas_services
@@ -23,9 +24,9 @@ CHECK = "_check"
 def _initial(request) -> dict:
     initial = {"kind": request.GET.get("kind", ""), "quantity": 1}
     for name in ("line", "purchase", "agreement"):
-        value = request.GET.get(name, "")
-        if value.isdigit():
-            initial[name] = int(value)
+        pk = as_id(request.GET.get(name))
+        if pk is not None:
+            initial[name] = pk
     return initial
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from core.converters import as_id
 from core.forms import apply_errors
 from desk.actions.status import ticket_change_cos
 from partners.access import role_required
@@ -134,7 +135,7 @@ def noc_triage(request, pk: int):
 def noc_alert_reviewed(request):
     """Mark the posted alerts reviewed: one row's button sends its alert, "Mark all reviewed"
     the alerts the engineer saw listed (never any that arrived since)."""
-    alert_ids = {int(value) for value in request.POST.getlist("alert") if value.isdigit()}
+    alert_ids = {as_id(value) for value in request.POST.getlist("alert")} - {None}
     if not alert_ids:
         return _done(request, "warning", "No alert was chosen; nothing was changed.")
     marked = sla_services.alerts_mark_reviewed(alert_ids=alert_ids, actor=request.user)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
+from core.converters import as_id
 from core.forms import apply_errors
 from desk.actions.open_case import CaseRequest, case_open
 from desk.views.staff import STAFF, error_text
@@ -20,11 +21,11 @@ from tickets.staff_forms import CallerSearchForm, OnBehalfForm
 
 
 def _caller(request) -> User | None:
-    raw = request.POST.get("requester") or request.GET.get("requester")
-    if not raw or not str(raw).isdigit():
+    pk = as_id(request.POST.get("requester") or request.GET.get("requester"))
+    if pk is None:
         return None
     return (
-        User.objects.filter(pk=int(raw), organisation__isnull=False, is_active=True)
+        User.objects.filter(pk=pk, organisation__isnull=False, is_active=True)
         .select_related("organisation", "organisation__upstream_partner")
         .first()
     )

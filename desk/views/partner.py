@@ -5,14 +5,18 @@ Every case, message and file is fetched through ``tickets.selectors`` for the si
 user: another organisation's case is a 404, exactly like a missing one.
 """
 
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from desk.actions.reply import Reply, message_post
@@ -227,6 +231,8 @@ def attachment_download(request, pk: int):
     attachment = selectors.attachments_visible_to(request.user).filter(pk=pk).first()
     if attachment is None:
         raise Http404("No such file.")
+    if settings.MEDIA_X_ACCEL_REDIRECT:
+        return _handed_to_the_proxy(attachment)
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError):
@@ -237,6 +243,17 @@ def attachment_download(request, pk: int):
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
+
+
+def _handed_to_the_proxy(attachment):
+    """The same download, sent by the reverse proxy from its internal location for
+    MEDIA_ROOT (deploy/nginx.conf), so no web process is held while a client reads it."""
+    if not attachment.file.storage.exists(attachment.file.name):
+        raise Http404("The file is no longer stored.")
+    response = HttpResponse(content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.original_name)
+    response["X-Accel-Redirect"] = settings.MEDIA_X_ACCEL_REDIRECT + quote(attachment.file.name)
+    return response
 
 
 urlpatterns = [

@@ -2,13 +2,12 @@
 partner's e-mail about it."""
 
 from datetime import datetime
-from functools import partial
 
-from django.db import transaction
-
+from entitlements import mail
 from entitlements.models import Intervention
 from partners.models import User
 from tickets import events
+from tickets import services as ticket_services
 from tickets.events import iso
 from tickets.models import Event
 
@@ -29,10 +28,8 @@ def record(
 
 
 def queue_mail(intervention: Intervention, kind: str) -> None:
-    """The partner's e-mail about the step (``entitlements.mail``), sent once it commits."""
-    from entitlements.tasks import send_intervention_mail
-
-    start = iso(intervention.confirmed_start)
-    transaction.on_commit(
-        partial(send_intervention_mail.delay, intervention.pk, kind, start), robust=True
-    )
+    """The partner's e-mail about the step (``entitlements.mail``), written to the outbox
+    with the step and sent once it commits."""
+    email = mail.intervention_mail(intervention, kind, iso(intervention.confirmed_start))
+    if email is not None:
+        ticket_services.email_queue(email, kind=f"intervention_{kind}", ticket=intervention.ticket)

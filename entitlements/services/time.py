@@ -3,19 +3,19 @@ a recorded override, and the warning when a bundle runs low."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from entitlements import rules, selectors
+from entitlements import mail, rules, selectors
 from entitlements.models import Entitlement, TimeEntry
 from entitlements.services.grants import entitlement_event
 from entitlements.timeline import bundle_low_text
 from partners.models import User
 from partners.roles import works_cases
 from tickets import events, notifications
+from tickets import services as ticket_services
 from tickets.models import Ticket
 
 MAX_MINUTES = 24 * 60
@@ -111,8 +111,6 @@ def _draw(bundle: Entitlement, *, minutes: int, override_reason: str) -> LowBala
 
 
 def _warn_low_balance(low: LowBalance, *, ticket: Ticket, actor: User, at: datetime) -> None:
-    from entitlements.tasks import send_low_balance_mail
-
     bundle, remaining = low.bundle, low.remaining
     entitlement_event(bundle, "low_balance", actor=actor, remaining_minutes=remaining)
     events.record(
@@ -131,4 +129,6 @@ def _warn_low_balance(low: LowBalance, *, ticket: Ticket, actor: User, at: datet
             title=f"{bundle.organisation}: {bundle_low_text(bundle.reference, remaining)}",
             body="Offer the organisation more support hours before the bundle runs out.",
         )
-    transaction.on_commit(partial(send_low_balance_mail.delay, bundle.pk, remaining), robust=True)
+    email = mail.low_balance_mail(bundle, remaining)
+    if email is not None:
+        ticket_services.email_queue(email, kind="low_balance")

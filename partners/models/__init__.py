@@ -8,9 +8,11 @@ from partners.models.policy import (
     PolicyVersion,
     ResponseTarget,
 )
+from partners.models.tokens import ApiToken
 from partners.models.users import User
 
 __all__ = [
+    "ApiToken",
     "CaseCategory",
     "CaseReason",
     "CaseType",

@@ -85,6 +85,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def save(self, *args, **kwargs) -> None:
+        """A new password (``set_password``) or a deactivation ends every API token of the
+        user. It is done here because every way of changing them ends here: the password
+        change and reset pages, the admin, ``manage.py changepassword``."""
+        password_changed = self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed or not self.is_active:
+            self.auth_token_set.all().delete()
+
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip().lower()

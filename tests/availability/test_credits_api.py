@@ -9,7 +9,7 @@ from availability import services
 from partners.roles import Role
 from tests.availability.factories import SubscriptionFactory
 from tests.availability.test_billing_page import NOVEMBER, adjustment_for, make_books
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import StaffFactory, UserFactory, api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -88,10 +88,8 @@ def test_a_missing_or_bad_month_is_a_400_with_a_field_error(api, books, month):
 
 
 def test_token_authentication(books, billing_user):
-    from rest_framework.authtoken.models import Token
-
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=billing_user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(billing_user)}")
     assert client.get(URL, {"month": "2026-11"}).status_code == 200
 
 

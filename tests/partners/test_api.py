@@ -36,15 +36,22 @@ def test_token_for_email_and_password(api):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"token"}
+    assert set(body) == {"token", "id", "name", "starts_with", "created", "expiry"}
     assert isinstance(body["token"], str)
     assert len(body["token"]) >= 20
+    assert body["starts_with"] == body["token"][:8]
 
 
-def test_token_is_stable_for_the_same_user(api):
+def test_each_request_gives_a_new_token_and_each_works(api):
+    """Only a hash of a token is kept, so the same one cannot be handed out twice."""
     user = UserFactory(password=PASSWORD)
 
-    assert obtain_token(api, user.email) == obtain_token(api, user.email)
+    first, second = obtain_token(api, user.email), obtain_token(api, user.email)
+
+    assert first != second
+    for token in (first, second):
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert api.get(ME_URL).json()["email"] == user.email
 
 
 def test_token_accepts_form_encoded_body_and_email_in_capitals(api):

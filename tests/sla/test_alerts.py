@@ -6,13 +6,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from desk.actions.status import ticket_set_status
 from partners.roles import Role
 from sla.models import Clock, MonitoringAlert
-from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
+from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory, api_token
 from tickets.models import Message, Notification, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +56,7 @@ def integration(policies):
 
 def token_client(user) -> APIClient:
     api = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api
 
 

@@ -120,6 +120,7 @@ ROUTES: dict[str, Rule] = {
     ),
     "accounts/reset/done/": page(EVERYONE),
     "profile/": page(SIGNED_IN),
+    "profile/tokens/<int:pk>/revoke/": post_only_page(SIGNED_IN, kwargs={"pk": 0}),
     "administration/": page(ADMINS),
     # The page that tells someone without a role so answers 403 itself.
     "no-role/": page(SIGNED_IN, overrides={role: S403 for role in SIGNED_IN}),
@@ -215,6 +216,9 @@ ROUTES: dict[str, Rule] = {
     "staff/time.csv": page(TIME_STAFF),
     # --- API
     "api/auth/token/": api(EVERYONE, post_only=True),
+    "api/auth/tokens/": api(SIGNED_IN),
+    # Revoking is DELETE only; the token named is nobody's.
+    "api/auth/tokens/<int:pk>/": api(SIGNED_IN, post_only=True, kwargs={"pk": 0}),
     "api/me/": api(SIGNED_IN),
     "api/tickets/": api(HANDLERS),
     "api/tickets/<int:pk>/": api(HANDLERS, sees=CASE_READERS, kwargs=PK_TICKET),
@@ -255,13 +259,13 @@ ROUTES: dict[str, Rule] = {
 # (active, with admin site access) and then the model permissions.
 ADMIN_MODELS = {
     "auth.group",
-    "authtoken.tokenproxy",
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",
     "partners.organisation",
     "partners.device",
     "partners.user",
+    "partners.apitoken",
     "partners.policyversion",
     "partners.casetype",
     "partners.casereason",

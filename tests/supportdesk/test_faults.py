@@ -32,7 +32,6 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 import supportdesk.settings as project_settings
@@ -42,7 +41,7 @@ from partners.selectors import policy_in_force
 from sla import tasks
 from sla.models import Clock
 from tests.celery_worker import ROOT, Worker, app, redis_transport_options, reset_connections
-from tests.factories import OrganisationFactory, StaffFactory, UserFactory
+from tests.factories import OrganisationFactory, StaffFactory, UserFactory, api_token
 from tickets.models import Event, Notification, Ticket
 
 pytestmark = [pytest.mark.fault, pytest.mark.integration]
@@ -199,7 +198,7 @@ def test_with_redis_stopped_cases_are_still_opened_and_the_sweep_catches_up_afte
     browser = Client()
     browser.force_login(partner)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=partner).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(partner)}")
 
     redis_server.stop()
     caplog.set_level(logging.INFO)
@@ -215,7 +214,7 @@ def test_with_redis_stopped_cases_are_still_opened_and_the_sweep_catches_up_afte
     assert portal_case.clocks.filter(state=Clock.State.RUNNING).count() == 1
     # What could not be queued is logged, quickly: the case's e-mail and its SLA timers.
     assert time.monotonic() - started < 10
-    assert broker_failures(caplog, "tickets.send_ticket_mail")
+    assert broker_failures(caplog, "tickets.deliver_email")
     assert any("SLA timers not queued" in record.getMessage() for record in caplog.records)
 
     # Pages that read the cache still render (the calendars come from the database).
@@ -230,7 +229,7 @@ def test_with_redis_stopped_cases_are_still_opened_and_the_sweep_catches_up_afte
     assert response.status_code == 201, response.content
     api_case = Ticket.objects.get(subject="Opened by API")
     assert [clock["state"] for clock in response.json()["clocks"]] == [Clock.State.RUNNING]
-    assert broker_failures(caplog, "tickets.send_ticket_mail")
+    assert broker_failures(caplog, "tickets.deliver_email")
 
     # The web server stays in the load balancer; the cache shows as down.
     health = browser.get("/health/")
@@ -441,7 +440,7 @@ def test_during_a_database_outage_pages_and_the_api_answer_503_and_recover_unres
     browser.force_login(partner)
     cookie = django_settings.SESSION_COOKIE_NAME
     page_headers = {"Cookie": f"{cookie}={browser.cookies[cookie].value}"}
-    api_headers = {"Authorization": f"Token {Token.objects.create(user=partner).key}"}
+    api_headers = {"Authorization": f"Token {api_token(partner)}"}
 
     def requests() -> dict[str, http.client.HTTPResponse]:
         return {

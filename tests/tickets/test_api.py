@@ -404,9 +404,9 @@ def test_staff_list_query_count_does_not_grow_with_rows(
 # Session and user; the organisation, the version in force, the case type with its reason
 # and category, the tier's rule (its list of reasons only for limited access), a maintenance
 # contract's technician, the response targets; the case (with its nearest breach), its
-# event and its clocks; the transaction's BEGIN and COMMIT. (The support calendars are read
-# once, then cached.)
-OPEN_CASE_QUERIES = 13
+# event, its clocks and its e-mail in the outbox; the transaction's BEGIN and COMMIT. (The
+# support calendars are read once, then cached.)
+OPEN_CASE_QUERIES = 14
 
 
 def test_opening_a_case_costs_a_fixed_number_of_queries(
@@ -730,7 +730,7 @@ def test_partner_replies_with_attachments(partner, org):
             "body": "Here is a trace and a screenshot.",
             "attachments": [
                 SimpleUploadedFile("trace.pcap", b"\xd4\xc3\xb2\xa1trace"),
-                SimpleUploadedFile("screen.png", b"\x89PNG fake"),
+                SimpleUploadedFile("screen.png", b"\x89PNG\r\n\x1a\n fake"),
             ],
         },
         format="multipart",

@@ -1,12 +1,15 @@
-"""E-mails the desk sends about a case: who gets what, what never leaves the desk, and
-nothing for a change that was rolled back."""
+"""E-mails the desk sends about a case: who gets what, what never leaves the desk, nothing
+for a change that was rolled back, and a mail server that fails (through the outbox)."""
 
 import smtplib
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
+import time_machine
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import transaction
+from django.utils import timezone
 
 from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_set_status
@@ -15,8 +18,9 @@ from supportdesk.celery import app as celery_app
 from tests.factories import DeviceFactory, StaffFactory, UserFactory
 from tests.tickets.factories import TicketFactory, ticket_create
 from tickets import mail
-from tickets.models import Ticket
-from tickets.tasks import send_ticket_mail
+from tickets.models import OutgoingEmail, Ticket
+from tickets.services import MAX_SEND_ATTEMPTS
+from tickets.tasks import deliver_email, deliver_pending_emails, send_ticket_mail
 
 NOTE = "Internal: the partner's contract lapsed last month, be careful what you promise."
 
@@ -200,6 +204,7 @@ def test_nothing_is_sent_for_a_change_that_is_rolled_back(ticket, agent, mailout
 
     assert queued == []
     assert mailoutbox == []
+    assert not OutgoingEmail.objects.exists()
     assert not ticket.messages.exists()
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.NEW
@@ -227,47 +232,60 @@ class RefusingBackend(EmailBackend):
         raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"No such user")})
 
 
-def test_smtp_errors_are_retried_until_the_mail_goes(ticket, agent, mailoutbox, settings):
+def test_smtp_errors_are_retried_until_the_mail_goes(
+    ticket, agent, mailoutbox, settings, on_commit
+):
     settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
     FlakyBackend.failures_left, FlakyBackend.attempts = 2, 0
     celery_app.conf.task_eager_propagates = False  # let the eager retries run (restored)
-    message = message_post(ticket=ticket, reply=Reply(author=agent, body="Retry me."))
 
     # Eager mode runs each retry at once instead of after the backoff.
-    send_ticket_mail.apply(
-        kwargs={"kind": "staff_replied", "ticket_id": ticket.pk, "message_id": message.pk},
-        throw=False,
-    )
+    with on_commit():
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Retry me."))
 
     assert FlakyBackend.attempts == 3
     assert [email.body.count("Retry me.") for email in mailoutbox] == [1]
+    sent = OutgoingEmail.objects.get()
+    assert (sent.attempts, sent.last_error) == (3, "")
+    assert sent.sent_at is not None
 
 
-def test_the_retries_give_up_in_the_end(ticket, agent, mailoutbox, settings):
+def test_the_retries_give_up_in_the_end(ticket, agent, mailoutbox, settings, on_commit):
     settings.EMAIL_BACKEND = f"{__name__}.FlakyBackend"
-    FlakyBackend.failures_left, FlakyBackend.attempts = 100, 0
+    FlakyBackend.failures_left, FlakyBackend.attempts = 1000, 0
     celery_app.conf.task_eager_propagates = False
-    message = message_post(ticket=ticket, reply=Reply(author=agent, body="Retry me."))
 
-    result = send_ticket_mail.apply(
-        kwargs={"kind": "staff_replied", "ticket_id": ticket.pk, "message_id": message.pk},
-        throw=False,
-    )
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        with on_commit():
+            message_post(ticket=ticket, reply=Reply(author=agent, body="Retry me."))
+        assert FlakyBackend.attempts == deliver_email.max_retries + 1
+        # Then the sweep's tries, an hour apart at most, until the e-mail is given up.
+        for _ in range(MAX_SEND_ATTEMPTS):
+            clock.shift(timedelta(hours=1))
+            deliver_pending_emails.delay()
 
-    assert FlakyBackend.attempts == send_ticket_mail.max_retries + 1
+    email = OutgoingEmail.objects.get()
+    assert FlakyBackend.attempts == email.attempts == MAX_SEND_ATTEMPTS
+    assert email.failed_at is not None
+    assert "Connection unexpectedly closed" in email.last_error
     assert mailoutbox == []
-    assert result.state in ("FAILURE", "RETRY")
 
 
-def test_a_recipient_refused_for_good_is_not_retried(ticket, agent, mailoutbox, settings, caplog):
+def test_a_recipient_refused_for_good_is_not_retried(
+    ticket, agent, mailoutbox, settings, caplog, on_commit
+):
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     RefusingBackend.attempts = 0
-    message = message_post(ticket=ticket, reply=Reply(author=agent, body="Hello?"))
 
-    result = send_ticket_mail.apply(
-        kwargs={"kind": "staff_replied", "ticket_id": ticket.pk, "message_id": message.pk}
-    )
+    with on_commit():
+        message_post(ticket=ticket, reply=Reply(author=agent, body="Hello?"))
 
-    assert result.get() is False
     assert RefusingBackend.attempts == 1
     assert "refused" in caplog.text
+    email = OutgoingEmail.objects.get()
+    assert email.failed_at is not None
+    assert deliver_email.delay(email.pk).get() is False
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        assert deliver_pending_emails.delay().get() == 0
+    assert RefusingBackend.attempts == 1
+    assert mailoutbox == []

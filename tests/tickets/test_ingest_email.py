@@ -242,6 +242,31 @@ def test_a_pasted_screenshot_is_kept(ingest, ticket, member):
     assert (attachment.original_name, attachment.file.read()) == ("screenshot.png", samples.PNG)
 
 
+@pytest.mark.parametrize(
+    ("raw_name", "stored"),
+    [
+        ('"r\xe9sum\xe9 r\xe9seau.pdf"', "résumé réseau.pdf"),  # Latin-1 bytes, quoted
+        ("r\xe9sum\xe9.pdf", "résumé.pdf"),  # and unquoted
+        ('"r\xc3\xa9sum\xc3\xa9.pdf"', "résumé.pdf"),  # raw UTF-8 bytes
+    ],
+)
+def test_a_file_named_in_raw_8_bit_bytes_is_kept_under_its_name_read_as_windows_1252(
+    ingest, ticket, member, raw_name, stored
+):
+    raw = samples.gmail_reply(
+        sender=member.email,
+        subject=subject_of(ticket),
+        text="The invoice.",
+        attachments=[("PLACEHOLDER.pdf", samples.PDF, "application/pdf")],
+    )
+    raw = raw.replace(b'filename="PLACEHOLDER.pdf"', b"filename=" + raw_name.encode("latin-1"))
+
+    assert ingest(raw) == f"posted {ticket.number}"
+
+    (attachment,) = Message.objects.get(ticket=ticket).attachments.all()
+    assert (attachment.original_name, attachment.file.read()) == (stored, samples.PDF)
+
+
 # --- Refusals we answer ourselves --------------------------------------------------------
 
 

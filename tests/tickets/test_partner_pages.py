@@ -475,7 +475,11 @@ def test_download_of_another_organisations_file_is_404(client, partner):
     foreign_user = foreign.requester
     message = message_post(
         ticket=foreign,
-        reply=Reply(author=foreign_user, body="Our invoice", attachments=[upload("inv.pdf")]),
+        reply=Reply(
+            author=foreign_user,
+            body="Our invoice",
+            attachments=[upload("inv.pdf", b"%PDF-1.4 invoice")],
+        ),
     )
 
     url = reverse("tickets:attachment_download", args=[message.attachments.get().pk])

@@ -626,7 +626,7 @@ def test_open_a_case_by_phone_for_a_partner_user(agent, client):
         page,
         device=str(pbx.pk),
         critical_criterion="call_drops",
-        attachments=[SimpleUploadedFile("trace.pcap", b"\xd4\xc3")],
+        attachments=[SimpleUploadedFile("trace.pcap", b"\xd4\xc3\xb2\xa1")],
     )
     assert device_select.attrs["name"] == "device"
 
@@ -644,7 +644,7 @@ def test_open_a_case_by_phone_for_a_partner_user(agent, client):
     assert ticket.attachments.get().original_name == "trace.pcap"
     assert ticket.events.get(kind="created").actor == agent
 
-    data["attachments"] = [SimpleUploadedFile("trace.pcap", b"\xd4\xc3")]
+    data["attachments"] = [SimpleUploadedFile("trace.pcap", b"\xd4\xc3\xb2\xa1")]
     again = client.post(NEW, data)  # a double submit opens one case
     assert again["Location"] == case_url(ticket)
     assert Ticket.objects.count() == 1

@@ -1,8 +1,8 @@
 """Writes for cases: the parts of opening one that concern the case alone, replies, status,
-assignment, class of service, feedback, and the staff notices' delivery.
+assignment, class of service, feedback, the staff notices' delivery and the e-mail outbox.
 
 Every service owns its transaction (or joins the caller's where it says so), checks the
-rules, writes the timeline, and queues its e-mail only once the transaction has committed.
+rules, writes the timeline, and writes its e-mail to the outbox, sent once that commits.
 Flows that also move SLA clocks or consult entitlements are composed above this app, in
 ``desk.actions``, from the writes here.
 
@@ -35,12 +35,19 @@ from tickets.services.opening import (
     ticket_draft,
     ticket_insert,
 )
+from tickets.services.outbox import (
+    MAX_SEND_ATTEMPTS,
+    email_queue,
+    email_send,
+    emails_due,
+)
 from tickets.services.status import StatusChange, ticket_cos_write, ticket_status_write
 
 __all__ = [
     "EMAIL_CLAIM",
     "MAX_BODY",
     "MAX_EMAIL_ATTEMPTS",
+    "MAX_SEND_ATTEMPTS",
     "CaseRequest",
     "Posted",
     "Reply",
@@ -49,6 +56,9 @@ __all__ = [
     "article_mark_solved",
     "attachments_add",
     "attachments_validate",
+    "email_queue",
+    "email_send",
+    "emails_due",
     "feedback_give",
     "message_write",
     "notification_email",

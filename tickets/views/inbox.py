@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from core import paging as pages
+from core.converters import as_id
 from partners.access import role_required
 from partners.models import User
 from partners.roles import STAFF_ROLES
@@ -81,9 +82,9 @@ def inbox_mark_read(request):
             else "Nothing was unread.",
         )
     else:
-        raw = request.POST.get("id", "")
-        if raw.isdigit():
-            services.notifications_mark_read(user=request.user, ids=[int(raw)])
+        pk = as_id(request.POST.get("id"))
+        if pk is not None:
+            services.notifications_mark_read(user=request.user, ids=[pk])
         else:
             messages.error(request, "Choose a notification to mark read.")
     # Re-encoded from a parsed QueryDict: only a query string can come back, never a URL.
