@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from availability.models import (
     Credit,
@@ -10,11 +10,12 @@ from availability.models import (
     ServiceDay,
     Subscription,
 )
+from availability.services import records
 
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "is_active"]
+    list_display = ["name", "code", "is_active", "launched_on"]
     prepopulated_fields = {"code": ["name"]}
 
 
@@ -28,8 +29,35 @@ class SubscriptionAdmin(admin.ModelAdmin):
     filter_horizontal = ["services"]
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """Recorded and changed on the NOC pages or through the API, where each change is on the
+    timeline and the credits and daily figures follow it. Here records are looked up, and
+    removed through that same path."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_record(self, record, *, actor) -> None:
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        self.delete_record(obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            if self.has_delete_permission(request, record):
+                self.delete_record(record, actor=request.user)
+            else:
+                self.message_user(
+                    request, f"{record} was kept: an invoice counts it.", messages.WARNING
+                )
+
+
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(RecordAdmin):
     list_display = ["title", "started_at", "ended_at", "impact", "cause", "scope"]
     list_filter = ["impact", "cause", "scope", "services"]
     search_fields = ["title"]
@@ -37,13 +65,25 @@ class IncidentAdmin(admin.ModelAdmin):
     filter_horizontal = ["services", "organisations"]
     raw_id_fields = ["tickets"]
 
+    def has_delete_permission(self, request, obj=None):
+        """An incident an invoice counted stays (``records.incident_is_invoiced``)."""
+        if obj is not None and records.incident_is_invoiced(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_record(self, record, *, actor) -> None:
+        records.incident_delete(incident=record, actor=actor)
+
 
 @admin.register(Maintenance)
-class MaintenanceAdmin(admin.ModelAdmin):
+class MaintenanceAdmin(RecordAdmin):
     list_display = ["title", "starts_at", "ends_at", "notified_at"]
     list_filter = ["services"]
     date_hierarchy = "starts_at"
     filter_horizontal = ["services"]
+
+    def delete_record(self, record, *, actor) -> None:
+        records.maintenance_delete(maintenance=record, actor=actor)
 
 
 @admin.register(Credit)

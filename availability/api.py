@@ -63,13 +63,27 @@ class CreditSerializer(serializers.Serializer):
     subscription = serializers.IntegerField(help_text="Subscription id.")
     subscription_reference = serializers.CharField()
     services = serializers.ListField(child=serializers.CharField())
+    active_from = serializers.DateField(
+        help_text="The first day of the month the subscription was active (its reporting zone)."
+    )
+    active_until = serializers.DateField(
+        help_text="The last day of the month the subscription was active, included."
+    )
     availability = serializers.CharField(
-        help_text="Monthly availability in percent, truncated (never rounded) to 3 places."
+        help_text="Availability in percent over the active days, truncated (never rounded) "
+        "to 3 places."
     )
     commitment = serializers.CharField(help_text="The promised availability, in percent.")
     commitment_met = serializers.BooleanField()
-    payable_percent = serializers.IntegerField(help_text="Share of the monthly fee payable.")
+    payable_percent = serializers.IntegerField(
+        help_text="Share of the fee for the active days that is payable."
+    )
     monthly_fee = serializers.CharField(help_text="Decimal, two places.")
+    prorated_fee = serializers.CharField(
+        help_text="The fee for the active days, which the credit is taken from: the monthly "
+        "fee times the active share of the month's time, half-up to the cent. Decimal, two "
+        "places."
+    )
     credit = serializers.CharField(
         help_text="The credit, decimal with two places; an adjustment line may be negative."
     )

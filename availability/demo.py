@@ -1,6 +1,7 @@
-"""Demo services, subscriptions, last month's incidents and their credits, for
-``manage.py seed_demo``. Safe to run repeatedly: records are found by name before they are
-created, and credits are worked out again."""
+"""Demo services, subscriptions, last month's incidents and their credits, and the daily
+figures of every day the status page shows, for ``manage.py seed_demo``. Safe to run
+repeatedly: records are found by name before they are created, and credits and daily figures
+are worked out again."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -9,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from availability.models import Incident, Maintenance, Service, Subscription
-from availability.services import credits_compute, month_start
+from availability.services import credits_compute, days_compute, month_start
+from availability.status import DAYS_SHOWN
 from partners.models import Organisation, User
 
 SERVICES = [
@@ -40,6 +42,8 @@ SUBSCRIPTIONS = {
     "Lakeshore Networks LLC": ("LN-2024-031", "1750.00", "USD", "UTC", ["uc-cloud-us"]),
     "Baltic Office Telephony OÜ": ("BO-2026-002", "900.00", "EUR", "UTC", ["uc-cloud-eu"]),
 }
+# The demo services and subscriptions all began then.
+LAUNCHED_ON = date(2024, 1, 1)
 
 
 def _previous_month(today: date) -> date:
@@ -53,20 +57,36 @@ def seed_availability(now: datetime | None = None) -> int:
     services = _seed_services()
     _seed_subscriptions(services)
     noc = User.objects.filter(email="noc@demo.test").first()
+    month = _previous_month(now.date())
+    if noc is not None:
+        _seed_records(services, month=month, noc=noc)
+    _seed_days(now)
     if noc is None:
         return 0
-    month = _previous_month(now.date())
-    _seed_records(services, month=month, noc=noc)
     result = credits_compute(month=month)
     return result.created + result.updated + result.unchanged
+
+
+def _seed_days(now: datetime) -> None:
+    """The stored figures of every past day on the status page, as the scheduled run and the
+    records' recomputations would have left them."""
+    today = now.astimezone(UTC).date()
+    days_compute(
+        first=today - timedelta(days=DAYS_SHOWN - 1), last=today - timedelta(days=1), now=now
+    )
 
 
 def _seed_services() -> dict[str, Service]:
     services = {}
     for code, name, description in SERVICES:
-        services[code], _ = Service.objects.get_or_create(
-            code=code, defaults={"name": name, "description": description}
+        service, _ = Service.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "description": description, "launched_on": LAUNCHED_ON},
         )
+        if service.launched_on > LAUNCHED_ON:
+            service.launched_on = LAUNCHED_ON
+            service.save(update_fields=["launched_on"])
+        services[code] = service
     return services
 
 
@@ -79,7 +99,7 @@ def _seed_subscriptions(services: dict[str, Service]) -> None:
             defaults={
                 "monthly_fee": Decimal(fee),
                 "currency": currency,
-                "starts_on": date(2024, 1, 1),
+                "starts_on": LAUNCHED_ON,
                 "reporting_time_zone": zone,
             },
         )

@@ -61,7 +61,7 @@ class Window:
 @dataclass(frozen=True)
 class Figure:
     """Availability of one period: the percentage (exact), the counted outage and the
-    incidents behind it."""
+    incidents that counted (some of their time inside the period and not excused)."""
 
     availability: Decimal
     outage_seconds: int
@@ -151,9 +151,14 @@ class Downtime:
         organisation_id: int | None = None,
     ) -> Figure:
         """Availability of ``period`` for whoever uses ``service_ids``: down while any of
-        them is down (for ``organisation_id``, incidents scoped to it count too), excused
-        inside maintenance on any of them announced at least ``notice`` ahead."""
+        them is down (for ``organisation_id``, incidents scoped to it count too). An outage
+        of a service is excused only inside maintenance of that same service announced at
+        least ``notice`` ahead; an incident on several services is judged per service. The
+        incidents listed are those that counted: some of their time inside ``period`` and
+        outside the maintenance of at least one of their services."""
         services = frozenset(service_ids)
+        # The scoped spells (with the services) decide which of them each service has, so
+        # subscriptions of organisations singled out alike share the figure.
         scoped = frozenset(
             spell
             for service_id in services
@@ -162,30 +167,38 @@ class Downtime:
         key = (period, services, notice, scoped)
         figure = self._cache.get(key)
         if figure is None:
-            figure = self._cache[key] = self._compute(period, services, notice, scoped)
+            figure = self._cache[key] = self._compute(period, services, notice, organisation_id)
         return figure
 
-    def _compute(self, period, services, notice, scoped) -> Figure:
+    def _compute(self, period, services, notice, organisation_id) -> Figure:
         start, end = period
-        spells = {
-            spell
-            for service_id in services
-            for spell in self._service_spells.get(service_id, ())
-            if spell.start < end and spell.end > start
-        }
-        spells |= {spell for spell in scoped if spell.start < end and spell.end > start}
-        excused = [
-            (window.start, window.end)
-            for service_id in services
-            for window in self._windows.get(service_id, ())
-            if window.start < end and window.end > start and window.qualifies(notice)
-        ]
-        outages = [(spell.start, spell.end) for spell in spells]
-        counted = calc.counted_outage(period, outages, excused)
+        records: list[calc.ServiceRecords] = []
+        counted_ids: set[int] = set()
+        for service_id in services:
+            spells = [
+                spell
+                for spell in (
+                    *self._service_spells.get(service_id, ()),
+                    *self._scoped.get((service_id, organisation_id), ()),
+                )
+                if spell.start < end and spell.end > start
+            ]
+            excused = [
+                (window.start, window.end)
+                for window in self._windows.get(service_id, ())
+                if window.start < end and window.end > start and window.qualifies(notice)
+            ]
+            outages = [(spell.start, spell.end) for spell in spells]
+            records.append((outages, excused))
+            flags = calc.outages_counted(period, outages, excused)
+            counted_ids.update(
+                spell.pk for spell, counted in zip(spells, flags, strict=True) if counted
+            )
+        counted = calc.counted_outage_of_services(period, records)
         return Figure(
-            availability=calc.availability(period, outages, excused),
+            availability=calc.availability_of_services(period, records),
             outage_seconds=int(counted.total_seconds()),
-            incident_ids=frozenset(spell.pk for spell in spells),
+            incident_ids=frozenset(counted_ids),
         )
 
     def incident_count(self, period: Interval, service_id: int) -> int:
@@ -234,7 +247,8 @@ def service_figures_live(
     if end <= start:
         end = start + timedelta(microseconds=1)
     downtime = Downtime.load(start, end, now=now)
-    notice = policy_in_force(start).maintenance_notice
+    # Service figures serve no one organisation: their days are UTC days.
+    notice = policy_in_force(start, zone="UTC").maintenance_notice
     figures = {}
     for service in services:
         figure = downtime.figure((start, end), service_ids=[service.pk], notice=notice)

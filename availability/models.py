@@ -7,7 +7,7 @@ services' availability, and keeping them beside the services keeps the dependenc
 """
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,6 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+def utc_today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
 class Service(models.Model):
     """A cloud service the availability commitment covers, e.g. "UC Cloud EU"."""
 
@@ -24,6 +28,11 @@ class Service(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=300, blank=True)
     is_active = models.BooleanField(default=True)
+    launched_on = models.DateField(
+        default=utc_today,
+        help_text="The first day (UTC) the service ran. The status page has no figures "
+        "before it; every later day counts.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -203,6 +212,17 @@ class Credit(models.Model):
     commitment = models.DecimalField(max_digits=6, decimal_places=3)
     payable_percent = models.PositiveSmallIntegerField()
     monthly_fee = models.DecimalField(max_digits=12, decimal_places=2)
+    active_from = models.DateField(
+        help_text="The first day of the month the subscription was active, in its zone."
+    )
+    active_until = models.DateField(
+        help_text="The last day of the month the subscription was active, in its zone."
+    )
+    prorated_fee = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="The fee for the active days, which the credit is taken from.",
+    )
     currency = models.CharField(max_length=3)
     amount = models.DecimalField(max_digits=12, decimal_places=2, help_text="The credit.")
     counted = models.ForeignKey(
@@ -253,6 +273,12 @@ class Credit(models.Model):
     @property
     def commitment_met(self) -> bool:
         return self.availability >= self.commitment
+
+    @property
+    def active_whole_month(self) -> bool:
+        """Active from the first day of the month the line is for to its last (an adjustment
+        line's days are those of the month it corrects)."""
+        return self.active_from.day == 1 and (self.active_until + timedelta(days=1)).day == 1
 
     @property
     def incidents(self) -> models.Manager[Incident] | models.QuerySet[Incident]:

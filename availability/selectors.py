@@ -127,11 +127,14 @@ EXPORT_COLUMNS = (
     "tax_id",
     "subscription_reference",
     "services",
+    "active_from",
+    "active_until",
     "availability",
     "commitment",
     "commitment_met",
     "payable_percent",
     "monthly_fee",
+    "prorated_fee",
     "credit",
     "currency",
     "state",
@@ -152,6 +155,9 @@ def credit_export(credit: Credit) -> dict:
     """The export's fields of one credit (``credits_for(..., with_incidents=True)`` rows).
 
     Availability is truncated to three places, so it never shows above a bound it missed.
+    ``active_from``..``active_until`` are the days of the month the subscription was active
+    (both included); availability is measured over them, and the credit is taken from
+    ``prorated_fee``, the fee for them.
     """
     subscription = credit.subscription
     return {
@@ -163,11 +169,14 @@ def credit_export(credit: Credit) -> dict:
         "subscription": subscription.pk,
         "subscription_reference": subscription.reference,
         "services": [service.name for service in subscription.services.all()],
+        "active_from": credit.active_from.isoformat(),
+        "active_until": credit.active_until.isoformat(),
         "availability": f"{calc.shown(Decimal(credit.availability)):f}",
         "commitment": _percent_text(credit.commitment),
         "commitment_met": credit.commitment_met,
         "payable_percent": credit.payable_percent,
         "monthly_fee": f"{Decimal(credit.monthly_fee).quantize(calc.CENT):f}",
+        "prorated_fee": f"{Decimal(credit.prorated_fee).quantize(calc.CENT):f}",
         "credit": f"{Decimal(credit.amount).quantize(calc.CENT):f}",
         "currency": credit.currency,
         "state": credit.state,

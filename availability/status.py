@@ -38,6 +38,8 @@ PLACES = 3
 # anything lower "severe". Said in the legend, next to the colours.
 MINOR_FROM = Decimal("99.9")
 MAJOR_FROM = Decimal("99")
+# A day nothing was recorded on (see ``_bars``).
+FULL_DAY = Decimal(100)
 
 
 # --- Who sees what -------------------------------------------------------------------------
@@ -117,7 +119,7 @@ LEVEL_LABELS = {
     Level.MINOR: f"Minor downtime ({calc.shown(MINOR_FROM, 1)} % or more)",
     Level.MAJOR: f"Downtime ({MAJOR_FROM} % to under {calc.shown(MINOR_FROM, 1)} %)",
     Level.SEVERE: f"Major downtime (under {MAJOR_FROM} %)",
-    Level.NO_DATA: "No data",
+    Level.NO_DATA: "No data (before the service started)",
 }
 
 
@@ -296,7 +298,15 @@ def _states(services, incidents, maintenance, *, now: datetime, partner: bool) -
 
 def _bars(services, *, first_day: date, today: date, now: datetime) -> dict[int, list[DayBar]]:
     """Days before today from the stored daily figures; today from the records as they
-    stand."""
+    stand.
+
+    A past day without a stored figure, from the service's launch on, was a full day
+    available. Figures are stored by the scheduled run as each day ends, and again for the
+    days an incident or maintenance touches whenever one is recorded, changed or removed,
+    so a day without one is a day nothing was recorded on; the credits count such a day as
+    fully available, and the bars say what billing counts. "No data" would read as "we do
+    not know" where the records do know. It is kept for the days before the service existed
+    (``Service.launched_on``); the page shows no day after today."""
     stored: dict[int, dict[date, tuple[Decimal, int]]] = defaultdict(dict)
     rows = ServiceDay.objects.filter(
         service__in=[service.pk for service in services], day__gte=first_day, day__lt=today
@@ -313,7 +323,9 @@ def _bars(services, *, first_day: date, today: date, now: datetime) -> dict[int,
     for service in services:
         row = []
         for day in days:
-            if day == today:
+            if day < service.launched_on:
+                row.append(DayBar(day=day, availability=None, incident_count=0))
+            elif day == today:
                 figure = live[service.pk]
                 row.append(
                     DayBar(
@@ -324,7 +336,7 @@ def _bars(services, *, first_day: date, today: date, now: datetime) -> dict[int,
                     )
                 )
             else:
-                availability, incident_count = stored[service.pk].get(day, (None, 0))
+                availability, incident_count = stored[service.pk].get(day, (FULL_DAY, 0))
                 row.append(
                     DayBar(day=day, availability=availability, incident_count=incident_count)
                 )

@@ -30,10 +30,13 @@ def recompute_credits(month_iso: str, actor_id: int | None = None) -> dict:
 
 
 @task(name="availability.recompute_days", soft_time_limit=600, time_limit=660)
-def recompute_days(first_iso: str, last_iso: str) -> dict:
-    """Work out the daily figures of ``first_iso``..``last_iso`` again. Safe to run twice."""
+def recompute_days(first_iso: str, last_iso: str, service_ids: list[int] | None = None) -> dict:
+    """Work out the daily figures of ``first_iso``..``last_iso`` again, of ``service_ids``
+    (and the subscriptions covering them) or of everything when None. Safe to run twice."""
     result = services.days_compute(
-        first=date.fromisoformat(first_iso), last=date.fromisoformat(last_iso)
+        first=date.fromisoformat(first_iso),
+        last=date.fromisoformat(last_iso),
+        service_ids=service_ids,
     )
     return {"service_days": result.service_days, "subscription_days": result.subscription_days}
 

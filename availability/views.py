@@ -252,7 +252,14 @@ def _report(request, outcome: Outcome, *, action: str, one: bool, invoice_number
 
 
 # Written as numbers (the export gives them as text): a negative credit stays a number.
-NUMBER_COLUMNS = {"availability", "commitment", "payable_percent", "monthly_fee", "credit"}
+NUMBER_COLUMNS = {
+    "availability",
+    "commitment",
+    "payable_percent",
+    "monthly_fee",
+    "prorated_fee",
+    "credit",
+}
 
 
 def _csv_cell(column: str, value):

@@ -163,7 +163,7 @@ from partners.roles import Role  # noqa: E402
 from partners.services import user_create  # noqa: E402
 from sla.models import Clock, MonitoringAlert  # noqa: E402
 from sla.selectors import deadlines_for  # noqa: E402
-from tickets.models import Message, Notification, Ticket, parse_number  # noqa: E402
+from tickets.models import Message, Notification, OutgoingEmail, Ticket, parse_number  # noqa: E402
 
 # --- The database, the data and the people --------------------------------------------------
 
@@ -307,8 +307,9 @@ def background_cases(people: list[Person], count: int, *, now: datetime, rng) ->
                 wms_version=device[3] if device and case_type == "tech_support" else "",
                 firmware_versions=device[4] if device and case_type == "tech_support" else "",
                 critical_criterion=critical,
-                now=now - timedelta(minutes=rng.randrange(5, 14 * 24 * 60)),
-            )
+                reproduced_with_other_operator=True if critical == "call_drops" else None,
+            ),
+            now=now - timedelta(minutes=rng.randrange(5, 14 * 24 * 60)),
         )
         person.cases.append(ticket.pk)
     return count
@@ -757,6 +758,7 @@ class Partner(Simulated):
             "wms_version": device[3] if device and case_type == "tech_support" else "",
             "firmware_versions": device[4] if device and case_type == "tech_support" else "",
             "critical_criterion": critical,
+            "reproduced_with_other_operator": "yes" if critical == "call_drops" else "",
         }
         files = []
         if self.rng.random() < 0.2:
@@ -810,6 +812,8 @@ class Partner(Simulated):
             data |= {"wms_version": device[3], "firmware_versions": device[4]}
             if critical:
                 data["critical_criterion"] = critical
+            if critical == "call_drops":
+                data["reproduced_with_other_operator"] = True
         answer = self.client.post_json(
             "open case (API)",
             "/api/tickets/",
@@ -1241,13 +1245,14 @@ def worker_figures(redis_client, *, since: datetime) -> dict:
     backlog = broker_backlog(redis_client)
     drained_in = drain(redis_client, timeout=DRAIN_SECONDS)
     notices = Notification.objects.filter(created_at__gte=since)
+    notice_emails = OutgoingEmail.objects.filter(kind__startswith="notice_", created_at__gte=since)
     by_kind = defaultdict(int)
     for kind in notices.values_list("kind", flat=True):
         by_kind[kind] += 1
     return {
         "notifications": notices.count(),
         "notifications_by_kind": dict(by_kind),
-        "notifications_emailed": notices.exclude(emailed_at=None).count(),
+        "notifications_emailed": notice_emails.exclude(sent_at=None).count(),
         "clocks_breached": Clock.objects.filter(state=Clock.State.BREACHED).count(),
         "clocks_warned": Clock.objects.exclude(warned_at=None).count(),
         "backlog_at_end_of_window": backlog,

@@ -9,6 +9,11 @@ a spreadsheet shows as typed and never evaluates.
 Only text is neutralised: a number (``int``, ``Decimal``, ``float``) is written as a number,
 so a credit of -12.50 stays -12.50 and sums as one. A ``str`` is always text, even when it
 reads like a number: an export with a number at hand passes the number.
+
+The text starts with a byte order mark: a spreadsheet opened by double-click on Windows
+reads a CSV without one in the machine's legacy code page, so "Müller GmbH" would come out
+as "MÃ¼ller GmbH". Served as ``text/csv; charset=utf-8``, it becomes the bytes EF BB BF;
+a reader of the file decodes it as ``utf-8-sig``.
 """
 
 import csv
@@ -18,6 +23,7 @@ from decimal import Decimal
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBERS = (int, Decimal, float)
+BOM = "\ufeff"
 
 
 class Echo:
@@ -43,8 +49,9 @@ def cell(value: object) -> object:
 
 
 def csv_lines(header: Sequence[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
-    """The CSV text of ``header`` and ``rows``, one line at a time (to stream, or join)."""
+    """The CSV text of ``header`` and ``rows``, one line at a time (to stream, or join),
+    starting with the byte order mark."""
     writer = csv.writer(Echo())
-    yield writer.writerow(header)
+    yield BOM + writer.writerow(header)
     for row in rows:
         yield writer.writerow([cell(value) for value in row])

@@ -3,7 +3,10 @@
 Every page, e-mail and timeline line that names an instant goes through
 ``local_datetime_text`` and always names the zone ("Wed 25 Nov 2026, 14:05 CET"), so a
 partner in New York and an agent in Rome never mistake each other's times; every length of
-time goes through ``duration_text``. Dates are written with Django's date formats, so the
+time goes through ``duration_text``. Due and breach times, wherever they are shown (queue,
+case pages, NOC board, notices, e-mails), go through ``deadline_text`` ("due Thu 18:00 CET ·
+breached Fri 09:00 CET, 2 h ago"); a date names its year only when it is not the current
+one (``date_text``, ``moment_text``). Dates are written with Django's date formats, so the
 day and month names follow the active language.
 """
 
@@ -23,6 +26,10 @@ DATETIME_STYLES = {
 }
 
 
+def _zone(tz: tzinfo | str) -> tzinfo:
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
+
+
 def local_datetime_text(
     at: datetime, style: str = "long", *, tz: tzinfo | str | None = None
 ) -> str:
@@ -32,15 +39,73 @@ def local_datetime_text(
     of the month in two digits), "short" (no weekday or year) or "clock" (weekday and
     time only, for instants within the coming or past week).
     """
-    if tz is None:
-        local = timezone.localtime(at)
-    else:
-        local = at.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
+    local = timezone.localtime(at) if tz is None else at.astimezone(_zone(tz))
     day_format, separator = DATETIME_STYLES[style]
     day = _day_text(local.date(), day_format, translation.get_language())
     # The abbreviation comes from the instant itself: Django's "T" gives none in the hour
     # that repeats when the clocks go back, where naming the zone matters most.
     return f"{day}{separator}{local:%H:%M} {local.tzname()}"
+
+
+# An instant this close to ``now`` is named by its weekday alone ("Tue 18:00 CET"): within a
+# week either way the weekday cannot be mistaken.
+WEEKDAY_ONLY_WITHIN = timedelta(days=6)
+
+
+def date_text(day: date, *, today: date) -> str:
+    """A date with its year only when that is not the year of ``today``: "4 Oct" this year,
+    "4 Oct 2027" in another ("From 4 Oct 2026 until 4 Oct 2027" read in 2025)."""
+    day_format = "j M" if day.year == today.year else "j M Y"
+    return _day_text(day, day_format, translation.get_language())
+
+
+def moment_text(at: datetime, *, tz: tzinfo | str, now: datetime) -> str:
+    """An instant as people read it in ``tz``, always naming the zone valid at that instant:
+    "Thu 18:00 CET" within six days of ``now`` either way, else "Tue 8 Dec, 18:00 CET", with
+    the year when it is not the reader's current year ("Mon 4 Jan 2027, 18:00 CET")."""
+    zone = _zone(tz)
+    if abs(at - now) <= WEEKDAY_ONLY_WITHIN:
+        return local_datetime_text(at, "clock", tz=zone)
+    local = at.astimezone(zone)
+    day = f"{_day_text(local.date(), 'D', translation.get_language())} "
+    day += date_text(local.date(), today=now.astimezone(zone).date())
+    return f"{day}, {local:%H:%M} {local.tzname()}"
+
+
+def deadline_text(
+    due_at: datetime,
+    breach_at: datetime | None = None,
+    *,
+    tz: tzinfo | str,
+    now: datetime,
+    breached_at: datetime | None = None,
+    relative: bool = True,
+) -> str:
+    """The one wording of a due time and its breach, for pages, notices and e-mails alike:
+
+    - "due Thu 18:00 CET" while nothing is late;
+    - "due Thu 18:00 CET · breaches Fri 09:00 CET" when the due time falls while support
+      hours are closed: a reply before they open again is still on time;
+    - "due Thu 18:00 CET · breached Fri 09:00 CET, 2 h ago" once breached.
+
+    Times are in ``tz`` (the reader's zone) as ``moment_text`` writes them. The breach instant
+    is ``breached_at`` when the breach was recorded, else ``breach_at`` (the next opening of
+    support hours at or after the due time); the clock counts as breached once ``now``
+    reaches it. "2 h ago" is worded as the queue's countdowns are (``duration_text``'s
+    "span"); ``relative=False`` leaves it out, for text that is stored and read later (an
+    inbox notice, an e-mail) or stands beside a live countdown (queue, NOC board).
+    """
+    text = f"due {moment_text(due_at, tz=tz, now=now)}"
+    breach = breached_at or breach_at
+    if breach is None:
+        return text
+    if breached_at is not None or breach <= now:
+        text += f" · breached {moment_text(breach, tz=tz, now=now)}"
+        if relative:
+            text += f", {duration_text(now - breach, 'span')} ago"
+    elif breach != due_at:
+        text += f" · breaches {moment_text(breach, tz=tz, now=now)}"
+    return text
 
 
 @lru_cache(maxsize=4096)
@@ -49,6 +114,14 @@ def _day_text(day: date, day_format: str, language: str | None) -> str:
     never shown in another language). A page names the same few days many times over, and
     Django's formatting costs ten times what the rest of the text does."""
     return dateformat.format(day, day_format)
+
+
+def list_text(items) -> str:
+    """Names in a sentence: "A", "A and B", "A, B and C"."""
+    items = [str(item) for item in items]
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def count_text(count: int, noun: str) -> str:

@@ -47,3 +47,27 @@ def _option(value, label, chosen: set[str]) -> str:
         selected = " selected"
         chosen.discard(text)
     return f'<option value="{escape(text)}"{selected}>{escape(str(label))}</option>'
+
+
+class DatalistInput(forms.TextInput):
+    """A text box that suggests from a list as one types (an HTML datalist): a long list of
+    choices, such as time zones, searched from the keyboard with no script. The form still
+    checks that the value is one of them; ``options`` is set by the form."""
+
+    def __init__(self, attrs=None, options=()) -> None:
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        self.options = tuple(options)
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        attrs = {**(attrs or {})}
+        list_id = f"{attrs.get('id') or name}-options"
+        attrs["list"] = list_id
+        field = super().render(name, value, attrs, renderer)
+        options = "".join(f'<option value="{escape(str(option))}">' for option in self.options)
+        # Every option is escaped above.
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>',
+            field,
+            list_id,
+            mark_safe(options),  # noqa: S308
+        )

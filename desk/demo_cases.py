@@ -423,6 +423,8 @@ def seed_cases() -> int:
                 wms_version=_wms(device) if technical else "",
                 firmware_versions=_firmware(device) if technical else "",
                 critical_criterion=spec.critical,
+                # The demo partners checked with another operator before asking.
+                reproduced_with_other_operator=True if spec.critical == C.CALL_DROPS else None,
                 follow_up_of=(
                     Ticket.objects.filter(
                         organisation=organisation, subject=spec.follow_up_of

@@ -158,7 +158,7 @@ def staff_case_page(
                 ),
             ),
             status_form=form(StatusForm, lambda: StatusForm(ticket=ticket)),
-            cos_form=form(CosForm, lambda: CosForm(initial={"cos": ticket.cos})),
+            cos_form=form(CosForm, lambda: CosForm(initial={"cos": ticket.cos}, ticket=ticket)),
         ),
     )
 

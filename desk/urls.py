@@ -4,13 +4,23 @@ to that app's namespace."""
 
 from django.urls import path
 
-from desk.views import hardware, interventions, noc, on_behalf, partner, queue, staff_case
+from desk.views import (
+    hardware,
+    interventions,
+    noc,
+    on_behalf,
+    partner,
+    queue,
+    refused_mail,
+    staff_case,
+)
 
 case_patterns = [
     *partner.urlpatterns,
     *queue.urlpatterns,
     *on_behalf.urlpatterns,
     *staff_case.urlpatterns,
+    *refused_mail.urlpatterns,
 ]
 
 noc_patterns = [

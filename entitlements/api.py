@@ -1,7 +1,10 @@
 """REST API for entitlements and the time logged on cases. Reads go through
 ``entitlements.selectors`` (a partner sees its own organisation's; a foreign id is a 404);
 logging time calls ``entitlements.services.time_log``, whose refusals are 400s naming the
-field (a bundle overdrawn without an override is one under ``override_reason``).
+field (a bundle overdrawn without an override is one under ``override_reason``). A partner
+asks for a remote intervention on its case with ``POST /api/cases/<id>/interventions/``:
+free or drawn from a bundle as its entitlements on record say, else a 400 under ``cover``
+saying what would cover it.
 """
 
 from django.urls import path
@@ -10,13 +13,15 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.api.cursor import CheckedCursor
 from core.api.errors import FIELD_ERRORS, ErrorSerializer
 from core.api.parsers import JSONParser
 from core.converters import MAX_ID
 from entitlements import rules, selectors, services
-from entitlements.models import Entitlement, TimeEntry
+from entitlements.forms import CHECKLIST_ITEMS
+from entitlements.models import Entitlement, Intervention, TimeEntry
 from partners.access import api_role
 from partners.roles import Role
 from tickets import selectors as ticket_selectors
@@ -24,6 +29,7 @@ from tickets.models import Ticket
 
 EntitlementReaders = api_role(Role.PARTNER, Role.AGENT, Role.NOC, Role.ADMIN, Role.BILLING)
 CaseWorkers = api_role(Role.AGENT, Role.NOC, Role.ADMIN)
+PartnerOnly = api_role(Role.PARTNER)
 
 NOT_AUTHENTICATED = OpenApiResponse(ErrorSerializer, description="Not authenticated.")
 CASE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such case.")
@@ -197,7 +203,13 @@ class TimeReportEntrySerializer(TimeEntrySerializer):
 
 class TimeLogSerializer(serializers.Serializer):
     minutes = serializers.IntegerField(help_text="Between 1 and 1440.")
-    billable = serializers.BooleanField(required=False, default=True)
+    billable = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Left out: billable only when drawn from a bundle or logged under a running "
+        "maintenance contract.",
+    )
     entitlement = serializers.IntegerField(
         required=False,
         allow_null=True,
@@ -356,9 +368,83 @@ class TimeEntryList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+class InterventionRequestSerializer(serializers.Serializer):
+    """The same questions as the page; whether it is free is decided from the records."""
+
+    platform = serializers.ChoiceField(choices=Intervention.Platform.choices)
+    checklist = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(CHECKLIST_ITEMS.items())),
+        help_text="The remote-access items ready, by key: the platform's own "
+        '("3cx-0") and the shared ones ("all-0"). Every item of the platform is needed.',
+    )
+    access_description = serializers.CharField(max_length=2000)
+    slots = serializers.ListField(
+        child=serializers.DateTimeField(),
+        min_length=1,
+        max_length=3,
+        help_text="Up to three preferred start times, most preferred first (ISO 8601).",
+    )
+
+
+class InterventionSerializer(serializers.ModelSerializer):
+    free = serializers.BooleanField(
+        read_only=True, help_text="Covered by a maintenance contract or a purchase window."
+    )
+    covered_by = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The free entitlement, or the bundle it is drawn from."
+    )
+    slots = serializers.ListField(child=serializers.DateTimeField(), read_only=True)
+
+    class Meta:
+        model = Intervention
+        fields = ["id", "state", "platform", "free", "covered_by", "slots", "created_at"]
+        read_only_fields = fields
+
+
+@extend_schema(tags=["entitlements"])
+class CaseInterventions(APIView):
+    """A partner asks for a remote intervention on one of its open cases."""
+
+    permission_classes = [PartnerOnly]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=InterventionRequestSerializer,
+        responses={
+            201: InterventionSerializer,
+            400: FIELD_ERRORS,
+            401: NOT_AUTHENTICATED,
+            403: OpenApiResponse(ErrorSerializer, description="Partners only."),
+            404: CASE_NOT_FOUND,
+        },
+    )
+    def post(self, request, case_id: int):
+        try:
+            ticket = ticket_selectors.ticket_for(user=request.user, pk=case_id)
+        except Ticket.DoesNotExist:
+            raise NotFound("No such case.") from None
+        serializer = InterventionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        intervention = services.intervention_request(
+            ticket=ticket,
+            actor=request.user,
+            platform=data["platform"],
+            checklist=[CHECKLIST_ITEMS[key] for key in data["checklist"]],
+            access_description=data["access_description"],
+            slots=data["slots"],
+        )
+        return Response(InterventionSerializer(intervention).data, status=status.HTTP_201_CREATED)
+
+
 urlpatterns = [
     path("entitlements/", EntitlementList.as_view(), name="api-entitlements"),
     path("entitlements/<int:pk>/", EntitlementDetail.as_view(), name="api-entitlement"),
     path("cases/<int:case_id>/time/", CaseTime.as_view(), name="api-case-time"),
+    path(
+        "cases/<int:case_id>/interventions/",
+        CaseInterventions.as_view(),
+        name="api-case-interventions",
+    ),
     path("time-entries/", TimeEntryList.as_view(), name="api-time-entries"),
 ]

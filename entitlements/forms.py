@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from core.formatting import duration_text, local_datetime_text
+from core.formatting import duration_text
 from core.forms import ServiceErrorsMixin, local_datetime
 from entitlements import intervention_checks, rules, selectors
 from entitlements.models import Entitlement, Intervention
@@ -20,8 +21,12 @@ class BundleChoice(forms.ModelChoiceField):
 
 
 class TimeForm(forms.Form):
+    """Time logged on a case. Billable starts ticked only under a running maintenance
+    contract; picking a bundle ticks it too (``static/js/time_form.js``) unless the agent
+    already set it (``rules.billable_by_default``)."""
+
     minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=24 * 60)
-    billable = forms.BooleanField(label="Billable", required=False, initial=True)
+    billable = forms.BooleanField(label="Billable", required=False)
     entitlement = BundleChoice(
         label="Draw from bundle",
         queryset=Entitlement.objects.none(),
@@ -39,6 +44,12 @@ class TimeForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entitlement"].queryset = selectors.bundles_for_case(organisation)
+        under_contract = selectors.under_maintenance_contract(organisation, at=timezone.now())
+        billable = self.fields["billable"]
+        billable.initial = rules.billable_by_default(
+            from_bundle=False, under_contract=under_contract
+        )
+        billable.widget.attrs["data-under-contract"] = "true" if under_contract else "false"
 
 
 # --- Scheduled interventions ----------------------------------------------------------------
@@ -66,7 +77,9 @@ SHARED_KEYS = [key for key in CHECKLIST_ITEMS if key.startswith("all-")]
 
 
 class InterventionRequestForm(ServiceErrorsMixin, forms.Form):
-    """A partner asks for a remote intervention. Times are typed in the user's own zone."""
+    """A partner asks for a remote intervention. Times are typed in the user's own zone.
+    Whether it is free is not asked: ``cover`` (``intervention_checks.cover_for``) says how
+    it is paid for, and a free one needs 8 hours' notice."""
 
     SLOT_FIELDS = ("slot_1", "slot_2", "slot_3")
 
@@ -90,20 +103,14 @@ class InterventionRequestForm(ServiceErrorsMixin, forms.Form):
         "tool (TeamViewer, AnyDesk and the like).",
         error_messages={"required": "Describe how our technician reaches the system."},
     )
-    free = forms.BooleanField(label="Free intervention", required=False)
     slot_1 = local_datetime(label="First choice")
     slot_2 = local_datetime(label="Second choice", required=False)
     slot_3 = local_datetime(label="Third choice", required=False)
 
-    def __init__(self, *args, now, tz: str, **kwargs):
+    def __init__(self, *args, now, tz: str, cover: rules.InterventionCover, **kwargs):
         super().__init__(*args, **kwargs)
-        self.now, self.tz = now, tz
+        self.now, self.tz, self.cover = now, tz, cover
         self.fields["slot_1"].error_messages["required"] = "Give at least one preferred slot."
-        earliest = local_datetime_text(rules.earliest_slot(requested_at=now, free=True), tz=tz)
-        self.fields["free"].help_text = (
-            "Free interventions must be asked for at least 8 hours ahead, so they can be "
-            f"planned: the earliest slot now is {earliest}."
-        )
 
     def platform_sections(self) -> list[dict]:
         """Each platform's radio button with its own checklist items, for the template."""
@@ -134,6 +141,8 @@ class InterventionRequestForm(ServiceErrorsMixin, forms.Form):
         platform = data.get("platform")
         if platform and (problem := intervention_checks.checklist_problem(platform, self.ticked())):
             self.add_error("checklist", problem)
+        if problem := intervention_checks.cover_problem(self.cover):
+            self.add_error(None, problem)
         seen = set()
         for name in self.SLOT_FIELDS:
             slot = data.get(name)
@@ -142,7 +151,7 @@ class InterventionRequestForm(ServiceErrorsMixin, forms.Form):
             if slot in seen:
                 self.add_error(name, "Give a different time for each slot.")
             elif problem := intervention_checks.slot_problem(
-                slot, requested_at=self.now, free=data.get("free", False), tz=self.tz
+                slot, requested_at=self.now, free=self.cover.free, tz=self.tz
             ):
                 self.add_error(name, problem)
             seen.add(slot)
@@ -157,7 +166,6 @@ class InterventionRequestForm(ServiceErrorsMixin, forms.Form):
             "platform": data["platform"],
             "checklist": self.ticked(),
             "access_description": data["access_description"],
-            "free": data["free"],
             "slots": [data[name] for name in self.SLOT_FIELDS if data.get(name) is not None],
         }
 

@@ -2,15 +2,17 @@
 
 The request form (``entitlements.forms``) asks the same questions field by field; the
 service (``entitlements.services.interventions``) asks them all again before it writes.
-The decisions themselves are ``entitlements.rules``'.
+The decisions themselves are ``entitlements.rules``'. ``cover_for`` reads what pays for an
+intervention on a case from the organisation's entitlements on record.
 """
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from core.formatting import local_datetime_text
-from entitlements import rules
+from entitlements import rules, selectors
 from entitlements.models import Intervention
+from tickets.models import Ticket
 
 Platform = Intervention.Platform
 
@@ -21,6 +23,33 @@ TOOL_NAMES = {
     "splashtop": "Splashtop",
     "logmein": "LogMeIn",
 }
+
+
+def cover_for(ticket: Ticket, *, at: datetime) -> rules.InterventionCover:
+    """How an intervention on ``ticket`` asked for at ``at`` is paid for, from the
+    organisation's entitlements on record and the case's topic and device."""
+    organisation = ticket.organisation
+    grants = [
+        selectors.as_grant(entitlement) for entitlement in selectors.entitlements_of(organisation)
+    ]
+    return rules.intervention_cover(
+        grants=grants,
+        topic=rules.Topic(
+            case_type=ticket.case_type.code,
+            reason=ticket.reason.code if ticket.reason_id else None,
+            category=ticket.category.code if ticket.category_id else None,
+        ),
+        serial=ticket.device.serial_number if ticket.device_id else None,
+        at=at,
+        tz=organisation.time_zone,
+    )
+
+
+def cover_problem(cover: rules.InterventionCover) -> str | None:
+    """The refusal in words, with what would cover the intervention."""
+    if cover.allowed:
+        return None
+    return " ".join((cover.reason, *cover.suggestions))
 
 
 def checklist_missing(platform: str, ticked: Iterable[str]) -> list[str]:

@@ -204,7 +204,19 @@ class Intervention(models.Model):
     checklist_confirmed = models.JSONField(
         default=list, blank=True, help_text="The platform's remote-access items the partner ticked."
     )
-    free = models.BooleanField(default=False, help_text="Free interventions need 8 hours' notice.")
+    free = models.BooleanField(
+        default=False,
+        help_text="Covered by a free entitlement (decided from the records, not by the partner); "
+        "free interventions need 8 hours' notice.",
+    )
+    covered_by = models.ForeignKey(
+        Entitlement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interventions",
+        help_text="The free entitlement that covers it, or the bundle it is drawn from.",
+    )
     slots = models.JSONField(
         default=list, help_text="Preferred start times, in order: ISO 8601 instants in UTC."
     )

@@ -9,8 +9,10 @@ with hours left, an annual maintenance contract, or reseller status (phone suppo
 purchases exceed 6,000 EUR and the reseller contract is signed). ``decide`` combines the
 two and explains a refusal.
 
-Also here: logging time against a bundle, the remote access each platform needs, and the
-earliest slot for an intervention (free ones need 8 hours' notice).
+Also here: logging time against a bundle, the remote access each platform needs, how a
+remote intervention is paid for (``intervention_cover``: free only under a free entitlement
+on record, else from a bundle with enough hours) and the earliest slot for one (free ones
+need 8 hours' notice).
 
 Instants are timezone-aware; ``tz`` names the zone in which calendar days are counted and
 shown ("ended on 30 November 2026").
@@ -162,6 +164,10 @@ class Access:
     @property
     def limited_to(self) -> tuple[str, ...]:
         return self.tier.limited_to
+
+    @property
+    def also_direct(self) -> tuple[str, ...]:
+        return self.tier.also_direct
 
 
 def _last_day(grant: Grant, zone: ZoneInfo) -> date:
@@ -332,6 +338,15 @@ def crosses_low_balance(*, before: int, after: int, threshold: int) -> bool:
     return before > threshold >= after
 
 
+def billable_by_default(*, from_bundle: bool, under_contract: bool) -> bool:
+    """Whether time is billable when the agent does not say: only when it is drawn from a
+    support-hour bundle or the organisation has a maintenance contract running, since only
+    then did the partner buy the time. Anything else (work under the tier's own support, a
+    free window) is not billed unless the agent says so, the reading a partner would hold
+    the vendor to."""
+    return from_bundle or under_contract
+
+
 # --- remote access and scheduling ---------------------------------------------------------
 
 
@@ -373,6 +388,105 @@ def remote_tool_refused(text: str) -> str | None:
     lowered = text.casefold()
     found = [(lowered.find(tool), tool) for tool in FORBIDDEN_TOOLS if tool in lowered]
     return min(found)[1] if found else None
+
+
+# --- paying for a remote intervention ------------------------------------------------------
+
+# What a remote intervention is expected to take, until the agent books its real length.
+INTERVENTION_MINUTES = 60
+
+# The entitlements under which an intervention costs the partner nothing.
+FREE_KINDS = frozenset({Kind.MAINTENANCE_CONTRACT, Kind.PURCHASE_WINDOW})
+
+
+@dataclass(frozen=True)
+class InterventionCover:
+    allowed: bool
+    free: bool
+    grant: Grant | None  # what covers it: a free entitlement or the bundle it is drawn from
+    reason: str
+    suggestions: tuple[str, ...] = ()  # only when refused: what would cover it
+
+
+def _hours(minutes: int) -> str:
+    hours, rest = divmod(max(minutes, 0), 60)
+    if not rest:
+        return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    return f"{hours} h {rest:02d} min"
+
+
+def intervention_cover(
+    *,
+    grants: Iterable[Grant],
+    topic: Topic,
+    serial: str | None,
+    at: datetime,
+    minutes: int = INTERVENTION_MINUTES,
+    tz: str = "UTC",
+) -> InterventionCover:
+    """How a remote intervention on a case is paid for; the partner's word does not make
+    it free.
+
+    Free when a free entitlement on record covers the case at ``at``: a running maintenance
+    contract, or the free window after a purchase that covers the case's topic and device
+    (as ``decide`` checks it, through the portal). Otherwise drawn from the running
+    support-hour bundle with at least ``minutes`` left, the oldest first (pk order), so
+    hours bought earlier are used up first. Otherwise refused, saying what would cover it.
+    A bundle with some but too few hours does not cover it: the partner tops it up first,
+    rather than the intervention going past the balance without a staff override.
+    """
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    zone = ZoneInfo(tz)
+    ordered = sorted(grants, key=lambda g: (_PRIORITY[g.kind], g.pk))
+    for grant in ordered:
+        if grant.kind in FREE_KINDS and (
+            _refusal(grant, channel=Channel.PORTAL, topic=topic, serial=serial, at=at, zone=zone)
+            is None
+        ):
+            return InterventionCover(
+                True, True, grant, f"Free: this case is covered by {grant.label}."
+            )
+    bundles = sorted(
+        (g for g in ordered if g.kind is Kind.HOUR_BUNDLE and g.active(at)), key=lambda g: g.pk
+    )
+    for bundle in bundles:
+        if (bundle.remaining_minutes or 0) >= minutes:
+            return InterventionCover(
+                True,
+                False,
+                bundle,
+                f"Paid: drawn from {bundle.label} ({_hours(bundle.remaining_minutes or 0)} left).",
+            )
+    suggestions = []
+    for bundle in bundles:
+        suggestions.append(
+            f"{bundle.label} has {_hours(bundle.remaining_minutes or 0)} left; an intervention "
+            f"needs {_hours(minutes)}. Top it up through your sales contact."
+        )
+    if not bundles:
+        suggestions.append("Buy a bundle of support hours through your sales contact.")
+    if not any(g.kind is Kind.MAINTENANCE_CONTRACT and g.active(at) for g in ordered):
+        suggestions.append(
+            "An annual maintenance contract makes interventions free; ask your sales contact."
+        )
+    suggestions += [
+        note
+        for grant in ordered
+        if grant.kind is Kind.PURCHASE_WINDOW
+        and (
+            note := _refusal(
+                grant, channel=Channel.PORTAL, topic=topic, serial=serial, at=at, zone=zone
+            )
+        )
+    ]
+    return InterventionCover(
+        False,
+        False,
+        None,
+        "Nothing on record pays for a remote intervention on this case.",
+        tuple(suggestions),
+    )
 
 
 def _round_up(instant: datetime) -> datetime:

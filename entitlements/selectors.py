@@ -14,6 +14,7 @@ from entitlements.models import Entitlement, Intervention, TimeEntry
 from partners import selectors as partner_selectors
 from partners.models import CaseReason, CaseType, Device, Organisation, PolicyVersion, User
 from partners.roles import Role, has_role, works_cases
+from sla import selectors as sla_selectors
 from tickets.models import Ticket
 
 # How a case's own channel reaches the rules.
@@ -91,12 +92,14 @@ def access_for(
     one of its entitlements; if not, why, whom to contact and what would help.
 
     ``policy``, ``case_type_obj`` and ``reason_obj``: the rows of the version in force the
-    caller has already read, passed on to ``eligibility_for``."""
+    caller has already read, passed on to ``eligibility_for``; without ``policy``, the
+    version in force for the organisation at ``at`` (read on its support calendar)."""
+    if policy is None:
+        policy = sla_selectors.policy_in_force_for(region=organisation.region, at=at)
     tier = partner_selectors.eligibility_for(
         organisation=organisation,
         case_type=case_type,
         reason=reason,
-        at=at,
         policy=policy,
         case_type_obj=case_type_obj,
         reason_obj=reason_obj,
@@ -128,6 +131,16 @@ def contract_technician(organisation: Organisation, *, at: datetime) -> User | N
         .first()
     )
     return contract.technician if contract else None
+
+
+def under_maintenance_contract(organisation: Organisation, *, at: datetime) -> bool:
+    """Whether a maintenance contract of the organisation is running at ``at``."""
+    return Entitlement.objects.filter(
+        organisation=organisation,
+        kind=Entitlement.Kind.MAINTENANCE_CONTRACT,
+        starts_at__lte=at,
+        ends_at__gt=at,
+    ).exists()
 
 
 # --- Scoped reads ----------------------------------------------------------------------------

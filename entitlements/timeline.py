@@ -47,6 +47,8 @@ def _requested(data: dict, names: dict[int, str]) -> tuple[str, str]:
     text = "Remote intervention requested"
     if data.get("platform"):
         kind = "free" if data.get("free") else "paid"
+        if data.get("covered_by"):
+            kind += f", {'under' if data.get('free') else 'from'} {data['covered_by']}"
         text = f"{text} ({label(PLATFORMS, data['platform'])}, {kind})"
     slots = data.get("slots") or []
     detail = "Preferred slots: " + "; ".join(_local(slot) for slot in slots) if slots else ""

@@ -32,6 +32,7 @@ class LeaseLineInline(admin.TabularInline):
         "invoicing_starts_on",
         "delivered_on",
         "returned_on",
+        "ownership_passed_on",
         "replaces",
     ]
 

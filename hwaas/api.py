@@ -8,7 +8,7 @@ case; the list that opens one on ``POST`` is built in the use-case layer
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -56,6 +56,7 @@ class LineSerializer(serializers.ModelSerializer):
             "invoicing_starts_on",
             "delivered_on",
             "returned_on",
+            "ownership_passed_on",
             "change_possible_from",
         ]
 
@@ -76,11 +77,49 @@ class AgreementSerializer(serializers.ModelSerializer):
         fields += ["currency", "owner"]
 
 
+class ChargeLineSerializer(serializers.Serializer):
+    device = serializers.CharField(help_text="Model and serial number.")
+    quantity = serializers.IntegerField()
+    monthly_fee = serializers.DecimalField(max_digits=12, decimal_places=2)
+    months_left = serializers.IntegerField(help_text="Months to the end of the term period.")
+    unpaid_fees = serializers.DecimalField(max_digits=12, decimal_places=2)
+    casualty_value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    surcharge = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="10 % of the casualty value."
+    )
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class ChargeSerializer(serializers.Serializer):
+    """What the lessee pays if the delivered units are not handed back (21.24)."""
+
+    currency = serializers.CharField()
+    term = serializers.ChoiceField(choices=LeaseAgreement.Term.choices)
+    period_starts_on = serializers.DateField()
+    period_ends_on = serializers.DateField(help_text="Last day of the current term period.")
+    months_left = serializers.IntegerField()
+    lines = ChargeLineSerializer(many=True, help_text="Delivered units still on lease.")
+    unpaid_fees = serializers.DecimalField(max_digits=12, decimal_places=2)
+    casualty_value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    surcharge = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class AgreementDetailSerializer(AgreementSerializer):
     lines = LineSerializer(many=True, read_only=True, help_text="Annex A.")
+    not_returned_charge = serializers.SerializerMethodField(
+        help_text="What not handing back the units today would cost; null when none is on lease."
+    )
 
     class Meta(AgreementSerializer.Meta):
-        fields = [*AgreementSerializer.Meta.fields, "lines"]
+        fields = [*AgreementSerializer.Meta.fields, "lines", "not_returned_charge"]
+
+    @extend_schema_field(ChargeSerializer(allow_null=True))
+    def get_not_returned_charge(self, agreement) -> dict | None:
+        if not any(line.is_active for line in agreement.lines.all()):
+            return None
+        charge = decisions.not_returned_charge(agreement, today=timezone.localdate())
+        return decisions.charge_data(charge, currency=agreement.currency)
 
 
 class DeviceSerializer(serializers.ModelSerializer):
@@ -128,6 +167,9 @@ class DecisionSerializer(serializers.Serializer):
     documents = serializers.ListField(child=serializers.CharField())
     lessee_pays = serializers.BooleanField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    charge = ChargeSerializer(
+        allow_null=True, help_text="A return: the parts of what not handing back would cost."
+    )
 
 
 class RequestSerializer(serializers.ModelSerializer):
@@ -137,6 +179,9 @@ class RequestSerializer(serializers.ModelSerializer):
     # Read-only model fields lose allow_blank: say so, or the schema's enum leaves out "".
     cause = serializers.ChoiceField(
         choices=HardwareRequest.Cause.choices, allow_blank=True, read_only=True
+    )
+    warranty_exclusion = serializers.ChoiceField(
+        choices=capex.EXCLUSION_CHOICES, allow_blank=True, read_only=True
     )
 
     class Meta:
@@ -153,6 +198,7 @@ class RequestSerializer(serializers.ModelSerializer):
             "hardware_model",
             "quantity",
             "cause",
+            "warranty_exclusion",
             "decision",
             "ship_by",
             "tracking_number",
@@ -180,6 +226,13 @@ class RequestCreateSerializer(serializers.Serializer):
     )
     label_readable = serializers.BooleanField(required=False, allow_null=True, default=None)
     operational = serializers.BooleanField(required=False, allow_null=True, default=None)
+    warranty_exclusion = serializers.ChoiceField(
+        choices=capex.EXCLUSION_CHOICES,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text='RMA: the warranty exclusion that applies, or "none".',
+    )
     fault_description = serializers.CharField(required=False, allow_blank=True, default="")
     parcel_weight_kg = serializers.DecimalField(
         max_digits=6, decimal_places=2, required=False, allow_null=True, min_value=0
@@ -219,6 +272,7 @@ class RequestCreateSerializer(serializers.Serializer):
             cause=data["cause"],
             label_readable=data["label_readable"],
             operational=data["operational"],
+            warranty_exclusion=data["warranty_exclusion"],
             fault_description=data["fault_description"],
             parcel_weight_kg=data.get("parcel_weight_kg"),
             parcel_dimensions=data["parcel_dimensions"],
@@ -231,7 +285,7 @@ class RequestCreateSerializer(serializers.Serializer):
         )
 
 
-def _decision_body(decision: rules.Decision) -> dict:
+def _decision_body(decision: rules.Decision, *, currency: str) -> dict:
     return {
         "allowed": decision.allowed,
         "reason": decision.reason,
@@ -239,6 +293,9 @@ def _decision_body(decision: rules.Decision) -> dict:
         "documents": [str(document) for document in decision.documents],
         "lessee_pays": decision.lessee_pays,
         "amount": str(decision.amount) if decision.amount is not None else None,
+        "charge": (
+            decisions.charge_data(decision.charge, currency=currency) if decision.charge else None
+        ),
     }
 
 
@@ -320,7 +377,9 @@ class RequestCheck(APIView):
                 {field: [text] for field, text in incomplete.errors.items()},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response(_decision_body(decision))
+        return Response(
+            _decision_body(decision, currency=data.lease.currency if data.lease else "")
+        )
 
 
 urlpatterns = [

@@ -28,6 +28,18 @@ EXCLUSIONS: dict[str, str] = {
     "loss_or_theft": "loss or theft",
 }
 
+# The answer to "does any of the exclusions (22.4) apply?" when none does.
+NO_EXCLUSION = "none"
+EXCLUSION_CHOICES: list[tuple[str, str]] = [
+    (NO_EXCLUSION, "None of these: it failed in normal use"),
+    *((key, label[0].upper() + label[1:]) for key, label in EXCLUSIONS.items()),
+]
+
+
+def exclusion_key(answer: str) -> str | None:
+    """The exclusion an answer names, or None when the partner says none applies."""
+    return None if answer in ("", NO_EXCLUSION) else answer
+
 
 @dataclass(frozen=True)
 class Warranty:

@@ -7,7 +7,6 @@ change of the form, the service once more when the request is submitted.
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
 from hwaas import capex, rules
 from hwaas.models import CapexPurchase, HardwareModel, HardwareRequest, LeaseAgreement, LeaseLine
@@ -28,6 +27,7 @@ class Subject:
     cause: str = ""
     label_readable: bool | None = None
     operational: bool | None = None
+    warranty_exclusion: str = ""  # RMA: a key of capex.EXCLUSIONS, or capex.NO_EXCLUSION
     in_united_states: bool = False
 
 
@@ -41,7 +41,7 @@ class Incomplete(ValueError):
 
 def decide(subject: Subject, *, today: date) -> rules.Decision:
     """The rules' answer for ``subject`` on ``today``. Raises Incomplete."""
-    missing = _missing(subject)
+    missing = _missing(subject, today=today)
     if missing:
         raise Incomplete(missing)
     match subject.kind:
@@ -75,20 +75,29 @@ def decide(subject: Subject, *, today: date) -> rules.Decision:
                 on=today,
                 extended_contract=purchase.extended_warranty,
                 in_united_states=subject.in_united_states,
+                exclusion=capex.exclusion_key(subject.warranty_exclusion),
             )
         case Kind.CONVERT:
             return capex.may_convert_to_hwaas(operational=bool(subject.operational))
     raise Incomplete({"kind": "Choose what you need."})
 
 
-def _missing(subject: Subject) -> dict[str, str]:
+# Changes to a line that only a delivered unit can have (21.6, 21.17).
+NEEDS_DELIVERY = {
+    Kind.REDUCE: "reduced",
+    Kind.EXCHANGE: "exchanged",
+    Kind.REPLACE: "replaced",
+}
+
+
+def _missing(subject: Subject, *, today: date) -> dict[str, str]:
     needs = {
         Kind.ADD: ("agreement", "hardware_model"),
         Kind.REDUCE: ("line",),
         Kind.EXCHANGE: ("line", "hardware_model"),
         Kind.REPLACE: ("line", "cause", "label_readable"),
         Kind.RETURN: ("agreement",),
-        Kind.RMA: ("purchase",),
+        Kind.RMA: ("purchase", "warranty_exclusion"),
         Kind.CONVERT: ("purchase", "agreement", "operational"),
     }.get(subject.kind)
     if needs is None:
@@ -101,6 +110,7 @@ def _missing(subject: Subject) -> dict[str, str]:
         "cause": "Say what happened to the device.",
         "label_readable": "Say whether the serial number label can still be read.",
         "operational": "Say whether the device still works.",
+        "warranty_exclusion": "Say whether any of the listed causes applies, or none.",
     }
     errors = {
         field: words[field]
@@ -112,50 +122,104 @@ def _missing(subject: Subject) -> dict[str, str]:
     if subject.kind == Kind.ADD and not 1 <= subject.quantity <= 100:
         errors["quantity"] = "Add between 1 and 100 devices at a time."
     line, purchase = subject.line, subject.purchase
-    if line is not None and not line.is_active:
+    if line is not None and line.ownership_passed_on is not None:
+        errors["line"] = "This device was not returned and now belongs to the lessee."
+    elif line is not None and not line.is_active:
         errors["line"] = "This device has already been returned."
+    elif (
+        line is not None
+        and subject.kind in NEEDS_DELIVERY
+        and not rules.is_delivered(line.delivered_on, on=today)
+    ):
+        errors["line"] = (
+            f"This device has not been delivered yet, so it cannot be "
+            f"{NEEDS_DELIVERY[subject.kind]}. Ask again once it has arrived."
+        )
     if purchase is not None and purchase.converted_on is not None:
         errors["purchase"] = "This device has already moved to HWaaS."
     return errors
 
 
+def not_returned_charge(agreement: LeaseAgreement, *, today: date) -> rules.NotReturnedCharge:
+    """What not handing back the agreement's units would cost on ``today``: its lines still
+    on lease (loaded with their model and device), the undelivered ones left out by the
+    rule."""
+    return rules.not_returned_charge(
+        term=rules.TermKind(agreement.term),
+        starts_on=agreement.starts_on,
+        ends_on=agreement.ends_on,
+        today=today,
+        units=[leased_unit(line) for line in agreement.lines.all() if line.is_active],
+    )
+
+
+def leased_unit(line: LeaseLine) -> rules.LeasedUnit:
+    serial = line.device.serial_number if line.device_id else ""
+    return rules.LeasedUnit(
+        device=f"{line.hardware_model.name} {serial}".strip(),
+        monthly_fee=line.fee,
+        casualty_value=line.hardware_model.casualty_value,
+        delivered_on=line.delivered_on,
+    )
+
+
 def _return(agreement: LeaseAgreement, *, today: date) -> rules.Decision:
     """Ending the agreement: always possible; say what not handing the units back costs."""
-    lines = [line for line in agreement.lines.all() if line.is_active]
-    if not lines:
+    if not any(line.is_active for line in agreement.lines.all()):
         return rules.Decision(
             allowed=False, reason="Every device of this agreement has already been returned."
         )
-    ends_on = agreement.ends_on or today
-    charge = sum(
-        (
-            rules.missing_return_charge(
-                unpaid_fees=rules.unpaid_fees(
-                    fee=line.fee,
-                    term=rules.TermKind(agreement.term),
-                    paid_until=today,
-                    term_ends_on=ends_on,
-                ),
-                casualty_value=line.hardware_model.casualty_value,
-            ).total
-            for line in lines
-        ),
-        Decimal(0),
-    )
+    charge = not_returned_charge(agreement, today=today)
+    count = len(charge.lines)
+    period = charge.period
     return rules.Decision(
         allowed=True,
         reason=(
-            f"The {len(lines)} devices of {agreement.number} will be collected. If they are "
-            f"not ready for collection, the fees still due for the term, their casualty value "
-            f"and 10 % of it are charged instead: {charge} {agreement.currency} in all."
+            f"The {count} delivered device{'s' if count != 1 else ''} of {agreement.number} "
+            f"will be collected. If they are not ready for collection, the fees up to the end "
+            f"of the current term period ({rules.format_day(period.last_day)}), their casualty "
+            f"value and 10 % of it are charged instead: {charge.total} {agreement.currency} "
+            f"in all, and the lessee then owns them."
         ),
-        amount=charge,
+        amount=charge.total,
+        charge=charge,
     )
 
 
-def as_data(decision: rules.Decision, *, at: datetime) -> dict:
+def charge_data(charge: rules.NotReturnedCharge, *, currency: str) -> dict:
+    """The charge with its parts, as the API returns it and the request stores it."""
+    return {
+        "currency": currency,
+        "term": str(charge.period.term),
+        "period_starts_on": charge.period.starts_on.isoformat(),
+        "period_ends_on": charge.period.last_day.isoformat(),
+        "months_left": charge.period.months_left,
+        "lines": [
+            {
+                "device": line.device,
+                "quantity": line.quantity,
+                "monthly_fee": str(line.monthly_fee),
+                "months_left": line.months_left,
+                "unpaid_fees": str(rules.cents(line.unpaid_fees)),
+                "casualty_value": str(rules.cents(line.casualty_value)),
+                "surcharge": str(rules.cents(line.surcharge)),
+                "amount": str(line.amount),
+            }
+            for line in charge.lines
+        ],
+        "unpaid_fees": str(charge.unpaid_fees),
+        "casualty_value": str(charge.casualty_value),
+        "surcharge": str(charge.surcharge),
+        "total": str(charge.total),
+    }
+
+
+def as_data(decision: rules.Decision, *, at: datetime, currency: str = "") -> dict:
     """The answer as stored on the request and returned by the API."""
     data = asdict(decision)
+    data.pop("charge")
+    if decision.charge is not None:
+        data["charge"] = charge_data(decision.charge, currency=currency)
     data["from_date"] = decision.from_date.isoformat() if decision.from_date else None
     data["documents"] = [str(document) for document in decision.documents]
     data["amount"] = str(decision.amount) if decision.amount is not None else None

@@ -60,6 +60,29 @@ def received(request: HardwareRequest, *, actor, at: datetime, note: str) -> Eve
     return _staff_step(request, "hwaas_received", actor=actor, at=at, note=note)
 
 
+def not_returned(
+    request: HardwareRequest,
+    *,
+    actor,
+    at: datetime,
+    note: str,
+    total: str,
+    currency: str,
+    serials: list[str],
+) -> Event:
+    """The units were not handed back: the charge's total and the units the lessee now owns."""
+    return _staff_step(
+        request,
+        "hwaas_not_returned",
+        actor=actor,
+        at=at,
+        note=note,
+        total=total,
+        currency=currency,
+        serials=list(serials),
+    )
+
+
 def closed(request: HardwareRequest, *, actor, at: datetime, note: str) -> Event:
     return _staff_step(request, "hwaas_closed", actor=actor, at=at, note=note)
 

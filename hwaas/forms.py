@@ -4,7 +4,7 @@ and the services decide. Every choice list comes from the actor's selectors."""
 from django import forms
 from django.utils import timezone
 
-from hwaas import selectors
+from hwaas import capex, selectors
 from hwaas.models import HardwareModel, HardwareRequest
 from hwaas.services import RequestInput
 from partners.models import User
@@ -20,6 +20,7 @@ KIND_FIELDS = {
     HardwareRequest.Kind.RETURN: ("agreement",),
     HardwareRequest.Kind.RMA: (
         "purchase",
+        "warranty_exclusion",
         "fault_description",
         "proof_of_purchase",
         "warranty_contract",
@@ -89,6 +90,13 @@ class RequestForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
     )
+    warranty_exclusion = forms.ChoiceField(
+        label="Did any of these cause the fault?",
+        choices=capex.EXCLUSION_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="The warranty does not cover these.",
+    )
     fault_description = forms.CharField(
         label="Fault description",
         required=False,
@@ -123,7 +131,7 @@ class RequestForm(forms.Form):
         self.fields["agreement"].queryset = selectors.running_agreements(user, on=today)
         self.fields["line"].queryset = (
             selectors.lines_visible_to(user)
-            .filter(returned_on__isnull=True)
+            .on_lease()
             .order_by("agreement__number", "hardware_model__name", "pk")
         )
         self.fields["purchase"].queryset = selectors.purchases_visible_to(user).filter(
@@ -158,6 +166,7 @@ class RequestForm(forms.Form):
             cause=data.get("cause", ""),
             label_readable=yes_no(data.get("label_readable", "")),
             operational=yes_no(data.get("operational", "")),
+            warranty_exclusion=data.get("warranty_exclusion", ""),
             fault_description=data.get("fault_description", ""),
             parcel_weight_kg=data.get("parcel_weight_kg"),
             parcel_dimensions=data.get("parcel_dimensions", ""),

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from hwaas import rules
+from hwaas import capex, rules
 
 
 class HardwareModel(models.Model):
@@ -101,6 +101,12 @@ class LeaseAgreement(models.Model):
         return self.starts_on <= on and (self.ends_on is None or on < self.ends_on)
 
 
+class LeaseLineQuerySet(models.QuerySet):
+    def on_lease(self):
+        """Lines still leased: neither handed back nor kept by the lessee."""
+        return self.filter(returned_on__isnull=True, ownership_passed_on__isnull=True)
+
+
 class LeaseLine(models.Model):
     """One leased unit on an agreement's Annex A. The device is known once it ships."""
 
@@ -117,12 +123,17 @@ class LeaseLine(models.Model):
         max_digits=10,
         decimal_places=2,
         validators=[MinValueValidator(Decimal(0))],
-        help_text="Recurring fee per period (month or year, by the term), paid in advance.",
+        help_text="Monthly fee, paid in advance (a year-to-year term is paid monthly too).",
     )
     ordered_on = models.DateField()
     invoicing_starts_on = models.DateField(help_text="Fourteen days after the order.")
     delivered_on = models.DateField(null=True, blank=True)
     returned_on = models.DateField(null=True, blank=True)
+    ownership_passed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Not handed back: from this day the lessee owns the unit.",
+    )
     replaces = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -132,6 +143,8 @@ class LeaseLine(models.Model):
         help_text="The line of the unit this one replaced.",
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LeaseLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["agreement", "ordered_on", "pk"]
@@ -143,7 +156,7 @@ class LeaseLine(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.returned_on is None
+        return self.returned_on is None and self.ownership_passed_on is None
 
 
 class CapexPurchase(models.Model):
@@ -194,6 +207,7 @@ class HardwareRequest(models.Model):
         REFUSED = "refused", "Refused"
         SHIPPED = "shipped", "Shipped"
         RECEIVED = "received", "Unit received"
+        UNRETURNED = "unreturned", "Not returned"
         CLOSED = "closed", "Done"
 
     class Cause(models.TextChoices):
@@ -237,6 +251,12 @@ class HardwareRequest(models.Model):
     cause = models.CharField(max_length=30, choices=Cause.choices, blank=True)
     label_readable = models.BooleanField(null=True, blank=True)
     operational = models.BooleanField(null=True, blank=True)
+    warranty_exclusion = models.CharField(
+        max_length=20,
+        choices=capex.EXCLUSION_CHOICES,
+        blank=True,
+        help_text="RMA: which warranty exclusion the partner says applies, or none.",
+    )
     fault_description = models.TextField(blank=True)
     parcel_weight_kg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     parcel_dimensions = models.CharField(max_length=60, blank=True, help_text="L × W × H in cm.")

@@ -13,9 +13,16 @@ Calendar arithmetic: a month or year later is the same day of the month, or the 
 last day when that day does not exist (31 August + 6 months is 28 or 29 February). A period
 that starts on a date ends the day before its anniversary; "allowed from" dates are the
 first day something is allowed. Money is ``Decimal`` rounded half up to the cent.
+
+Term periods (21.5, 21.7): a month-to-month agreement runs a calendar month at a time (the
+fee falls due on the 1st), a year-to-year one from one anniversary of its start to the next
+(an agreement started on 29 February has its anniversary on 28 February in common years),
+a five-year one from its start to its end. ``current_term_period`` gives the period under
+way on a day, ``not_returned_charge`` what equipment not handed back costs (21.24).
 """
 
 from calendar import isleap, monthrange
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -87,14 +94,7 @@ class Decision:
     documents: tuple[Document, ...] = ()  # what must accompany the request
     lessee_pays: bool = False
     amount: Decimal | None = None  # what the lessee pays, when known
-
-
-@dataclass(frozen=True)
-class ReturnCharge:
-    unpaid_fees: Decimal
-    casualty_value: Decimal
-    surcharge: Decimal
-    total: Decimal
+    charge: "NotReturnedCharge | None" = None  # a return: what not handing back would cost
 
 
 # --- calendar arithmetic -----------------------------------------------------------------
@@ -112,7 +112,8 @@ def add_years(day: date, years: int) -> date:
     return add_months(day, 12 * years)
 
 
-def _cents(amount: Decimal) -> Decimal:
+def cents(amount: Decimal) -> Decimal:
+    """``amount`` rounded half up to the cent."""
     return amount.quantize(CENT, ROUND_HALF_UP)
 
 
@@ -181,7 +182,7 @@ def replacement(
     casualty value for a complete loss other than fire or theft and for damage from use in
     an environment the device is not made for.
     """
-    amount = None if casualty_value is None else _cents(casualty_value)
+    amount = None if casualty_value is None else cents(casualty_value)
     if cause is DamageCause.THEFT:
         return Decision(
             True,
@@ -225,31 +226,172 @@ def replacement_ship_by(*, approved_at: datetime, calendar: BusinessCalendar) ->
 # --- HWaaS: end of term and overdue amounts -----------------------------------------------
 
 
-def missing_return_charge(*, unpaid_fees: Decimal, casualty_value: Decimal) -> ReturnCharge:
-    """Equipment not made available for pick-up at the end of the term: the unpaid fees, the
-    casualty value and a surcharge of 10 % of the casualty value (the lessee then owns it)."""
-    fees = _cents(unpaid_fees)
-    value = _cents(casualty_value)
-    surcharge = _cents(casualty_value * CASUALTY_SURCHARGE)
-    return ReturnCharge(fees, value, surcharge, fees + value + surcharge)
+FIVE_YEAR_TERM_YEARS = 5
 
 
-def unpaid_fees(*, fee: Decimal, term: TermKind, paid_until: date, term_ends_on: date) -> Decimal:
-    """Fees still owed for the rest of the term, at ``fee`` per period.
+@dataclass(frozen=True)
+class TermPeriod:
+    """The term period under way: ``starts_on`` is its first day, ``ends_on`` the first day
+    after it (the next period's first day), ``months_left`` the months still to be paid up
+    to ``ends_on``, the month under way included. A five-year term that is over has
+    ``ends_on`` on or before the day asked about and no months left."""
 
-    ``paid_until`` is the first day not yet paid for and ``term_ends_on`` the first day after
-    the term, so the unpaid stretch is [paid_until, term_ends_on). Periods are a month
-    (month-to-month and 5-year terms) or a year (year-to-year), counted from ``paid_until``:
-    period k covers [add_months(paid_until, k), add_months(paid_until, k + 1)), or the
-    add_years equivalent. Every period that starts before ``term_ends_on`` is owed in full,
-    so a started period counts as a whole one. Nothing is owed when
-    ``paid_until >= term_ends_on``.
+    term: TermKind
+    starts_on: date
+    ends_on: date
+    months_left: int
+
+    @property
+    def last_day(self) -> date:
+        return self.ends_on - timedelta(days=1)
+
+
+def five_year_end(starts_on: date) -> date:
+    """The first day after a five-year agreement started on ``starts_on``."""
+    return add_years(starts_on, FIVE_YEAR_TERM_YEARS)
+
+
+def current_term_period(
+    *, term: TermKind, starts_on: date, today: date, ends_on: date | None = None
+) -> TermPeriod:
+    """The term period ``today`` falls in.
+
+    Month to month: the calendar month (fees fall due on the 1st), one month left. Year to
+    year: from the last anniversary of ``starts_on`` on or before ``today`` to the next one,
+    so on the anniversary itself a new year begins. Five years: from ``starts_on`` to
+    ``ends_on`` (the agreement's recorded end, else five years after the start). Before the
+    agreement starts, its first period is the one under way.
+
+    Months left are counted in whole months from the month under way, which counts in full
+    because fees are paid a month at a time in advance; for year-to-year and five-year
+    terms the months run from the day of the month the agreement started on (a start on
+    31 January gives months ending on the last day of shorter months), so a year always
+    holds twelve of them.
+
+    Where the terms are silent we read them as a lessee would hold us to: the anniversary of
+    a 29 February start is the earlier 28 February in common years (a shorter year left to
+    pay); months before ``today`` are not counted here (they were invoiced in advance, and
+    an unpaid invoice is an overdue amount of its own); a fee is never split below a month,
+    as it is invoiced a month at a time.
     """
-    months = 12 if term is TermKind.YEAR_TO_YEAR else 1
-    periods = 0
-    while add_months(paid_until, periods * months) < term_ends_on:
-        periods += 1
-    return _cents(fee * periods)
+    term = TermKind(term)
+    day = max(today, starts_on)
+    if term is TermKind.MONTH_TO_MONTH:
+        first = max(day.replace(day=1), starts_on)
+        return TermPeriod(term, first, add_months(day.replace(day=1), 1), 1)
+    if term is TermKind.YEAR_TO_YEAR:
+        years = day.year - starts_on.year
+        if add_years(starts_on, years) > day:
+            years -= 1
+        period_start, period_end = add_years(starts_on, years), add_years(starts_on, years + 1)
+    elif term is TermKind.FIVE_YEAR:
+        period_start, period_end = starts_on, ends_on or five_year_end(starts_on)
+        if period_end <= day:
+            return TermPeriod(term, period_start, period_end, 0)
+    else:
+        raise ValueError(f"Unknown term: {term!r}")
+    return TermPeriod(
+        term, period_start, period_end, _months_left(starts_on, day=day, until=period_end)
+    )
+
+
+def _months_left(anchor: date, *, day: date, until: date) -> int:
+    """Months of ``anchor``'s monthly cycle from the one ``day`` falls in up to ``until``."""
+    elapsed = (day.year - anchor.year) * 12 + day.month - anchor.month
+    if add_months(anchor, elapsed) > day:
+        elapsed -= 1
+    left = 0
+    while add_months(anchor, elapsed + left) < until:
+        left += 1
+    return left
+
+
+@dataclass(frozen=True)
+class LeasedUnit:
+    """One line of Annex A as the charge needs it."""
+
+    device: str  # what the partner recognises it by: model and serial number
+    monthly_fee: Decimal
+    casualty_value: Decimal
+    delivered_on: date | None
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """One delivered line's part of the charge. Amounts are exact (not yet rounded)."""
+
+    device: str
+    quantity: int
+    monthly_fee: Decimal
+    months_left: int
+    unpaid_fees: Decimal
+    casualty_value: Decimal
+    surcharge: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        """The line's share, rounded half up to the cent."""
+        return cents(self.unpaid_fees + self.casualty_value + self.surcharge)
+
+
+@dataclass(frozen=True)
+class NotReturnedCharge:
+    period: TermPeriod
+    lines: tuple[ChargeLine, ...]
+    unpaid_fees: Decimal
+    casualty_value: Decimal
+    surcharge: Decimal
+    total: Decimal
+
+
+def is_delivered(delivered_on: date | None, *, on: date) -> bool:
+    return delivered_on is not None and delivered_on <= on
+
+
+def not_returned_charge(
+    *,
+    term: TermKind,
+    starts_on: date,
+    today: date,
+    units: Iterable[LeasedUnit],
+    ends_on: date | None = None,
+) -> NotReturnedCharge:
+    """What the lessee pays when the equipment is not made available for collection (21.24):
+    for every line delivered by ``today`` (ordered units not yet delivered are not the
+    lessee's to hand back), the fees still unpaid up to the end of the current term period
+    (``current_term_period``: monthly fee x months left x quantity), the casualty value,
+    and 10 % of the casualty value. Ownership of those units then passes to the lessee.
+
+    Money: every part is computed exactly in ``Decimal``; the totals are rounded half up to
+    the cent once, at the end. Each line's ``amount`` is its exact share rounded the same
+    way, for display, so the lines may differ from the total by less than a cent each.
+    """
+    period = current_term_period(term=term, starts_on=starts_on, today=today, ends_on=ends_on)
+    lines = tuple(
+        ChargeLine(
+            device=unit.device,
+            quantity=unit.quantity,
+            monthly_fee=unit.monthly_fee,
+            months_left=period.months_left,
+            unpaid_fees=unit.monthly_fee * period.months_left * unit.quantity,
+            casualty_value=unit.casualty_value * unit.quantity,
+            surcharge=unit.casualty_value * unit.quantity * CASUALTY_SURCHARGE,
+        )
+        for unit in units
+        if is_delivered(unit.delivered_on, on=today)
+    )
+    fees = sum((line.unpaid_fees for line in lines), Decimal(0))
+    value = sum((line.casualty_value for line in lines), Decimal(0))
+    surcharge = sum((line.surcharge for line in lines), Decimal(0))
+    return NotReturnedCharge(
+        period=period,
+        lines=lines,
+        unpaid_fees=cents(fees),
+        casualty_value=cents(value),
+        surcharge=cents(surcharge),
+        total=cents(fees + value + surcharge),
+    )
 
 
 def overdue_interest(
@@ -280,7 +422,7 @@ def overdue_interest(
     exact = Fraction(amount) * Fraction(rate) * total
     with localcontext() as context:
         context.prec = 60  # far beyond a cent, so the half-up tie is decided on the exact value
-        return _cents(Decimal(exact.numerator) / Decimal(exact.denominator))
+        return cents(Decimal(exact.numerator) / Decimal(exact.denominator))
 
 
 # --- HWaaS: ownership --------------------------------------------------------------------

@@ -97,11 +97,13 @@ class InventoryQuery:
 def inventory_for(*, user: User, query: InventoryQuery) -> QuerySet[Device]:
     """Devices of the managed organisations that are leased or bought, with what each page
     row shows loaded in a fixed number of queries."""
-    active_line = LeaseLine.objects.filter(device=OuterRef("pk"), returned_on__isnull=True)
+    active_line = LeaseLine.objects.on_lease().filter(device=OuterRef("pk"))
+    # A leased unit the lessee did not hand back is its own from then on.
+    kept_line = LeaseLine.objects.filter(device=OuterRef("pk"), ownership_passed_on__isnull=False)
     devices = (
         Device.objects.filter(organisation__in=organisations_managed_by(user))
-        .annotate(is_leased=Exists(active_line))
-        .filter(Q(is_leased=True) | Q(purchase__isnull=False))
+        .annotate(is_leased=Exists(active_line), is_kept=Exists(kept_line))
+        .filter(Q(is_leased=True) | Q(purchase__isnull=False) | Q(is_kept=True))
         .select_related("organisation", "purchase", "pbx")
         .prefetch_related(
             Prefetch(
@@ -121,7 +123,7 @@ def inventory_for(*, user: User, query: InventoryQuery) -> QuerySet[Device]:
     if query.holding == "leased":
         devices = devices.filter(is_leased=True)
     elif query.holding == "owned":
-        devices = devices.filter(purchase__isnull=False, is_leased=False)
+        devices = devices.filter(Q(purchase__isnull=False) | Q(is_kept=True), is_leased=False)
     if query.organisation_id:
         devices = devices.filter(organisation_id=query.organisation_id)
     return devices
@@ -136,7 +138,14 @@ def device_for(*, user: User, pk: int) -> Device:
 
 def active_line_of(device: Device) -> LeaseLine | None:
     """The device's running lease line (``lease_lines`` prefetched)."""
-    return next((line for line in device.lease_lines.all() if line.returned_on is None), None)
+    return next((line for line in device.lease_lines.all() if line.is_active), None)
+
+
+def kept_line_of(device: Device) -> LeaseLine | None:
+    """The lease line whose unit the lessee kept, now owning it (``lease_lines`` prefetched)."""
+    return next(
+        (line for line in device.lease_lines.all() if line.ownership_passed_on is not None), None
+    )
 
 
 def running_agreements(user: User, *, on: date) -> QuerySet[LeaseAgreement]:

@@ -45,6 +45,23 @@ def _received(data: dict, names: dict[int, str]) -> tuple[str, str]:
     return "Returned unit received", data.get("note", "")
 
 
+@wording("hwaas_not_returned")
+def _not_returned(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    text = (
+        f"Units not returned: {data.get('total', '')} {data.get('currency', '')} charged, "
+        "and the lessee now owns them"
+    )
+    detail = "; ".join(
+        part
+        for part in (
+            "serial numbers " + ", ".join(data["serials"]) if data.get("serials") else "",
+            data.get("note", ""),
+        )
+        if part
+    )
+    return text, detail
+
+
 @wording("hwaas_closed")
 def _closed(data: dict, names: dict[int, str]) -> tuple[str, str]:
     return "Request completed", data.get("note", "")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from core.converters import as_id
 from core.csv import csv_lines
-from hwaas import capex, rules, selectors, services
+from hwaas import capex, decisions, rules, selectors, services
 from hwaas.forms import StepForm
 from hwaas.models import HardwareRequest
 from partners.access import role_required
@@ -52,6 +52,17 @@ def device_status(device, *, today: date) -> dict:
         }
     purchase = getattr(device, "purchase", None)
     if purchase is None:
+        kept = selectors.kept_line_of(device)
+        if kept is not None:
+            return {
+                "holding": "owned",
+                "line": kept,
+                "summary": f"Kept from agreement {kept.agreement.number}",
+                "detail": (
+                    f"not returned; owned by the lessee since "
+                    f"{rules.format_day(kept.ownership_passed_on)}"
+                ),
+            }
         return {"holding": "", "summary": "", "detail": ""}
     if purchase.converted_on:
         return {"holding": "owned", "summary": "Moved to HWaaS", "detail": ""}
@@ -132,18 +143,21 @@ def device_detail(request, pk: int):
 def agreement_detail(request, pk: int):
     agreement = selectors.agreement_for(user=request.user, pk=pk)
     lines = list(agreement.lines.all())
+    today = timezone.localdate()
+    active = [line for line in lines if line.is_active]
     return render(
         request,
         "hwaas/agreement.html",
         {
             "agreement": agreement,
             "lines": lines,
-            "active": [line for line in lines if line.returned_on is None],
+            "active": active,
+            "charge": decisions.not_returned_charge(agreement, today=today) if active else None,
             "printing": request.GET.get("print") == "1",
             "base_template": (
                 "hwaas/print_base.html" if request.GET.get("print") == "1" else "base.html"
             ),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
 
@@ -245,6 +259,8 @@ def staff_request_step(request, pk: int):
             )
         elif step == State.RECEIVED:
             services.request_receive(request=hardware_request, actor=request.user, note=note)
+        elif step == State.UNRETURNED:
+            services.request_not_returned(request=hardware_request, actor=request.user, note=note)
         elif step == State.CLOSED:
             services.request_close(request=hardware_request, actor=request.user, note=note)
         else:

@@ -3,6 +3,8 @@
 Every request is decided first (approved or refused). After approval each kind has its
 own path: a unit goes out (shipped), comes back (received), or both, in the order the terms
 say; an RMA replacement only leaves once the faulty unit has arrived and been checked.
+A return whose units are not made available for collection is recorded as not returned
+instead of received (the lessee then owns them), and closes from there.
 """
 
 from functools import cache
@@ -13,6 +15,7 @@ from core.transitions import Transitions
 
 SUBMITTED, APPROVED, REFUSED = "submitted", "approved", "refused"
 SHIPPED, RECEIVED, CLOSED = "shipped", "received", "closed"
+UNRETURNED = "unreturned"
 
 # kind -> the states after approval, in order; the last step closes the request.
 PATHS: dict[str, tuple[str, ...]] = {
@@ -23,6 +26,11 @@ PATHS: dict[str, tuple[str, ...]] = {
     "replace": (SHIPPED, RECEIVED, CLOSED),
     "rma": (RECEIVED, SHIPPED, CLOSED),
     "convert": (CLOSED,),
+}
+
+# kind -> {state: the other way out of it, and the path from there}.
+BRANCHES: dict[str, dict[str, tuple[str, ...]]] = {
+    "return": {APPROVED: (UNRETURNED, CLOSED)},
 }
 
 FINAL = frozenset({REFUSED, CLOSED})
@@ -42,6 +50,10 @@ def machine(kind: str) -> Transitions[str]:
     table |= {state: (after,) for state, after in pairwise((APPROVED, *path))}
     if path:
         table[path[-1]] = ()
+    for state, branch in BRANCHES.get(kind, {}).items():
+        table[state] = (*table[state], branch[0])
+        table |= {before: (after,) for before, after in pairwise(branch)}
+        table.setdefault(branch[-1], ())
     return Transitions(
         MACHINE, table, message=f"A {kind} request that is {{current}} cannot become {{target}}."
     )

@@ -175,21 +175,41 @@ class TaxonomyChoicesMixin:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.related_model is CaseReason:
             kwargs.setdefault("queryset", CaseReason.objects.select_related("case_type"))
+        if db_field.related_model is CaseType:
+            kwargs.setdefault("queryset", CaseType.objects.select_related("policy"))
+            field = super().formfield_for_manytomany(db_field, request, **kwargs)
+            # Every version has a "Customer Care": name the version too.
+            field.label_from_instance = lambda case_type: f"{case_type.policy}: {case_type.name}"
+            return field
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class CaseTypeInline(admin.TabularInline):
     model = CaseType
     extra = 0
-    fields = ["code", "name", "description", "is_technical", "position"]
+    fields = [
+        "code",
+        "name",
+        "description",
+        "is_technical",
+        "english_only",
+        "tickets_only",
+        "position",
+    ]
     show_change_link = True
 
 
-class EligibilityRuleInline(admin.TabularInline):
+class EligibilityRuleInline(TaxonomyChoicesMixin, admin.TabularInline):
     model = EligibilityRule
     extra = 0
-    fields = ["audience", "access", "allowed_reasons", "note"]
-    filter_horizontal = ["allowed_reasons"]
+    fields = ["audience", "access", "allowed_reasons", "direct_case_types", "note"]
+    filter_horizontal = ["allowed_reasons", "direct_case_types"]
+
+    def get_queryset(self, request):
+        # Each row shows what it has chosen: read the choices of all rows at once.
+        return (
+            super().get_queryset(request).prefetch_related("allowed_reasons", "direct_case_types")
+        )
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "allowed_reasons":
@@ -229,7 +249,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 class CaseReasonInline(admin.TabularInline):
     model = CaseReason
     extra = 0
-    fields = ["code", "name", "position"]
+    fields = ["code", "name", "extended_support_exclusion", "position"]
     show_change_link = True
 
 
@@ -244,13 +264,13 @@ class CaseTypeAdmin(admin.ModelAdmin):
 class CaseCategoryInline(TaxonomyChoicesMixin, admin.TabularInline):
     model = CaseCategory
     extra = 0
-    fields = ["code", "name", "parent", "position"]
+    fields = ["code", "name", "parent", "extended_support_exclusion", "position"]
 
 
 @admin.register(CaseReason)
 class CaseReasonAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "case_type", "policy"]
-    list_filter = ["case_type__policy", "case_type__name"]
+    list_display = ["name", "code", "case_type", "policy", "extended_support_exclusion"]
+    list_filter = ["case_type__policy", "case_type__name", "extended_support_exclusion"]
     search_fields = ["name", "code"]
     list_select_related = ["case_type__policy"]
     inlines = [CaseCategoryInline]
@@ -262,8 +282,8 @@ class CaseReasonAdmin(admin.ModelAdmin):
 
 @admin.register(CaseCategory)
 class CaseCategoryAdmin(TaxonomyChoicesMixin, admin.ModelAdmin):
-    list_display = ["__str__", "reason", "code"]
-    list_filter = ["reason__case_type__policy"]
+    list_display = ["__str__", "reason", "code", "extended_support_exclusion"]
+    list_filter = ["reason__case_type__policy", "extended_support_exclusion"]
     search_fields = ["name", "code", "reason__name"]
     list_select_related = ["reason__case_type", "parent"]
 
@@ -272,7 +292,7 @@ class CaseCategoryAdmin(TaxonomyChoicesMixin, admin.ModelAdmin):
 class EligibilityRuleAdmin(TaxonomyChoicesMixin, admin.ModelAdmin):
     list_display = ["policy", "audience", "access", "note"]
     list_filter = ["policy", "access"]
-    filter_horizontal = ["allowed_reasons"]
+    filter_horizontal = ["allowed_reasons", "direct_case_types"]
 
 
 @admin.register(ResponseTarget)

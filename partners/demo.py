@@ -231,6 +231,9 @@ def _seed_users(organisations: dict[str, Organisation]) -> int:
             # Put the account back the way the README describes it.
             user.full_name = spec.full_name
             user.organisation = organisation
+            user.time_zone = spec.time_zone or (
+                organisation.member_time_zone if organisation else ""
+            )
             user.is_active = True
             user.is_staff = Role.ADMIN in spec.roles
             user.set_password(DEMO_PASSWORD)

@@ -1,11 +1,12 @@
 """Reads for partners, organisations and the support policy, scoped by who is asking."""
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 
-from partners import eligibility
+from partners import eligibility, policy_dates, support_lines
 from partners.models import (
     ApiToken,
     CaseReason,
@@ -25,16 +26,21 @@ class NoPolicyInForce(LookupError):
     """No policy version is effective at the instant asked about."""
 
 
-def policy_in_force(at: datetime) -> PolicyVersion:
-    """The latest version whose effective date (00:00 UTC) is not after ``at``."""
+def policy_in_force(at: datetime, *, zone: str) -> PolicyVersion:
+    """The version of the terms in force at ``at`` where the clock reads ``zone``: the
+    latest that has taken effect there (``policy_dates.version_in_force``: local midnight
+    on its date). For an organisation, ``zone`` is its support calendar's
+    (``sla.selectors.policy_in_force_for``)."""
     if at.tzinfo is None:
         raise ValueError("policy_in_force needs an aware datetime")
-    day = at.astimezone(UTC).date()
-    version = PolicyVersion.objects.filter(effective_from__lte=day).order_by("-effective_from")
-    found = version.first()
+    versions = {version.effective_from: version for version in PolicyVersion.objects.all()}
+    found = policy_dates.version_in_force(versions, at, zone)
     if found is None:
-        raise NoPolicyInForce(f"No support policy is in force on {day.isoformat()}.")
-    return found
+        raise NoPolicyInForce(
+            f"No support policy is in force on {at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} "
+            f"({zone})."
+        )
+    return versions[found]
 
 
 def api_tokens_of(user: User, *, now: datetime) -> QuerySet[ApiToken]:
@@ -57,22 +63,21 @@ def eligibility_for(
     organisation: Organisation,
     case_type: str,
     reason: str | None,
-    at: datetime,
-    policy: PolicyVersion | None = None,
+    policy: PolicyVersion,
     case_type_obj: CaseType | None = None,
     reason_obj: CaseReason | None = None,
 ) -> eligibility.Decision:
-    """May ``organisation`` open a case of this type and reason at ``at``, and if not, whom
-    should it turn to. ``case_type`` and ``reason`` are codes of the version in force.
+    """May ``organisation`` open a case of this type and reason under ``policy`` (the
+    version in force for it, which only its support calendar's zone can tell:
+    ``sla.selectors.policy_in_force_for``), and if not, whom should it turn to.
+    ``case_type`` and ``reason`` are codes of that version.
 
-    A caller that has already read the version in force and these codes' rows passes them
-    (``policy``, ``case_type_obj``, ``reason_obj``) so they are not read again.
+    A caller that has already read these codes' rows passes them (``case_type_obj``,
+    ``reason_obj``) so they are not read again.
 
     Raises ``CaseType.DoesNotExist`` / ``CaseReason.DoesNotExist`` for codes the version
     in force does not know.
     """
-    if policy is None:
-        policy = policy_in_force(at)
     if case_type_obj is None:
         case_type_obj = CaseType.objects.get(policy=policy, code=case_type)
     if not reason:
@@ -88,8 +93,15 @@ def eligibility_for(
         )
         access = eligibility.Access.UPSTREAM
         allowed: list[CaseReason] = []
+        direct_types: dict[int, str] = {}
     else:
         access = eligibility.Access(rule.access)
+        # Direct access opens everything: only a referred audience needs its exceptions.
+        direct_types = (
+            dict(rule.direct_case_types.order_by("position").values_list("pk", "name"))
+            if access is not eligibility.Access.DIRECT
+            else {}
+        )
         # Only a limited rule's list of reasons counts, or is shown.
         allowed = (
             list(rule.allowed_reasons.select_related("case_type"))
@@ -100,6 +112,9 @@ def eligibility_for(
         "policy_version": policy.code,
         "access": access,
         "reason": reason_obj.pk if reason_obj else None,
+        "case_type": case_type_obj.pk,
+        "direct_case_types": set(direct_types),
+        "direct_case_type_names": tuple(direct_types.values()),
         "allowed_reasons": {r.pk for r in allowed},
         "allowed_reason_names": tuple(f"{r.case_type.name}: {r.name}" for r in allowed),
     }
@@ -134,9 +149,9 @@ def devices_visible_to(user: User) -> QuerySet[Device]:
     return Device.objects.none()
 
 
-def support_overview(*, organisation: Organisation, at: datetime) -> dict:
-    """What this organisation may open under the policy in force, for its home page."""
-    policy = policy_in_force(at)
+def support_overview(*, organisation: Organisation, policy: PolicyVersion) -> dict:
+    """What this organisation may open under ``policy``, the version in force for it, for
+    its home page."""
     rule = (
         EligibilityRule.objects.filter(policy=policy, audience=organisation.audience)
         .prefetch_related("allowed_reasons__case_type")
@@ -153,6 +168,13 @@ def support_overview(*, organisation: Organisation, at: datetime) -> dict:
         "policy": policy,
         "access": access.value,
         "allowed_reasons": allowed,
+        # Case types it opens with the vendor whatever its access (Customer Care, for those
+        # referred upstream for technical support only).
+        "direct_case_types": (
+            list(rule.direct_case_types.order_by("position").values_list("name", flat=True))
+            if rule and access is not eligibility.Access.DIRECT
+            else []
+        ),
         "referral": referral,
         "case_types": list(policy.case_types.all()),
     }
@@ -183,4 +205,24 @@ def staff_with_role(role: Role) -> list[User]:
         User.objects.filter(
             is_active=True, organisation=None, groups__name=GROUP_NAMES[role]
         ).order_by("pk")
+    )
+
+
+def support_line_for(
+    organisation: Organisation, *, policy: PolicyVersion | None
+) -> support_lines.SupportLine | None:
+    """The support phone number and chat link for the organisation's country (or its
+    region's fallback, see ``partners.support_lines``) under ``policy``, the version in
+    force for it now (``sla.selectors.policy_in_force_for``).
+
+    The numbers are today's wherever they are shown, also on the page of a case opened under
+    an older version: they are whom to call now. Before any version is in force (``policy``
+    None), the first version loaded gives them: a number to call for a Critical problem
+    beats none."""
+    if policy is None:
+        policy = PolicyVersion.objects.order_by("effective_from").first()
+    if policy is None:
+        return None
+    return support_lines.line_for(
+        policy.support_lines, country=organisation.country, region=organisation.region
     )

@@ -19,12 +19,14 @@ from partners.models import (
     CaseType,
     CreditBand,
     EligibilityRule,
+    ExtendedSupportExclusion,
     Organisation,
     PolicyVersion,
     ResponseTarget,
     User,
 )
 from partners.roles import GROUP_NAMES, STAFF_ROLES, Role
+from partners.support_lines import problems as support_line_problems
 
 POLICY_DATA_DIR = Path(__file__).resolve().parent / "policy_data"
 
@@ -42,7 +44,11 @@ def user_create(
     roles: tuple[Role, ...] = (),
     time_zone: str = "",
 ) -> User:
-    """A partner-side member (``organisation`` set, no roles) or vendor staff with roles."""
+    """A partner-side member (``organisation`` set, no roles) or vendor staff with roles.
+
+    Without ``time_zone``, a member starts in their organisation's country's zone
+    (``Organisation.member_time_zone``); staff keep none and read times in
+    ``DEFAULT_USER_TIME_ZONE`` until they pick one."""
     staff_roles = [role for role in roles if role != Role.PARTNER]
     if organisation is not None and staff_roles:
         raise ValidationError("Members of an organisation cannot hold staff roles.")
@@ -54,7 +60,7 @@ def user_create(
         email=email.strip().lower(),
         full_name=full_name,
         organisation=organisation,
-        time_zone=time_zone or (organisation.time_zone if organisation else ""),
+        time_zone=time_zone or (organisation.member_time_zone if organisation else ""),
         is_staff=Role.ADMIN in staff_roles,
     )
     user.set_password(password)
@@ -149,7 +155,9 @@ def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVers
     _check_policy_data(code, data)
     policy = _load_version(code, data)
     types_by_code, reasons_by_path = _load_case_types(policy, data["case_types"])
-    _load_eligibility(policy, data["eligibility"], reasons_by_path=reasons_by_path)
+    _load_eligibility(
+        policy, data["eligibility"], reasons_by_path=reasons_by_path, types_by_code=types_by_code
+    )
     _load_targets(
         policy, data["targets"], types_by_code=types_by_code, reasons_by_path=reasons_by_path
     )
@@ -158,12 +166,20 @@ def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVers
 
 
 def _check_policy_data(code: str, data: dict) -> None:
-    """What must hold before anything is written: every audience has its rule, and the
-    credit table is whole."""
+    """What must hold before anything is written: every audience has its rule, the
+    credit table is whole, the extended-support flags are known, and the support lines
+    (when given) cover every region."""
     missing = set(EligibilityRule.Audience.values) - set(data["eligibility"])
     if missing:
         raise PolicyDataError(f"{code}: no eligibility rule for {', '.join(sorted(missing))}")
     _check_credit_bands(code, data["credit_bands"])
+    _check_exclusions(code, data["case_types"])
+    if "support_lines" in data:
+        found = support_line_problems(
+            data["support_lines"], regions=frozenset(Organisation.Region.values)
+        )
+        if found:
+            raise PolicyDataError(f"{code}: {found[0]}")
 
 
 def _load_version(code: str, data: dict) -> PolicyVersion:
@@ -177,6 +193,7 @@ def _load_version(code: str, data: dict) -> PolicyVersion:
             ),
             "maintenance_notice": timedelta(hours=data.get("maintenance_notice_hours", 48)),
             "summary": " ".join(data.get("summary", "").split()),
+            "support_lines": data.get("support_lines", {}),
         },
     )
     return policy
@@ -197,6 +214,8 @@ def _load_case_types(
                 "name": type_data["name"],
                 "description": type_data.get("description", ""),
                 "is_technical": type_data.get("technical", False),
+                "english_only": type_data.get("english_only", False),
+                "tickets_only": type_data.get("tickets_only", False),
                 "position": type_data.get("position", type_position * 10),
             },
         )
@@ -208,6 +227,7 @@ def _load_case_types(
                 defaults={
                     "name": reason_data["name"],
                     "position": reason_data.get("position", reason_position * 10),
+                    "extended_support_exclusion": _exclusion(reason_data),
                 },
             )
             reasons_by_path[f"{case_type.code}/{reason.code}"] = reason
@@ -216,7 +236,11 @@ def _load_case_types(
 
 
 def _load_eligibility(
-    policy: PolicyVersion, eligibility: dict, *, reasons_by_path: dict[str, CaseReason]
+    policy: PolicyVersion,
+    eligibility: dict,
+    *,
+    reasons_by_path: dict[str, CaseReason],
+    types_by_code: dict[str, CaseType],
 ) -> None:
     code = policy.code
     audiences = set(EligibilityRule.Audience.values)
@@ -233,6 +257,13 @@ def _load_eligibility(
         except KeyError as exc:
             raise PolicyDataError(f"{code}: eligibility names unknown reason {exc}") from exc
         rule.allowed_reasons.set(allowed)
+        try:
+            direct = [
+                types_by_code[type_code] for type_code in rule_data.get("direct_case_types", [])
+            ]
+        except KeyError as exc:
+            raise PolicyDataError(f"{code}: eligibility names unknown case type {exc}") from exc
+        rule.direct_case_types.set(direct)
 
 
 def _load_targets(
@@ -289,9 +320,39 @@ def _load_categories(reason: CaseReason, items: list[dict], parent: CaseCategory
             reason=reason,
             parent=parent,
             code=item["code"],
-            defaults={"name": item["name"], "position": item.get("position", position * 10)},
+            defaults={
+                "name": item["name"],
+                "position": item.get("position", position * 10),
+                "extended_support_exclusion": _exclusion(item),
+            },
         )
         _load_categories(reason, item.get("subcategories", []), parent=category)
+
+
+# The key a reason or category of a data file carries when extended support leaves it out.
+EXCLUSION_KEY = "excluded_from_extended_support"
+
+
+def _exclusion(item: dict) -> str:
+    return item.get(EXCLUSION_KEY, ExtendedSupportExclusion.COVERED)
+
+
+def _check_exclusions(code: str, case_types: list[dict]) -> None:
+    """Every flag names one of the exclusions the desk knows."""
+    known = set(ExtendedSupportExclusion.values)
+
+    def walk(items: list[dict], where: str) -> None:
+        for item in items:
+            path = f"{where}/{item['code']}"
+            if _exclusion(item) not in known:
+                raise PolicyDataError(
+                    f"{code}: {path}: {EXCLUSION_KEY} must be one of "
+                    + ", ".join(repr(value) for value in sorted(known - {""}))
+                )
+            walk(item.get("categories", []) + item.get("subcategories", []), path)
+
+    for type_data in case_types:
+        walk(type_data.get("reasons", []), type_data["code"])
 
 
 def policy_versions_load_all(*, update: bool = False) -> list[tuple[PolicyVersion, bool]]:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core import ratelimit
 from core.client_address import client_ident
-from partners import selectors, services
+from partners import policy_dates, selectors, services
 from partners.access import role_required
 from partners.forms import ProfileForm
 from partners.models import Device, Organisation, PolicyVersion, User
@@ -101,16 +101,23 @@ def administration(request):
         "devices": Device.objects.count(),
         "policies": PolicyVersion.objects.count(),
     }
-    try:
-        in_force = selectors.policy_in_force(timezone.now())
-    except selectors.NoPolicyInForce:
-        in_force = None
+    # A version takes effect region by region (local midnight on its date in the zone of
+    # the region's calendar): it shows as in force once it is in force in any region.
+    policies = list(PolicyVersion.objects.all())
+    by_date = {policy.effective_from: policy for policy in policies}
+    now = timezone.now()
+    taken = [
+        found
+        for zone in settings.REGION_TIME_ZONES.values()
+        if (found := policy_dates.version_in_force(by_date, now, zone)) is not None
+    ]
+    in_force = by_date[max(taken)] if taken else None
     return render(
         request,
         "partners/administration.html",
         {
             "counts": counts,
             "in_force": in_force,
-            "policies": PolicyVersion.objects.all(),
+            "policies": policies,
         },
     )

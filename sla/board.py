@@ -1,6 +1,7 @@
 """Reads for the NOC board: what the NOC must look at now, most urgent first.
 
-Five bounded lists: out-of-hours cases awaiting triage, open Critical cases, clocks already
+Five bounded lists: out-of-hours cases awaiting the NOC (a Critical claim to triage, or a
+new technical case to investigate, 16.8), open Critical cases, clocks already
 breached and still waiting for their answer, clocks at risk (warned, or past the warning
 point), and monitoring alerts that matched no PBX and wait for the NOC to review them. Each
 list costs a fixed number of queries however many rows it holds.
@@ -11,16 +12,21 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, Q
+from django.utils import timezone
 
 from core.formatting import duration_text
-from partners.models import User
+from partners.extended_support import exclusion_for
+from partners.models import ExtendedSupportExclusion, User
 from partners.roles import Role, has_role
-from sla.models import Clock, MonitoringAlert
+from sla import display
+from sla.models import NOC_METRICS, Clock, MonitoringAlert
 from tickets import workflow
 from tickets.models import Ticket
 
 # Rows shown per section; the heading still counts them all.
 SECTION_LIMIT = 50
+# On the wall screen, the most urgent rows that fit a 1920×1080 screen without scrolling.
+WALL_SECTION_LIMIT = 4
 
 ACTIVE = [status.value for status in workflow.ACTIVE]
 Metric = Clock.Metric
@@ -55,13 +61,28 @@ class ClockRow:
         return self.clock.breach_at <= self.now
 
     @property
-    def breaches_later(self) -> bool:
-        """Due outside support hours: the breach waits for the next opening."""
-        return self.clock.breach_at != self.clock.due_at
-
-    @property
     def countdown(self) -> str:
         return countdown_text(self.clock.breach_at, self.now)
+
+    @property
+    def deadline(self) -> str:
+        """ "due Thu 18:00 CET · breached Fri 09:00 CET", in the reader's zone; the live
+        countdown beside it says how long ago."""
+        return display.clock_deadline_text(
+            self.clock, tz=timezone.get_current_timezone(), now=self.now, relative=False
+        )
+
+    @property
+    def investigation(self) -> bool:
+        """A new case the NOC looks at (Standard so far), not a Critical claim to triage."""
+        return self.clock.metric == Metric.OUT_OF_HOURS_INVESTIGATION
+
+    @property
+    def exclusion_label(self) -> str:
+        """What extended support does not cover about this case, "" when it is covered."""
+        ticket = self.ticket
+        found = exclusion_for(ticket.reason, ticket.category, ticket.subcategory)
+        return ExtendedSupportExclusion(found).label if found else ""
 
 
 @dataclass(frozen=True)
@@ -112,10 +133,15 @@ def board_for(*, user: User, now: datetime, limit: int | None = None) -> Board:
     def clock_row(clock: Clock) -> ClockRow:
         return ClockRow(clock=clock, ticket=clock.ticket, now=now)
 
-    triage = _waiting_clocks().filter(metric=Metric.OUT_OF_HOURS_TRIAGE).order_by("breach_at", "pk")
+    triage = (
+        _waiting_clocks()
+        .filter(metric__in=NOC_METRICS)
+        .select_related("ticket__reason", "ticket__category", "ticket__subcategory")
+        .order_by("breach_at", "pk")
+    )
 
-    # The triage clock has its own section; the SLA sections show the promises to partners.
-    sla_clocks = _waiting_clocks().exclude(metric=Metric.OUT_OF_HOURS_TRIAGE)
+    # The NOC's clocks have their own section; the SLA sections show the promises to partners.
+    sla_clocks = _waiting_clocks().exclude(metric__in=NOC_METRICS)
     # A running clock past its breach instant is breached, even before the sweep records it.
     breached = sla_clocks.filter(
         Q(state=State.BREACHED) | Q(state=State.RUNNING, breach_at__lt=now)
@@ -166,7 +192,5 @@ def alerts_to_review():
 
 
 def awaiting_triage(ticket: Ticket) -> bool:
-    """The case still waits for the NOC's out-of-hours decision."""
-    return Clock.objects.filter(
-        ticket=ticket, metric=Metric.OUT_OF_HOURS_TRIAGE, stopped_at=None
-    ).exists()
+    """The case still waits for the NOC's out-of-hours decision (triage or investigation)."""
+    return Clock.objects.filter(ticket=ticket, metric__in=NOC_METRICS, stopped_at=None).exists()

@@ -3,6 +3,7 @@
 from datetime import date
 
 import holidays as holiday_library
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -63,11 +64,32 @@ def business_calendar(code: str) -> BusinessCalendar:
     )
 
 
+def _zone_cache_key(code: str) -> str:
+    return f"sla:calendar-zone:{code}"
+
+
+def support_zone(code: str) -> str:
+    """The time zone of the support calendar ``code`` (an organisation's region names its
+    calendar), in which the dates of the terms are read. Asked on most pages, so it comes
+    from the cached calendar, or its own cached copy, before the database. A region whose
+    calendar is missing (an emptied database) falls back to the region's standard zone."""
+    stored = cache.get(_cache_key(code))
+    if stored is not None:
+        return stored[0]
+    zone = cache.get(_zone_cache_key(code))
+    if zone is None:
+        zone = Calendar.objects.filter(code=code).values_list("time_zone", flat=True).first()
+        if zone is None:
+            return settings.REGION_TIME_ZONES[code]
+        cache.set(_zone_cache_key(code), zone, CACHE_SECONDS)
+    return zone
+
+
 def calendars_forget(codes=None) -> None:
     """Drop cached calendars (all of them when ``codes`` is None) after a change."""
     if codes is None:
         codes = list(Calendar.objects.values_list("code", flat=True))
-    cache.delete_many([_cache_key(code) for code in codes])
+    cache.delete_many([key for code in codes for key in (_cache_key(code), _zone_cache_key(code))])
 
 
 @transaction.atomic

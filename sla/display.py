@@ -10,12 +10,15 @@ started_at, target, paused_for, paused_since) will do as a clock.
 
     clock_display(clock, tz="Europe/Rome", now=now)  -> ClockDisplay (texts and flags)
     due_text(instant, tz, now=now)                   -> "Tue 18:00 CET"
+    clock_deadline_text(clock, tz=..., now=now)      -> "due Thu 18:00 CET · breached Fri
+                                                        09:00 CET, 2 h ago"
+    target_text(kind=..., target=..., calendar=...)  -> "same working day", "4 hours"
     intake_preview(deadlines, tz=..., now=now)       -> lines for the intake form
     clocks_for_viewer(clocks, internal=False)        -> the clocks a partner may see
     service_level(clock, tz=..., now=now, calendar=c) -> ServiceLevel (the staff panel's row)
 
-Partners see the first-response and restoration clocks; the out-of-hours triage clock and
-every warning are internal to support.
+Partners see the first-response and restoration clocks; the out-of-hours triage and
+investigation clocks and every warning are internal to support.
 """
 
 from collections.abc import Iterable
@@ -23,53 +26,52 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Protocol, TypeVar
 
-from core.formatting import duration_text, local_datetime_text
+from core.formatting import (
+    deadline_text,
+    duration_text,
+    local_datetime_text,
+    moment_text,
+)
 from sla import clocks as clock_rules
+from sla import targets as target_rules
 from sla.businesstime import BusinessCalendar
 
 FIRST_RESPONSE = "first_response"
 OUT_OF_HOURS_TRIAGE = "out_of_hours_triage"
+OUT_OF_HOURS_INVESTIGATION = "out_of_hours_investigation"
 RESTORATION = "restoration"
 
 RUNNING, PAUSED, MET, BREACHED = "running", "paused", "met", "breached"
 
 PARTNER_METRICS = frozenset({FIRST_RESPONSE, RESTORATION})
-ALL_METRICS = frozenset({FIRST_RESPONSE, OUT_OF_HOURS_TRIAGE, RESTORATION})
+ALL_METRICS = frozenset(
+    {FIRST_RESPONSE, OUT_OF_HOURS_TRIAGE, OUT_OF_HOURS_INVESTIGATION, RESTORATION}
+)
 
 ALWAYS = "24x7"
 
 LABELS = {
     FIRST_RESPONSE: "First response",
     OUT_OF_HOURS_TRIAGE: "Out-of-hours triage",
+    OUT_OF_HOURS_INVESTIGATION: "Out-of-hours investigation",
     RESTORATION: "Service restoration",
 }
 
-# (waiting, overdue, met, late) for each metric; "{due}" is the due time in words.
+# (waiting, met, late) for each metric; "{deadline}" is ``deadline_text``'s wording.
 _TEXTS = {
-    FIRST_RESPONSE: (
-        "First response due by {due}",
-        "First response was due by {due}",
-        "Answered within target",
-        "Answered late",
-    ),
-    RESTORATION: (
-        "Service restoration due by {due}",
-        "Service restoration was due by {due}",
-        "Restored within target",
-        "Restored late",
-    ),
-    OUT_OF_HOURS_TRIAGE: (
-        "Triage due by {due}",
-        "Triage was due by {due}",
-        "Triaged within target",
-        "Triaged late",
+    FIRST_RESPONSE: ("First response {deadline}", "Answered within target", "Answered late"),
+    RESTORATION: ("Service restoration {deadline}", "Restored within target", "Restored late"),
+    OUT_OF_HOURS_TRIAGE: ("Triage {deadline}", "Triaged within target", "Triaged late"),
+    OUT_OF_HOURS_INVESTIGATION: (
+        "Investigation {deadline}",
+        "Investigated within target",
+        "Investigated late",
     ),
 }
 PAUSED_TEXT = "{label} paused while we wait for your reply"
 
-# A due time this close to ``now`` is named by its weekday alone ("Tue 18:00 CET"): within a
-# week either way the weekday cannot be mistaken.
-WEEKDAY_ONLY_WITHIN = timedelta(days=6)
+# A business day of the terms: the 9 hours of one day's support hours (09:00-18:00).
+BUSINESS_DAY = timedelta(hours=9)
 
 
 class ClockLike(Protocol):
@@ -104,11 +106,49 @@ def metric_label(metric: str) -> str:
 
 
 def due_text(at: datetime, tz: tzinfo | str, *, now: datetime | None = None) -> str:
-    """An instant in ``tz`` with the zone's abbreviation: "Tue 18:00 CET" when it lies
-    within six days of ``now`` either way, else with its date, "Tue 8 Dec 2026, 18:00 CET"
-    (also when ``now`` is not given)."""
-    near = now is not None and abs(at - now) <= WEEKDAY_ONLY_WITHIN
-    return local_datetime_text(at, "clock" if near else "long", tz=tz)
+    """An instant in ``tz`` with the zone's abbreviation, as ``core.formatting.moment_text``
+    writes it: "Tue 18:00 CET" within six days of ``now`` either way, else "Tue 8 Dec, 18:00
+    CET", with the year when it is another year. Without ``now``, the full date."""
+    if now is None:
+        return local_datetime_text(at, "long", tz=tz)
+    return moment_text(at, tz=tz, now=now)
+
+
+def clock_deadline_text(
+    clock: ClockLike, *, tz: tzinfo | str, now: datetime, relative: bool = True
+) -> str:
+    """``core.formatting.deadline_text`` for a clock: "due Thu 18:00 CET · breached Fri
+    09:00 CET, 2 h ago". A clock that stopped in time never reads as breached."""
+    breached = clock.state == BREACHED or (clock.stopped_at is None and clock.state == RUNNING)
+    return deadline_text(
+        clock.due_at,
+        clock.breach_at if breached else None,
+        tz=tz,
+        now=now,
+        breached_at=getattr(clock, "breached_at", None),
+        relative=relative,
+    )
+
+
+def target_text(*, kind: str, target: timedelta, calendar: str) -> str:
+    """A target in the terms' own words, not as a length of time: "same working day",
+    "30 business minutes", "1 business day" (nine business hours, one day's support
+    hours), "4 business hours"; on the around-the-clock calendar plain time, "4 hours",
+    "30 minutes". ``kind`` is the rule's (``sla.targets``), ``calendar`` the clock's."""
+    if kind == target_rules.SAME_WORKING_DAY:
+        return "same working day"
+    if calendar == ALWAYS:
+        return duration_text(target, "hours")
+    minutes = int(target.total_seconds() // 60)
+    if target >= BUSINESS_DAY and target % BUSINESS_DAY == timedelta(0):
+        days = target // BUSINESS_DAY
+        return f"{days} business day{'' if days == 1 else 's'}"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} business hour{'' if hours == 1 else 's'}"
+    if minutes < 60:
+        return f"{minutes} business minutes"
+    return f"{duration_text(target)} of business time"
 
 
 def remaining_text(remaining: timedelta | None) -> str:
@@ -144,7 +184,8 @@ class ClockDisplay:
     state: str  # running / paused / met / breached
     due_at: datetime
     due_text: str  # "Tue 18:00 CET", in the zone asked for
-    state_text: str  # "First response due by Tue 18:00 CET", "Answered late", …
+    deadline_text: str  # "due Thu 18:00 CET · breached Fri 09:00 CET, 2 h ago"
+    state_text: str  # "First response due Tue 18:00 CET", "Answered late", …
     waiting: bool  # still waiting for what stops it (reply, restoration)
     paused: bool
     overdue: bool  # waiting, and its breach instant has passed
@@ -166,14 +207,15 @@ def clock_display(
     paused = waiting and clock.state == PAUSED
     overdue = waiting and not paused and (clock.state == BREACHED or now >= clock.breach_at)
     due = due_text(clock.due_at, tz, now=now)
+    deadline = clock_deadline_text(clock, tz=tz, now=now)
     label = metric_label(clock.metric)
-    pending, late_pending, met, late = _TEXTS.get(clock.metric, _TEXTS[FIRST_RESPONSE])
+    pending, met, late = _TEXTS.get(clock.metric, _TEXTS[FIRST_RESPONSE])
     if paused:
         text = PAUSED_TEXT.format(label=label)
     elif waiting:
-        text = (late_pending if overdue else pending).format(due=due)
+        text = pending.format(deadline=deadline)
     else:
-        text = met if clock.state == MET else late
+        text = met if clock.state == MET else f"{late}: {deadline}"
     remaining = (
         remaining_business_time(clock, calendar=calendar, now=now) if calendar is not None else None
     )
@@ -183,6 +225,7 @@ def clock_display(
         state=clock.state,
         due_at=clock.due_at,
         due_text=due,
+        deadline_text=deadline,
         state_text=text,
         waiting=waiting,
         paused=paused,
@@ -198,6 +241,7 @@ def clock_display(
 
 class StaffClockLike(ClockLike, Protocol):
     warn_at: datetime
+    calendar: str
 
 
 @dataclass(frozen=True)
@@ -208,6 +252,7 @@ class ServiceLevel:
     shown: ClockDisplay
     standing: str  # business time left, how far over, or "Within target"
     at_risk: bool  # running past its warning point, whether or not the warning went out yet
+    target_text: str = ""  # the target in the terms' words: "same working day", "4 hours"
 
 
 def needs_calendar(clock: ClockLike) -> bool:
@@ -222,15 +267,20 @@ def service_level(
     tz: tzinfo | str,
     now: datetime,
     calendar: BusinessCalendar | None,
+    kind: str = target_rules.BUSINESS_TIME,
 ) -> ServiceLevel:
     """One clock for support staff. ``calendar`` is the clock's own, required when
-    ``needs_calendar(clock)``."""
+    ``needs_calendar(clock)``; ``kind`` that of the rule it follows (``sla.targets``)."""
     shown = clock_display(clock, tz=tz, now=now, calendar=calendar)
     at_risk = shown.at_risk or (
         clock.state == RUNNING and not shown.overdue and clock.warn_at <= now
     )
     return ServiceLevel(
-        clock=clock, shown=shown, standing=_standing(clock, shown, calendar), at_risk=at_risk
+        clock=clock,
+        shown=shown,
+        standing=_standing(clock, shown, calendar),
+        at_risk=at_risk,
+        target_text=target_text(kind=kind, target=clock.target, calendar=clock.calendar),
     )
 
 
@@ -257,6 +307,7 @@ class DeadlineLike(Protocol):
     due: datetime
     target: timedelta
     calendar: str
+    kind: str
 
 
 def intake_preview(
@@ -264,7 +315,7 @@ def intake_preview(
 ) -> list[str]:
     """What a partner may expect of a case opened ``now``, one sentence a line:
 
-    "First response by Tue 18:00 CET"
+    "First response by Tue 18:00 CET (same working day)"
     "Service restoration target: 4 hours, around the clock"
     "Support hours are closed now: our network operations centre triages a Critical case
     within 30 minutes, around the clock."
@@ -275,7 +326,8 @@ def intake_preview(
     by_metric = {deadline.metric: deadline for deadline in deadlines}
     lines = []
     if first := by_metric.get(FIRST_RESPONSE):
-        lines.append(f"First response by {due_text(first.due, tz, now=now)}")
+        terms = target_text(kind=first.kind, target=first.target, calendar=first.calendar)
+        lines.append(f"First response by {due_text(first.due, tz, now=now)} ({terms})")
     if triage := by_metric.get(OUT_OF_HOURS_TRIAGE):
         lines.append(
             "Support hours are closed now: our network operations centre triages a Critical "

@@ -35,3 +35,16 @@ def sla_recomputed(ticket: Ticket, *, actor, cos: str, changes: list[dict], at: 
 
 def service_restored(ticket: Ticket, *, actor, note: str, at: datetime) -> Event:
     return record(ticket, "service_restored", actor=actor, public=True, at=at, note=note)
+
+
+def critical_override(ticket: Ticket, *, actor, exclusion: str, reason: str, at: datetime) -> Event:
+    """Critical confirmed on a case that extended support does not cover, and why."""
+    return record(
+        ticket,
+        "critical_override",
+        actor=actor,
+        public=False,
+        at=at,
+        exclusion=exclusion,
+        reason=reason,
+    )

@@ -65,6 +65,10 @@ class Clock(models.Model):
     class Metric(models.TextChoices):
         FIRST_RESPONSE = "first_response", "First response"
         OUT_OF_HOURS_TRIAGE = "out_of_hours_triage", "Out-of-hours triage"
+        OUT_OF_HOURS_INVESTIGATION = (
+            "out_of_hours_investigation",
+            "Out-of-hours investigation",
+        )
         RESTORATION = "restoration", "Restoration"
 
     class State(models.TextChoices):
@@ -127,6 +131,13 @@ class Clock(models.Model):
     def is_active(self) -> bool:
         """Still waiting for what stops it (a breached clock keeps waiting for the reply)."""
         return self.stopped_at is None
+
+
+# The NOC's own clocks on a case opened while support hours are closed: the triage of a
+# partner-claimed Critical, and the investigation of every other new technical case (16.8).
+# Internal targets, never shown to partners; the staff decision on the class of service
+# stops either.
+NOC_METRICS = (Clock.Metric.OUT_OF_HOURS_TRIAGE, Clock.Metric.OUT_OF_HOURS_INVESTIGATION)
 
 
 class MonitoringAlert(models.Model):

@@ -2,14 +2,15 @@
 of the clock that breaches first (pages as ``core.paging`` reads them)."""
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from django.db.models import BooleanField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 from django.http import QueryDict
+from django.utils import timezone
 
-from core.formatting import duration_text
+from core.formatting import deadline_text, duration_text
 from core.paging import Page, page_of
 from partners.models import User
 from sla.models import Clock
@@ -78,6 +79,7 @@ class Countdown:
     text: str
     due_at: datetime | None = None
     breach_at: datetime | None = None
+    deadline: str = ""  # "due Thu 18:00 CET · breached Fri 09:00 CET, 2 h ago"
 
     @property
     def label(self) -> str:
@@ -99,18 +101,30 @@ def _iso(at: datetime | None) -> str:
 
 
 def countdown(
-    *, breach_at: datetime | None, due_at: datetime | None, at_risk: bool, now: datetime
+    *,
+    breach_at: datetime | None,
+    due_at: datetime | None,
+    at_risk: bool,
+    now: datetime,
+    tz: tzinfo | str | None = None,
 ) -> Countdown:
     """Time to the due time ("due in 25 min"), or since the breach ("breached 10 min ago").
 
     ``breach_at`` is the case's ``next_breach_at``, the queue's sort key; ``due_at`` the due
     time of that clock. They differ when a case falls due as support hours close: a reply
     before the next opening is still on time, so the case is overdue ("was due 40 min ago")
-    but not breached until then."""
+    but not breached until then. ``deadline`` words both in ``tz`` (the active zone when not
+    given) as every page does."""
     if breach_at is None:
         return Countdown(state=Countdown.NONE, text="—")
     due_at = due_at or breach_at
-    times = {"due_at": due_at, "breach_at": breach_at}
+    zone = tz or timezone.get_current_timezone()
+    times = {
+        "due_at": due_at,
+        "breach_at": breach_at,
+        # The countdown beside it says how long ago, and keeps saying it as time goes by.
+        "deadline": deadline_text(due_at, breach_at, tz=zone, now=now, relative=False),
+    }
     if breach_at <= now:
         text = f"breached {duration_text(now - breach_at, 'span')} ago"
         return Countdown(state=Countdown.BREACHED, text=text, **times)

@@ -9,7 +9,7 @@ from partners.models import PolicyVersion, ResponseTarget
 from partners.selectors import policy_in_force
 from sla import display, targets
 from sla.businesstime import BusinessCalendar
-from sla.calendars import ALWAYS, business_calendar
+from sla.calendars import ALWAYS, business_calendar, support_zone
 from sla.models import Clock
 from tickets.models import Ticket
 
@@ -32,6 +32,15 @@ def target_rules(policy: PolicyVersion) -> list[targets.TargetRule]:
     ]
 
 
+def policy_in_force_for(*, region: str, at: datetime) -> PolicyVersion:
+    """The version of the terms in force at ``at`` for an organisation of ``region``: dates
+    are read in the zone of the region's support calendar, so a version takes effect at
+    local midnight there (``partners.policy_dates``). Every case opened, every preview of
+    its deadlines and the ``sla_deadline`` command pick the version here. Raises
+    ``NoPolicyInForce``."""
+    return policy_in_force(at, zone=support_zone(region))
+
+
 def deadlines_for(
     *,
     region: str,
@@ -41,7 +50,7 @@ def deadlines_for(
     reason: str | None = None,
     policy: PolicyVersion | None = None,
 ) -> tuple[PolicyVersion, list[targets.Deadline]]:
-    policy = policy or policy_in_force(at)
+    policy = policy or policy_in_force_for(region=region, at=at)
     found = targets.deadlines(
         target_rules(policy),
         case_type=case_type,
@@ -63,13 +72,30 @@ def service_levels_for_staff(
     it (at most two per case)."""
     calendars: dict[str, BusinessCalendar] = {}
     levels = []
-    for clock in display.clocks_for_viewer(ticket.clocks.all(), internal=True):
+    clocks = display.clocks_for_viewer(ticket.clocks.all(), internal=True)
+    rules = target_rules(ticket.policy) if clocks else []
+    for clock in clocks:
         calendar = None
         if display.needs_calendar(clock):
             if clock.calendar not in calendars:
                 calendars[clock.calendar] = business_calendar(clock.calendar)
             calendar = calendars[clock.calendar]
-        levels.append(display.service_level(clock, tz=tz, now=now, calendar=calendar))
+        rule = targets.rule_for(
+            rules,
+            metric=clock.metric,
+            case_type=ticket.case_type.code,
+            reason=ticket.reason.code if ticket.reason_id else None,
+            cos=ticket.cos,
+        )
+        levels.append(
+            display.service_level(
+                clock,
+                tz=tz,
+                now=now,
+                calendar=calendar,
+                kind=rule.kind if rule else targets.BUSINESS_TIME,
+            )
+        )
     return levels
 
 
@@ -89,10 +115,12 @@ def breaches_due(*, now: datetime):
 
 
 def warnings_due(*, now: datetime):
-    """Ids of running clocks past their warning point and not yet warned
-    (``clock_warning_pending``)."""
+    """Ids of running clocks past their warning point, not yet warned and not yet at their
+    breach instant (``clock_warning_pending``; a late warning is never given)."""
     return (
-        Clock.objects.filter(state=Clock.State.RUNNING, warned_at=None, warn_at__lte=now)
+        Clock.objects.filter(
+            state=Clock.State.RUNNING, warned_at=None, warn_at__lte=now, breach_at__gt=now
+        )
         .order_by("warn_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

@@ -38,6 +38,7 @@ class Deadline:
     target: timedelta
     calendar: str
     pauses_while_waiting: bool
+    kind: str = BUSINESS_TIME  # the rule's, to word the target as the terms do
 
 
 def _matches(rule: TargetRule, case_type: str, reason: str | None, cos: str) -> bool:
@@ -50,6 +51,17 @@ def _matches(rule: TargetRule, case_type: str, reason: str | None, cos: str) -> 
 
 def _specificity(rule: TargetRule) -> tuple[int, int, int]:
     return (rule.reason is not None, rule.case_type is not None, rule.class_of_service != "")
+
+
+def rule_for(
+    rules: list[TargetRule], *, metric: str, case_type: str, reason: str | None, cos: str
+) -> TargetRule | None:
+    """The rule ``metric`` of a case follows (the most specific that matches), to word its
+    target as the terms do; None when none matches."""
+    found = [
+        rule for rule in rules if rule.metric == metric and _matches(rule, case_type, reason, cos)
+    ]
+    return max(found, key=_specificity, default=None)
 
 
 def deadlines(
@@ -91,6 +103,7 @@ def deadlines(
                 target=target,
                 calendar=region_code if rule.calendar == REGION else rule.calendar,
                 pauses_while_waiting=rule.pauses_while_waiting,
+                kind=rule.kind,
             )
         )
     return sorted(found, key=lambda d: (d.due, d.metric))

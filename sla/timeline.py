@@ -1,9 +1,11 @@
 """How the SLA's events read on a case timeline (written by ``sla.events``)."""
 
+from partners.models import ExtendedSupportExclusion
 from sla.models import Clock
 from tickets.timeline import COS, label, wording
 
 METRIC = dict(Clock.Metric.choices)
+EXCLUSION = dict(ExtendedSupportExclusion.choices)
 
 
 def _metric(data: dict) -> str:
@@ -44,3 +46,11 @@ def _recomputed(data: dict, names: dict[int, str]) -> tuple[str, str]:
 @wording("service_restored")
 def _service_restored(data: dict, names: dict[int, str]) -> tuple[str, str]:
     return "Service restored", data.get("note", "")
+
+
+@wording("critical_override")
+def _critical_override(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    what = label(EXCLUSION, data.get("exclusion"))
+    return f"Critical confirmed as an exception: not covered by extended support ({what})", (
+        data.get("reason", "")
+    )

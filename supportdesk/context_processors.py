@@ -1,7 +1,9 @@
 from functools import cached_property
 
 from django.urls import reverse
+from django.utils import timezone
 
+from desk.support_line import support_line_now
 from partners.roles import STAFF_ROLES, Role, has_role, primary_role
 from tickets.views.inbox import unread_badge
 
@@ -12,6 +14,7 @@ NAVIGATION = [
     ("Devices", "hwaas:inventory", (Role.PARTNER,)),
     ("Queue", "tickets:queue", (Role.AGENT, Role.NOC)),
     ("Hardware", "hwaas:staff_requests", (Role.AGENT,)),
+    ("Refused mail", "tickets:refused_mail_list", (Role.AGENT, Role.NOC)),
     ("NOC board", "sla:noc_board", (Role.NOC,)),
     ("Incidents", "availability:noc_incidents", (Role.NOC,)),
     ("Billing", "availability:billing", (Role.BILLING,)),
@@ -33,6 +36,25 @@ class InboxLink:
     @cached_property
     def unread(self) -> str:
         return unread_badge(self._user)
+
+
+class SupportLineLink:
+    """The support number for a signed-in partner's country, read when a template first
+    shows it (the footer), so fragments cost no query."""
+
+    def __init__(self, user) -> None:
+        self._user = user
+
+    @cached_property
+    def line(self):
+        return support_line_now(self._user.organisation, now=timezone.now())
+
+
+def support_line(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not getattr(user, "organisation_id", None):
+        return {"support": None}
+    return {"support": SupportLineLink(user)}
 
 
 def navigation(request) -> dict:

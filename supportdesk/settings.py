@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "supportdesk.context_processors.navigation",
+                "supportdesk.context_processors.support_line",
             ],
         },
     },
@@ -251,6 +252,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A backend by dotted path, over EMAIL_URL's (`make run` picks core.email_console's).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Support desk <support@supportdesk.test>")
 # Where partners' answers to our e-mails go: the mailbox piped into `manage.py ingest_email`.
 SUPPORT_REPLY_TO = env("SUPPORT_REPLY_TO", default="")
@@ -392,7 +395,6 @@ WORKER_HEARTBEAT_MAX_AGE = env.float("WORKER_HEARTBEAT_MAX_AGE", default=45.0)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "supportdesk.heartbeat", "schedule": WORKER_HEARTBEAT_SECONDS},
     "sla-sweep": {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS},
-    "notifications-pending": {"task": "tickets.deliver_pending_notifications", "schedule": 60.0},
     "emails-pending": {"task": "tickets.deliver_pending_emails", "schedule": 60.0},
     "intervention-reminders": {
         "task": "entitlements.intervention_sweep",

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from desk import urls as desk_urls
+from desk.views.password_reset import OutboxPasswordResetView
 from entitlements import urls as entitlements_urls
 from hwaas import urls as hwaas_urls
 from partners import api as partners_api
@@ -16,6 +17,7 @@ from tickets import urls as tickets_urls
 # Under /api/ these answer JSON in the API's error shape (core.api.handlers). A database
 # outage gives 503 (see supportdesk.unavailable), anything else the plain 500.
 handler400 = "core.api.handlers.bad_request"
+handler403 = "core.api.handlers.permission_denied"
 handler404 = "core.api.handlers.page_not_found"
 handler500 = "supportdesk.unavailable.server_error"
 
@@ -53,10 +55,11 @@ urlpatterns = [
         ),
         name="login",
     ),
-    # Password-reset requests are rate-limited (partners.views.PasswordResetView).
+    # Password-reset requests are rate-limited (partners.views.PasswordResetView) and their
+    # e-mail goes through the outbox (desk.views.password_reset).
     path(
         "accounts/password_reset/",
-        partners_views.PasswordResetView.as_view(),
+        OutboxPasswordResetView.as_view(),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

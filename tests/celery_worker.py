@@ -73,7 +73,8 @@ def reset_connections() -> None:
 
 
 class Worker:
-    """A worker process started in a session of its own, with its output collected."""
+    """A worker process (or any other a test runs) started in a session of its own, with
+    its output collected."""
 
     def __init__(self, process: subprocess.Popen) -> None:
         self.process = process
@@ -82,8 +83,22 @@ class Worker:
         self._reader.start()
 
     @classmethod
-    def start(cls, *, env: dict[str, str], queues: list[str], app_module: str, options=()):
+    def run(cls, command: list[str], *, env: dict[str, str] | None = None) -> "Worker":
+        """Any program (gunicorn, nginx…) run from the project's folder the same way."""
         process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        return cls(process)
+
+    @classmethod
+    def start(cls, *, env: dict[str, str], queues: list[str], app_module: str, options=()):
+        return cls.run(
             [
                 sys.executable,
                 *("-m", "celery", "-A", app_module, "worker"),
@@ -91,14 +106,8 @@ class Worker:
                 *("--without-mingle", "-Q", ",".join(queues)),
                 *options,
             ],
-            cwd=ROOT,
-            env={**env, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
+            env=env,
         )
-        return cls(process)
 
     def _read(self) -> None:
         for line in self.process.stdout:

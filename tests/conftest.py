@@ -12,6 +12,12 @@ from sla.calendars import standard_calendars_ensure
 from supportdesk.celery import app as celery_app
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.policy_rows import PolicyRows
+from tests.services import (  # noqa: F401 (fixtures for the tests that start services)
+    desk_on_redis,
+    mailbox,
+    private_redis,
+    worker_database_url,
+)
 
 _policy_rows = PolicyRows()
 # The module whose tests are inside a ``module_db`` transaction right now, if any.

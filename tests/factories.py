@@ -14,7 +14,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = Organisation.Kind.PARTNER
     tier = Organisation.Tier.GOLD
     region = Organisation.Region.EU
-    country = "IT"
+    # Members read times in their country's zone: a US-region organisation is American.
+    country = factory.LazyAttribute(lambda o: "US" if o.region == Organisation.Region.US else "IT")
     contact_email = factory.LazyAttribute(lambda o: f"support@{o.name.split()[0].lower()}.test")
     contact_phone = "+39 0461 000 000"
     tax_id = factory.Sequence(lambda n: f"IT{n:011d}")
@@ -96,3 +97,23 @@ def organisation_for_audience(audience: str, **fields) -> Organisation:
     if audience == Organisation.Kind.END_CUSTOMER:
         return OrganisationFactory(end_customer=True, **fields)
     return OrganisationFactory(tier=audience, **fields)
+
+
+def only_first_response_within(duration) -> None:
+    """Make the terms in force (in the eu calendar's zone) give a new case one clock: its
+    first response, due ``duration`` after opening, around the clock. The out-of-hours
+    clocks (triage, investigation) are dropped, so a test on the real worker reads the same
+    at any hour it runs."""
+    from django.utils import timezone
+
+    from partners.models import ResponseTarget
+    from partners.selectors import policy_in_force
+
+    policy = policy_in_force(timezone.now(), zone="Europe/Rome")
+    targets = ResponseTarget.objects.filter(policy=policy)
+    targets.filter(metric=ResponseTarget.Metric.FIRST_RESPONSE).update(
+        kind=ResponseTarget.Kind.BUSINESS_TIME,
+        target=duration,
+        calendar=ResponseTarget.Calendar.ALWAYS,
+    )
+    targets.exclude(metric=ResponseTarget.Metric.FIRST_RESPONSE).delete()

@@ -48,6 +48,19 @@ def created(ticket: Ticket, *, actor) -> Event:
     )
 
 
+def phone_override(ticket: Ticket, *, actor, reason: str) -> Event:
+    """Staff logged a tickets-only case type from a phone call, and why."""
+    return record(
+        ticket,
+        "phone_override",
+        actor=actor,
+        public=False,
+        at=ticket.created_at,
+        case_type=ticket.case_type.name,
+        reason=reason,
+    )
+
+
 def status_changed(ticket: Ticket, *, actor, old: str, new: str, note: str = "") -> Event:
     return record(ticket, "status_changed", actor=actor, public=True, old=old, new=new, note=note)
 

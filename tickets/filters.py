@@ -90,6 +90,10 @@ def order_for(key: str | None) -> tuple[OrderBy, ...]:
     primary = SORT_KEYS[name].desc() if descending else SORT_KEYS[name].asc()
     if name == "created_at":
         return (primary, F("id").desc() if descending else F("id").asc())
+    if name == "cos":
+        # Within a class of service, nearest breach first; a case with no clock waiting
+        # (met, paused, or none yet) stays with its class, after the ones that have one.
+        return (primary, *DUE_FIRST_ORDER)
     return (primary, F("created_at").asc(), F("id").asc())
 
 

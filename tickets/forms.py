@@ -137,6 +137,19 @@ class IntakeForm(ServiceErrorsMixin, forms.Form):
         help_text="Tech Support only. Support staff confirm or change it.",
         error_messages={"invalid_choice": "Choose one of the listed reasons for Critical."},
     )
+    reproduced_with_other_operator = forms.TypedChoiceField(
+        label="Do the calls also drop with another operator?",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            ("yes", "Yes, we tried another operator and the calls drop there too"),
+            ("no", "No, or we have not tried yet"),
+        ],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        help_text="Asked when calls drop: the operator must not be the cause.",
+        error_messages={"invalid_choice": "Answer yes or no."},
+    )
     attachments = MultipleFileField(label="Attachments", required=False)
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
     follow_up_of = forms.IntegerField(

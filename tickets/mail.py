@@ -1,19 +1,23 @@
 """Building the e-mails about a case, and the automatic answers to e-mail we cannot take.
 
-Every e-mail about a case carries the case number in its subject ("[SD-000123] …") and in
-its Message-ID, so a reply finds its way back to the case (see ``desk.inbound``).
+Every e-mail about a case carries the case number in its subject ("[SD-000123] …", built
+only by ``numbered_subject``, which names it once) and in its Message-ID, so a reply finds
+its way back to the case (see ``desk.inbound``).
 Internal notes never leave the desk: no builder here renders anything but the public
 message it is given, and each refuses an internal one.
 """
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from tickets.models import NUMBER_PREFIX, Message, Ticket, parse_number
 
@@ -103,9 +107,27 @@ def case_pk_from_message_id(message_id: str) -> int | None:
     return parse_number(match.group(1))
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())  # a line break would be a header injection
+
+
+def numbered_subject(ticket: Ticket | None, text: str) -> str:
+    """The subject of an e-mail: ``[SD-000123] text`` for one about a case, the case number
+    in front and nowhere else. A notice's title or the case's own subject that already
+    names the number ("SD-000123 First response breached") loses it, so a mail client's
+    list never reads it twice."""
+    text = _one_line(text)
+    if ticket is None:
+        return text[:250]
+    number = re.compile(rf"\[?{re.escape(ticket.number)}(?!\d)\]?[\s:]*", re.IGNORECASE)
+    text = _one_line(number.sub(" ", text)).strip(" :")
+    text = text[:1].upper() + text[1:]
+    return f"[{ticket.number}] {text}".strip()[:250]
+
+
 def subject_for(ticket: Ticket, headline: str) -> str:
-    subject = " ".join(ticket.subject.split())  # a line break would be a header injection
-    return f"[{ticket.number}] {headline}: {subject}"[:250]
+    """``[SD-000123] headline: the case's subject``."""
+    return numbered_subject(ticket, f"{headline}: {ticket.subject}")
 
 
 def _headers(
@@ -126,29 +148,41 @@ def _headers(
     return headers
 
 
-def _email(*, subject, template, context, to, headers, reply_to=None) -> EmailMultiAlternatives:
+def _email(
+    *, subject, template, context, to, headers, reply_to=None, reader=None
+) -> EmailMultiAlternatives:
+    """Render both parts. Times in them read in the zone of ``reader`` (the recipient, when
+    the desk knows them), whoever's change sent the e-mail, as the pages would show them."""
+    zone = ZoneInfo(reader.effective_time_zone) if reader is not None else None
+    with timezone.override(zone) if zone else nullcontext():
+        text = render_to_string(f"tickets/email/{template}.txt", context)
+        html = render_to_string(f"tickets/email/{template}.html", context)
     email = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string(f"tickets/email/{template}.txt", context),
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
         reply_to=reply_to,
         headers=headers,
     )
-    email.attach_alternative(
-        render_to_string(f"tickets/email/{template}.html", context), "text/html"
-    )
+    email.attach_alternative(html, "text/html")
     return email
 
 
 # --- Notifications about a case ----------------------------------------------------------
 
 
-def recipients_for(kind: str, ticket: Ticket) -> list[str]:
+def recipient_for(kind: str, ticket: Ticket):
+    """Who hears of ``kind``: the assignee or the requester; None when nobody can."""
     person = ticket.assignee if KINDS[kind].to_assignee else ticket.requester
     if person is None or not person.is_active or not person.email:
-        return []
-    return [person.email]
+        return None
+    return person
+
+
+def recipients_for(kind: str, ticket: Ticket) -> list[str]:
+    person = recipient_for(kind, ticket)
+    return [person.email] if person is not None else []
 
 
 def _status_label(value: str | None) -> str:
@@ -171,8 +205,8 @@ def build(
             return None  # staff replies go to the partner, partner replies to staff
     else:
         message = None  # only replies quote a message, and only their own
-    recipients = recipients_for(kind, ticket)
-    if not recipients:
+    reader = recipient_for(kind, ticket)
+    if reader is None:
         return None
     headline = spec.headline
     new_status = extra.get("new_status") or ticket.status
@@ -195,7 +229,8 @@ def build(
         subject=subject_for(ticket, headline),
         template=kind,
         context=context,
-        to=recipients,
+        to=[reader.email],
+        reader=reader,
         # Partners answer by e-mail; staff answer on the case page.
         reply_to=[settings.SUPPORT_REPLY_TO]
         if settings.SUPPORT_REPLY_TO and not spec.to_assignee
@@ -242,9 +277,7 @@ def build_auto_reply(
         "case_url": partner_case_url(ticket) if ticket is not None else "",
         "max_files": settings.TICKET_ATTACHMENT_MAX_COUNT,
     }
-    subject = AUTO_REPLY_SUBJECTS[kind]
-    if ticket is not None:
-        subject = f"[{ticket.number}] {subject}"
+    subject = numbered_subject(ticket, AUTO_REPLY_SUBJECTS[kind])
     refs = " ".join(part for part in (references, in_reply_to) if part)
     return _email(
         subject=subject,
@@ -263,9 +296,8 @@ def build_auto_reply(
 def build_notification(notification) -> EmailMultiAlternatives:
     """The e-mail copy of an in-app notice (SLA warning, breach, out-of-hours case…)."""
     ticket = notification.ticket
-    subject = " ".join(notification.title.split())[:250]
     return _email(
-        subject=subject if ticket is None else f"[{ticket.number}] {subject}"[:250],
+        subject=numbered_subject(ticket, notification.title),
         template="notice",
         context={
             "notification": notification,
@@ -273,5 +305,6 @@ def build_notification(notification) -> EmailMultiAlternatives:
             "case_url": staff_case_url(ticket) if ticket is not None else site_url("/"),
         },
         to=[notification.recipient.email],
+        reader=notification.recipient,
         headers=_headers(ticket=ticket, auto="auto-generated", in_reply_to="", references=""),
     )

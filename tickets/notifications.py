@@ -8,13 +8,13 @@ changes and of each step on a hardware request; the assignee hears of partner re
 Internal notes send nothing, ever.
 
 Notices to staff (SLA warnings and breaches, out-of-hours Critical cases, monitoring
-alerts) go through the ``Notification`` outbox instead: shown in the app and e-mailed.
+alerts, interventions and support hours) are ``Notification`` rows shown in the app; their
+e-mail copy goes through the same outbox, written with the notice.
 """
 
-from functools import partial
+from django.utils import timezone
 
-from django.db import transaction
-
+from core.formatting import deadline_text
 from tickets import mail
 from tickets.models import Message, Notification, Ticket
 from tickets.services.outbox import email_queue
@@ -74,7 +74,7 @@ def auto_reply(
     email_queue(email, kind=f"auto_{kind}", ticket=ticket)
 
 
-# --- Notices to staff, through the outbox --------------------------------------------------
+# --- Notices to staff --------------------------------------------------------------------
 
 
 def notify(
@@ -85,29 +85,29 @@ def notify(
     title: str,
     body: str = "",
     due=None,
+    breach=None,
 ) -> list[Notification]:
-    """Write one notice per distinct active recipient, in the caller's transaction, and
-    queue their e-mail once it commits. ``due`` (an instant) is added to the body."""
-    if due is not None:
-        body = f"{body}\nDue {due:%Y-%m-%d %H:%M} UTC.".strip()
+    """Write one notice per distinct active recipient, and its e-mail copy to the outbox,
+    in the caller's transaction.
+
+    ``due`` and ``breach`` (instants: a clock's due time and when it breaches) are added to
+    the body in each recipient's own zone, worded as the pages word them ("Due Thu 18:00 CET
+    · breaches Fri 09:00 CET"), without "2 h ago": the notice is read later."""
     seen, rows = set(), []
+    now = timezone.now()
     for user in recipients:
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
+        text = body
+        if due is not None:
+            when = deadline_text(due, breach, tz=user.effective_time_zone, now=now, relative=False)
+            text = f"{body}\n{when[:1].upper()}{when[1:]}.".strip()
         rows.append(
-            Notification(recipient=user, ticket=ticket, kind=kind, title=title[:200], body=body)
+            Notification(recipient=user, ticket=ticket, kind=kind, title=title[:200], body=text)
         )
     created = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in created]
-    if ids:
-        transaction.on_commit(partial(_queue_delivery, ids), robust=True)
+    for notification in created:
+        if notification.recipient.email:
+            email_queue(mail.build_notification(notification), kind=f"notice_{kind}", ticket=ticket)
     return created
-
-
-def _queue_delivery(ids: list[int]) -> None:
-    from tickets.tasks import deliver_notification
-
-    for notification_id in ids:
-        if deliver_notification.delay(notification_id) is None:
-            break  # the broker is down: the beat task for undelivered notices sends them

@@ -5,7 +5,15 @@ from django.db.models import Q, QuerySet
 
 from partners.models import User
 from partners.roles import CASE_WORKERS, GROUP_NAMES, works_cases
-from tickets.models import Article, Attachment, Event, Message, Ticket
+from tickets.models import (
+    Article,
+    Attachment,
+    Event,
+    Message,
+    RefusedMail,
+    RefusedMailFile,
+    Ticket,
+)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -74,3 +82,35 @@ def staff_assignees() -> QuerySet[User]:
         .distinct()
         .order_by("full_name", "email")
     )
+
+
+def refused_mail_visible_to(user: User) -> QuerySet[RefusedMail]:
+    """The e-mails the mailbox refused: support staff only (they may hold anything a
+    stranger wrote, so partners never see them)."""
+    if not works_cases(user):
+        return RefusedMail.objects.none()
+    return RefusedMail.objects.all()
+
+
+def refused_mail_list(user: User, *, handled: bool) -> QuerySet[RefusedMail]:
+    """Waiting ones newest first; handled ones by when they were dealt with, latest first."""
+    mails = refused_mail_visible_to(user).filter(handled_at__isnull=not handled)
+    if handled:
+        return mails.select_related("handled_by", "ticket").order_by("-handled_at", "-id")
+    return mails.order_by("-received_at", "-id")
+
+
+def refused_mail_for(*, user: User, pk: int) -> RefusedMail:
+    """Raises RefusedMail.DoesNotExist for a missing one and a forbidden one alike."""
+    return (
+        refused_mail_visible_to(user)
+        .select_related("handled_by", "ticket")
+        .prefetch_related("files")
+        .get(pk=pk)
+    )
+
+
+def refused_mail_files_visible_to(user: User) -> QuerySet[RefusedMailFile]:
+    if not works_cases(user):
+        return RefusedMailFile.objects.none()
+    return RefusedMailFile.objects.all()

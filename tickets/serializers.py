@@ -9,6 +9,7 @@ from datetime import datetime
 from django.urls import NoReverseMatch, reverse
 from rest_framework import serializers
 
+from core.formatting import list_text
 from partners.eligibility import Outcome
 from tickets.errors import NotEligible
 from tickets.models import Article, Attachment, Feedback, Message
@@ -186,6 +187,8 @@ def not_eligible_body(exc: NotEligible) -> dict:
         )
     if decision.limited_to:
         detail += " You can still open these yourself: " + "; ".join(decision.limited_to) + "."
+    if decision.also_direct:
+        detail += f" You can still open {list_text(decision.also_direct)} cases yourself."
     return {
         "detail": detail,
         "refer_to": (

@@ -8,12 +8,26 @@ from django.core.exceptions import ValidationError
 
 from core.widgets import PlainSelect
 from partners import selectors as partner_selectors
-from partners.models import CaseReason, Device, PolicyVersion, User
+from partners.extended_support import exclusion_for
+from partners.models import CaseReason, Device, ExtendedSupportExclusion, PolicyVersion, User
 from tickets import selectors, workflow
+from tickets.errors import IllegalTransition
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, staff_choices
 from tickets.models import Message, Ticket
 
 STATUS_LABELS = dict(Ticket.Status.choices)
+
+
+def move_refusal(number: str, error: IllegalTransition) -> str:
+    """Why case ``number`` cannot make the move ``error`` refused, and where it can go."""
+    current = STATUS_LABELS[error.current]
+    allowed = [STATUS_LABELS[s.value] for s in workflow.allowed_targets(error.current)]
+    options = (
+        f"From {current} it can go to {' or '.join(allowed)}."
+        if allowed
+        else (f"{current} is final.")
+    )
+    return f"{number} is {current} and cannot go to {STATUS_LABELS[error.target]}. {options}"
 
 
 class MultipleFileInput(forms.FileInput):
@@ -177,10 +191,29 @@ class CosForm(forms.Form):
         help_text="Required. Recorded in the timeline, which the partner sees.",
         error_messages={"required": "Say why the class of service is set this way."},
     )
+    override_reason = forms.CharField(
+        label="Why Critical anyway",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ticket: Ticket | None = None, **kwargs):
+        """With ``ticket`` filed where extended support does not apply, the form also asks
+        for the reason of an exception to confirm Critical; otherwise it does not."""
         kwargs.setdefault("prefix", "cos")
         super().__init__(*args, **kwargs)
+        exclusion = (
+            exclusion_for(ticket.reason, ticket.category, ticket.subcategory) if ticket else ""
+        )
+        if exclusion:
+            self.fields["override_reason"].help_text = (
+                f"Filed under “{ExtendedSupportExclusion(exclusion).label}”, which is not "
+                "handled as Critical. Required to confirm Critical; internal, the partner does "
+                "not see it."
+            )
+        else:
+            del self.fields["override_reason"]
 
 
 class RestoredForm(forms.Form):
@@ -249,7 +282,24 @@ class OnBehalfForm(forms.Form):
         required=False,
         help_text="Tech Support only. You can confirm or downgrade it on the case page.",
     )
+    reproduced_with_other_operator = forms.TypedChoiceField(
+        label="If calls drop: do they also drop with another operator?",
+        choices=[("", "Not asked"), ("yes", "Yes, also with another operator"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+        help_text="Needed to log dropped calls as Critical.",
+    )
     attachments = MultipleFileField(label="Attachments", help_text="Optional.")
+    phone_override_reason = forms.CharField(
+        label="Why log it by phone?",
+        max_length=300,
+        required=False,
+        help_text=(
+            "Customer Care is opened in the portal, not by phone. Only if it cannot wait: say "
+            "why. The reason goes on the case's timeline."
+        ),
+    )
 
     def __init__(self, *args, requester: User, policy: PolicyVersion, **kwargs):
         super().__init__(*args, **kwargs)
@@ -282,6 +332,8 @@ class OnBehalfForm(forms.Form):
             "wms_version": data["wms_version"],
             "firmware_versions": data["firmware_versions"],
             "critical_criterion": data["critical_criterion"],
+            "reproduced_with_other_operator": data["reproduced_with_other_operator"],
             "attachments": data["attachments"],
             "submission_key": data["submission_key"],
+            "phone_override_reason": data["phone_override_reason"],
         }

@@ -1,7 +1,7 @@
-"""Sending e-mail from the outbox (``tickets.services.outbox``) and the staff notices.
-A send is retried with backoff while the mail server is unreachable or answers with a
-temporary error (an e-mail soon by its task, then by the beat sweep); a recipient refused
-for good is logged and given up."""
+"""Sending e-mail from the outbox (``tickets.services.outbox``), the copies of staff
+notices and password resets included. A send is retried with backoff while the mail server
+is unreachable or answers with a temporary error (an e-mail soon by its task, then by the
+beat sweep); a recipient refused for good is logged and given up."""
 
 from smtplib import SMTPException
 
@@ -63,22 +63,3 @@ def send_auto_reply(*, kind: str, to: str, **context) -> bool:
     """An automatic answer queued as a task (see ``send_ticket_mail``): to the outbox."""
     notifications.auto_reply(kind, to=to, **context)
     return True
-
-
-@task(
-    name="tickets.deliver_notification",
-    queue="notifications",
-    retry_for=(SMTPException, OSError),
-)
-def deliver_notification(notification_id: int) -> bool:
-    return services.notification_email(notification_id=notification_id, now=timezone.now())
-
-
-@task(name="tickets.deliver_pending_notifications", queue="notifications")
-def deliver_pending_notifications() -> int:
-    """Queue again the notices whose e-mail never went: the broker was down at commit, or
-    a worker died while sending."""
-    ids = services.notifications_undelivered(now=timezone.now())
-    for notification_id in ids:
-        deliver_notification.delay(notification_id)
-    return len(ids)

@@ -89,6 +89,12 @@ def _created(data: dict, names: dict[int, str]) -> tuple[str, str]:
     return f"Case opened ({channel})", detail
 
 
+@wording("phone_override")
+def _phone_override(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    case_type = data.get("case_type") or "This case type"
+    return f"Logged by phone although {case_type} is opened in the portal", data.get("reason", "")
+
+
 @wording("status_changed")
 def _status_changed(data: dict, names: dict[int, str]) -> tuple[str, str]:
     old, new = label(STATUS, data.get("old")), label(STATUS, data.get("new"))

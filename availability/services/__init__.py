@@ -17,10 +17,12 @@ from availability.services.credits import (
 from availability.services.daily_figures import DaysResult, days_compute
 from availability.services.records import (
     incident_create,
+    incident_delete,
     incident_end,
     incident_update,
     incident_update_post,
     maintenance_create,
+    maintenance_delete,
     maintenance_update,
 )
 
@@ -32,11 +34,13 @@ __all__ = [
     "credits_compute",
     "days_compute",
     "incident_create",
+    "incident_delete",
     "incident_end",
     "incident_sets_for",
     "incident_update",
     "incident_update_post",
     "maintenance_create",
+    "maintenance_delete",
     "maintenance_update",
     "month_start",
     "next_month",

@@ -2,14 +2,17 @@
 apply them to invoices. Every change is on the availability timeline.
 
 A credit is computed per subscription and calendar month (in the subscription's reporting
-zone) under the version of the terms in force on the month's first day. Drafts follow the
-records; an approved credit whose figures move goes back to draft; an applied credit never
-changes, and a later correction becomes an adjustment line in the following month.
+zone) under the version of the terms in force on the month's first day. It covers only the
+part of the month the subscription was active: availability is measured over that part, and
+the credit is taken from the fee for it (``calc.prorated_fee``); a subscription with no
+active time in the month gets no credit line. Drafts follow the records; an approved credit
+whose figures move goes back to draft; an applied credit never changes, and a later
+correction becomes an adjustment line in the following month.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -74,6 +77,9 @@ class Figures:
     payable_percent: int
     amount: Decimal
     incident_ids: frozenset[int]
+    active_from: date
+    active_until: date  # the last active day, included
+    prorated_fee: Decimal
 
 
 def credits_compute(
@@ -88,7 +94,12 @@ def credits_compute(
     month = month_start(month)
     now = now or timezone.now()
     first_instant = datetime(month.year, month.month, 1, tzinfo=UTC)
-    policy = policy_in_force(first_instant)
+    # The version in force at local midnight on the month's first day in a subscription's
+    # reporting zone. A version takes effect at local midnight on its own date in whichever
+    # zone it is read (``partners.policy_dates``), so at that instant it is, for every zone,
+    # the version dated on or before the first: one version serves the whole month, and
+    # reading it in UTC gives that version.
+    policy = policy_in_force(first_instant, zone="UTC")
     next_instant = datetime.combine(next_month(month), time(0), tzinfo=UTC)
     with transaction.atomic():
         _lock_month(month)
@@ -100,7 +111,8 @@ def credits_compute(
 def _figures_of_month(
     month: date, *, downtime: Downtime, policy: PolicyVersion
 ) -> list[tuple[Subscription, Figures]]:
-    """Each subscription of ``month`` with the figures of the month in its reporting zone."""
+    """Each subscription of ``month`` with the figures of the part of the month it was active,
+    in its reporting zone. Subscriptions with no active time in it are left out."""
     bands = _bands(policy)
     periods: dict[str, calc.Interval] = {}
     computed = []
@@ -108,18 +120,30 @@ def _figures_of_month(
         zone = subscription.reporting_time_zone
         if zone not in periods:
             periods[zone] = calc.month_bounds(month.year, month.month, zone)
+        active = calc.active_window(
+            month.year, month.month, zone, subscription.starts_on, subscription.ends_on
+        )
+        if active is None:
+            continue
         figure = downtime.figure(
-            periods[zone],
+            active,
             service_ids=[service.pk for service in subscription.services.all()],
             notice=policy.maintenance_notice,
             organisation_id=subscription.organisation_id,
         )
         payable = calc.payable_percent(policy.code, figure.availability, bands=bands)
+        fee = calc.prorated_fee(subscription.monthly_fee, periods[zone], active)
         figures = Figures(
             availability=figure.availability,
             payable_percent=payable,
-            amount=calc.credit_amount(subscription.monthly_fee, payable),
+            # From the prorated fee as shown on the line, so the line adds up as printed.
+            amount=calc.credit_amount(fee, payable),
             incident_ids=figure.incident_ids,
+            active_from=max(subscription.starts_on, month),
+            active_until=min(
+                subscription.ends_on or date.max, next_month(month) - timedelta(days=1)
+            ),
+            prorated_fee=fee,
         )
         computed.append((subscription, figures))
     return computed
@@ -224,6 +248,8 @@ def _same(credit: Credit, figures: Figures, policy: PolicyVersion, counted_id) -
         calc.shown(credit.availability, 12) == calc.shown(figures.availability, 12)
         and credit.payable_percent == figures.payable_percent
         and credit.amount == figures.amount
+        and credit.prorated_fee == figures.prorated_fee
+        and (credit.active_from, credit.active_until) == (figures.active_from, figures.active_until)
         and credit.policy_id == policy.pk
         and credit.counted_id == counted_id
     )
@@ -238,6 +264,9 @@ class _Batch:
         "commitment",
         "payable_percent",
         "monthly_fee",
+        "active_from",
+        "active_until",
+        "prorated_fee",
         "currency",
         "amount",
         "computed_at",
@@ -260,6 +289,9 @@ class _Batch:
             "commitment": self.policy.availability_commitment,
             "payable_percent": figures.payable_percent,
             "monthly_fee": subscription.monthly_fee,
+            "active_from": figures.active_from,
+            "active_until": figures.active_until,
+            "prorated_fee": figures.prorated_fee,
             "currency": subscription.currency,
             "amount": figures.amount,
             "computed_at": self.now,
@@ -315,6 +347,9 @@ def _adjust(applied: Credit, *, figures: Figures, actor, counted_id: int | None)
         "commitment": applied.commitment,
         "payable_percent": figures.payable_percent,
         "monthly_fee": applied.monthly_fee,
+        "active_from": figures.active_from,
+        "active_until": figures.active_until,
+        "prorated_fee": figures.prorated_fee,
         "currency": applied.currency,
         "amount": difference,
         "state": Credit.State.DRAFT,

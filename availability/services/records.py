@@ -2,10 +2,12 @@
 
 Every change is on the availability timeline with the fields it changed (old and new), and
 once it is committed the credits of every month it may move are worked out again, so
-billing's drafts follow the records.
+billing's drafts follow the records, and so are the daily figures of the days it touches
+(before and after an edit) for the services it names, so the status page follows them too.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -15,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from availability import tasks
-from availability.models import Event, Incident, IncidentUpdate, Maintenance, Service
+from availability.models import Credit, Event, Incident, IncidentUpdate, Maintenance, Service
 from availability.services.credits import month_start, next_month
 from partners.models import Organisation, User
 from tickets.models import Ticket
@@ -58,6 +60,9 @@ EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 YEARS_AHEAD = 5
 TIME_RANGE_HELP = f"From {EARLIEST_TIME:%Y-%m-%d} to at most {YEARS_AHEAD} years ahead."
 
+# A record's period and the services it names: what its figures depend on.
+Span = tuple[datetime, datetime | None, list[Service]]
+
 
 # --- Incidents -----------------------------------------------------------------------------
 
@@ -88,38 +93,22 @@ def incident_create(
         "public_note": public_note,
         "tickets": list(tickets),
     }
-    values = _incident_clean(values)
-    with transaction.atomic():
-        incident = Incident.objects.create(
-            created_by=actor, **{k: v for k, v in values.items() if k not in MANY_TO_MANY}
-        )
-        for field in MANY_TO_MANY:
-            getattr(incident, field).set(values[field])
-        _event(
-            "incident_opened",
-            actor=actor,
-            incident=incident,
-            changes={field: [None, _shown(values[field])] for field in INCIDENT_FIELDS},
-        )
-        _recompute_on_commit((started_at, ended_at))
-    return incident
+    return _record_create(INCIDENT, actor=actor, values=values)
 
 
 def incident_update(*, incident: Incident, actor: User, **changes: Any) -> Incident:
     """Change any of ``INCIDENT_FIELDS``; fields not given stay as they are."""
-    _check_fields(changes, INCIDENT_FIELDS)
-    with transaction.atomic():
-        locked = Incident.objects.select_for_update().get(pk=incident.pk)
-        old = _incident_values(locked)
-        new = _incident_clean({**old, **changes})
-        changed = _save(locked, old=old, new=new)
-        if changed:
-            _event("incident_changed", actor=actor, incident=locked, changes=changed)
-            if any(field in changed for field in INCIDENT_FIGURES):
-                _recompute_on_commit(
-                    (old["started_at"], old["ended_at"]), (new["started_at"], new["ended_at"])
-                )
-    return locked
+    return _record_update(INCIDENT, record=incident, actor=actor, changes=changes)
+
+
+def incident_delete(*, incident: Incident, actor: User) -> None:
+    """Remove an incident recorded by mistake; the figures it moved are worked out again."""
+    _record_delete(INCIDENT, record=incident, actor=actor)
+
+
+def incident_is_invoiced(incident: Incident) -> bool:
+    """An applied credit counted it: the invoice names it, so it may be corrected but stays."""
+    return incident.incident_sets.filter(credits__state=Credit.State.APPLIED).exists()
 
 
 def incident_end(*, incident: Incident, actor: User, ended_at: datetime | None = None) -> Incident:
@@ -141,17 +130,8 @@ def incident_end(*, incident: Incident, actor: User, ended_at: datetime | None =
             incident=locked,
             changes={"ended_at": [None, _shown(ended_at)]},
         )
-        _recompute_on_commit((locked.started_at, ended_at))
+        _recompute_on_commit((locked.started_at, ended_at, list(locked.services.all())))
     return locked
-
-
-def _incident_values(incident: Incident) -> dict[str, Any]:
-    values = {
-        field: getattr(incident, field) for field in INCIDENT_FIELDS if field not in MANY_TO_MANY
-    }
-    for field in MANY_TO_MANY:
-        values[field] = list(getattr(incident, field).all())
-    return values
 
 
 def _incident_clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -192,47 +172,26 @@ def maintenance_create(
     notified_at: datetime | None = None,
     note: str = "",
 ) -> Maintenance:
-    values = _maintenance_clean(
-        {
-            "title": title,
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-            "services": list(services),
-            "notified_at": notified_at,
-            "note": note,
-        }
-    )
-    with transaction.atomic():
-        maintenance = Maintenance.objects.create(
-            created_by=actor, **{k: v for k, v in values.items() if k != "services"}
-        )
-        maintenance.services.set(values["services"])
-        _event(
-            "maintenance_scheduled",
-            actor=actor,
-            maintenance=maintenance,
-            changes={field: [None, _shown(values[field])] for field in MAINTENANCE_FIELDS},
-        )
-        _recompute_on_commit((starts_at, ends_at))
-    return maintenance
+    values = {
+        "title": title,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "services": list(services),
+        "notified_at": notified_at,
+        "note": note,
+    }
+    return _record_create(MAINTENANCE, actor=actor, values=values)
 
 
 def maintenance_update(*, maintenance: Maintenance, actor: User, **changes: Any) -> Maintenance:
     """Change any of ``MAINTENANCE_FIELDS``; fields not given stay as they are."""
-    _check_fields(changes, MAINTENANCE_FIELDS)
-    with transaction.atomic():
-        locked = Maintenance.objects.select_for_update().get(pk=maintenance.pk)
-        old = {field: getattr(locked, field) for field in MAINTENANCE_FIELDS if field != "services"}
-        old["services"] = list(locked.services.all())
-        new = _maintenance_clean({**old, **changes})
-        changed = _save(locked, old=old, new=new)
-        if changed:
-            _event("maintenance_changed", actor=actor, maintenance=locked, changes=changed)
-            if any(field in changed for field in MAINTENANCE_FIGURES):
-                _recompute_on_commit(
-                    (old["starts_at"], old["ends_at"]), (new["starts_at"], new["ends_at"])
-                )
-    return locked
+    return _record_update(MAINTENANCE, record=maintenance, actor=actor, changes=changes)
+
+
+def maintenance_delete(*, maintenance: Maintenance, actor: User) -> None:
+    """Remove a maintenance window recorded by mistake; the figures it moved are worked out
+    again."""
+    _record_delete(MAINTENANCE, record=maintenance, actor=actor)
 
 
 def _maintenance_clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -247,6 +206,119 @@ def _maintenance_clean(values: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return values
+
+
+# --- One writer for both kinds of record -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """What the writer needs to know of a kind of record: its fields, which of them move
+    the figures, its period, how its input is checked and what the timeline calls it."""
+
+    model: type[Incident] | type[Maintenance]
+    name: str  # the timeline event's link to the record
+    fields: tuple[str, ...]
+    figures: tuple[str, ...]
+    start: str
+    end: str
+    clean: Callable[[dict[str, Any]], dict[str, Any]]
+    created: str
+    changed: str
+    deleted: str
+
+
+INCIDENT = RecordKind(
+    model=Incident,
+    name="incident",
+    fields=INCIDENT_FIELDS,
+    figures=INCIDENT_FIGURES,
+    start="started_at",
+    end="ended_at",
+    clean=_incident_clean,
+    created="incident_opened",
+    changed="incident_changed",
+    deleted="incident_deleted",
+)
+MAINTENANCE = RecordKind(
+    model=Maintenance,
+    name="maintenance",
+    fields=MAINTENANCE_FIELDS,
+    figures=MAINTENANCE_FIGURES,
+    start="starts_at",
+    end="ends_at",
+    clean=_maintenance_clean,
+    created="maintenance_scheduled",
+    changed="maintenance_changed",
+    deleted="maintenance_deleted",
+)
+
+
+def _record_create(kind: RecordKind, *, actor: User, values: dict[str, Any]):
+    values = kind.clean(values)
+    with transaction.atomic():
+        record = kind.model.objects.create(
+            created_by=actor, **{k: v for k, v in values.items() if k not in MANY_TO_MANY}
+        )
+        for field in MANY_TO_MANY:
+            if field in values:
+                getattr(record, field).set(values[field])
+        _event(
+            kind.created,
+            actor=actor,
+            changes={field: [None, _shown(values[field])] for field in kind.fields},
+            **{kind.name: record},
+        )
+        _recompute_on_commit(_span(kind, values))
+    return record
+
+
+def _record_update(kind: RecordKind, *, record, actor: User, changes: dict[str, Any]):
+    _check_fields(changes, kind.fields)
+    with transaction.atomic():
+        locked = kind.model.objects.select_for_update().get(pk=record.pk)
+        old = _values(kind, locked)
+        new = kind.clean({**old, **changes})
+        changed = _save(locked, old=old, new=new)
+        if changed:
+            _event(kind.changed, actor=actor, changes=changed, **{kind.name: locked})
+            if any(field in changed for field in kind.figures):
+                _recompute_on_commit(_span(kind, old), _span(kind, new))
+    return locked
+
+
+def _record_delete(kind: RecordKind, *, record, actor: User) -> None:
+    """Delete the record. Its timeline goes with it, so the deletion itself is kept on the
+    timeline unlinked, with everything the record said. An incident an applied credit
+    counted stays: the invoice names it, and a correction of its figures becomes an
+    adjustment the usual way."""
+    with transaction.atomic():
+        locked = kind.model.objects.select_for_update().get(pk=record.pk)
+        if kind is INCIDENT and incident_is_invoiced(locked):
+            raise ValidationError(
+                "An invoice already counts this incident: correct its times or impact instead."
+            )
+        old = _values(kind, locked)
+        _event(
+            kind.deleted,
+            actor=actor,
+            changes={field: [_shown(old[field]), None] for field in kind.fields},
+            record=locked.pk,
+        )
+        locked.delete()
+        _recompute_on_commit(_span(kind, old))
+
+
+def _values(kind: RecordKind, record) -> dict[str, Any]:
+    values = {field: getattr(record, field) for field in kind.fields if field not in MANY_TO_MANY}
+    for field in MANY_TO_MANY:
+        if field in kind.fields:
+            values[field] = list(getattr(record, field).all())
+    return values
+
+
+def _span(kind: RecordKind, values: dict[str, Any]) -> Span:
+    return values[kind.start], values[kind.end], values["services"]
 
 
 # --- Shared --------------------------------------------------------------------------------
@@ -319,16 +391,16 @@ def _label(item) -> str:
     return item.number if isinstance(item, Ticket) else str(item)
 
 
-def _event(kind: str, *, actor: User, **fields) -> Event:
-    changes = fields.pop("changes")
-    return Event.objects.create(kind=kind, actor=actor, data={"changes": changes}, **fields)
+def _event(kind: str, *, actor: User, changes: dict, record: int | None = None, **fields) -> Event:
+    data = {"changes": changes} if record is None else {"changes": changes, "record": record}
+    return Event.objects.create(kind=kind, actor=actor, data=data, **fields)
 
 
 def _months(start: datetime, end: datetime | None, *, now: datetime) -> set[date]:
     """The months whose credits an interval can move. An ongoing incident runs until now; a
     month that has not begun has no credit yet."""
     last = month_start(now.astimezone(UTC).date())
-    first = month_start((start - ZONE_MARGIN).astimezone(UTC).date())
+    first = month_start(max((start - ZONE_MARGIN).astimezone(UTC).date(), EARLIEST_TIME.date()))
     until = month_start(((end or now) + ZONE_MARGIN).astimezone(UTC).date())
     months = set()
     month = first
@@ -339,26 +411,36 @@ def _months(start: datetime, end: datetime | None, *, now: datetime) -> set[date
 
 
 def _days(start: datetime, end: datetime | None, *, now: datetime) -> tuple[date, date] | None:
-    """The days (UTC, widened by the zones' margin) whose figures an interval can move; None
-    when they all lie ahead."""
-    first = (start - ZONE_MARGIN).astimezone(UTC).date()
+    """The days (UTC, widened by the zones' margin) whose figures an interval can move,
+    within the desk's years; None when they all lie ahead."""
+    first = max((start - ZONE_MARGIN).astimezone(UTC).date(), EARLIEST_TIME.date())
     last = (min(end or now, now) + ZONE_MARGIN).astimezone(UTC).date()
     last = min(last, now.astimezone(UTC).date())
     return (first, last) if first <= last else None
 
 
-def _recompute_on_commit(*spans: tuple[datetime, datetime | None]) -> None:
-    """Once committed, work out again the credits and daily figures ``spans`` can move."""
+def _recompute_on_commit(*spans: Span) -> None:
+    """Once committed, work out again the credits and the daily figures ``spans`` can move:
+    the days each touches, of the services it names (and the subscriptions covering them)."""
     now = timezone.now()
-    months = set().union(*(_months(start, end, now=now) for start, end in spans))
+    months = set().union(*(_months(start, end, now=now) for start, end, _ in spans))
     for month in sorted(months):
         transaction.on_commit(
             partial(tasks.recompute_credits.delay, month.isoformat()), robust=True
         )
-    for days in filter(None, (_days(start, end, now=now) for start, end in spans)):
+    for start, end, services in spans:
+        days = _days(start, end, now=now)
+        if days is None or not services:
+            continue
         first, last = days
         transaction.on_commit(
-            partial(tasks.recompute_days.delay, first.isoformat(), last.isoformat()), robust=True
+            partial(
+                tasks.recompute_days.delay,
+                first.isoformat(),
+                last.isoformat(),
+                service_ids=sorted(service.pk for service in services),
+            ),
+            robust=True,
         )
 
 

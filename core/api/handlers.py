@@ -13,6 +13,7 @@ from django.views import defaults
 API_PREFIX = "/api/"
 
 BAD_REQUEST = "Bad request."
+FORBIDDEN = "You do not have permission to perform this action."
 NOT_FOUND = "Not found."
 SERVER_ERROR = "A server error occurred."
 
@@ -29,6 +30,12 @@ def bad_request(request, exception, template_name=defaults.ERROR_400_TEMPLATE_NA
     if is_api(request):
         return error(BAD_REQUEST, status=400)
     return defaults.bad_request(request, exception, template_name)
+
+
+def permission_denied(request, exception, template_name=defaults.ERROR_403_TEMPLATE_NAME):
+    if is_api(request):
+        return error(FORBIDDEN, status=403)
+    return defaults.permission_denied(request, exception, template_name)
 
 
 def page_not_found(request, exception, template_name=defaults.ERROR_404_TEMPLATE_NAME):

@@ -5,7 +5,8 @@ so it is read from them.
 
 Every one of those answers is ``{"detail": "…"}`` (``ErrorSerializer``) except a 400 for
 invalid fields, which lists them (``FIELD_ERRORS``): any operation may give one, since a
-parameter holding a NUL is refused before any view runs. An operation that reads a body also
+parameter holding a NUL is refused before any view runs (and a list refuses a page size out
+of its range, ``core.api.cursor``). An operation that reads a body also
 answers 400 with ``{"detail": "…"}`` when the body cannot be read at all (not JSON, nested
 too deep: ``core.api.parsers``), and 415 when it comes in a type the operation does not
 read. A method an address does not take gets 405 with ``Allow``; no documented operation

@@ -1,6 +1,19 @@
-"""Monitoring alerts: every alert is stored, then opens a proactive case for the PBX's
-organisation, joins the open case that an earlier alert with the same fingerprint opened,
-or waits for the NOC when it matches no PBX. Nothing a monitoring system sends is lost.
+"""Monitoring alerts: every alert is stored, then opens a proactive case for the partner
+responsible for the PBX, joins the open case that an earlier alert with the same
+fingerprint opened, or waits for the NOC when it matches no PBX. Nothing a monitoring
+system sends is lost.
+
+Whom the case is for (terms 18.2, all versions): when monitoring reveals a problem the NOC
+gathers the PBX's serial, country and *partner*, and "the partner is contacted by creating a
+ticket". For a partner's own PBX that partner is the PBX's organisation. For an end
+customer's PBX it is the partner or reseller that installed the system (``installer``): the
+end customer has no support relationship with the vendor (15.3 sends end users to their
+installer), so the case is filed under the installer, in the name of its longest-standing
+active member, naming the end customer and its PBX. The end customer does not see the case:
+it is the vendor's exchange with the partner, and the terms give the vendor no direct line
+to end customers except when the partner fails to act (14.5, 2026-03), which is for staff
+to decide case by case, not for an alert to open. An end customer with no installer on
+record leaves the alert for the NOC to review, since the partner to contact is unknown.
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +29,7 @@ from desk.actions.reply import Reply, message_post
 from partners import selectors as partner_selectors
 from partners.models import CaseReason, CaseType, Device, Organisation, User
 from partners.roles import Role
+from sla import selectors as sla_selectors
 from sla.models import MonitoringAlert
 from tickets import notifications, workflow
 from tickets.models import Message, Notification, Ticket
@@ -106,14 +120,30 @@ def _act_on(alert: MonitoringAlert, *, now: datetime) -> AlertResult:
 
 
 def _open_proactive_case(alert: MonitoringAlert, *, device: Device, now: datetime) -> AlertResult:
-    organisation = alert.organisation
-    requester = _requester_for(organisation)
-    if requester is None:
+    owner = alert.organisation
+    organisation = _partner_for(owner)
+    if organisation is None:
         return _unmatched(
             alert,
             {
                 "pbx_serial": [
-                    f"The PBX with serial “{alert.pbx_serial}” belongs to {organisation.name}, "
+                    f"The PBX with serial “{alert.pbx_serial}” belongs to the end customer "
+                    f"{owner.name}, which has no installer on record to open a case for."
+                ]
+            },
+        )
+    requester = _requester_for(organisation)
+    if requester is None:
+        whose = (
+            f"belongs to {organisation.name}"
+            if organisation == owner
+            else f"belongs to {owner.name}, installed by {organisation.name}"
+        )
+        return _unmatched(
+            alert,
+            {
+                "pbx_serial": [
+                    f"The PBX with serial “{alert.pbx_serial}” {whose}, "
                     f"which has no active user to open a case for."
                 ]
             },
@@ -194,6 +224,14 @@ def _unmatched(alert: MonitoringAlert, problems: dict[str, list[str]]) -> AlertR
     return AlertResult(alert=alert, problems=problems)
 
 
+def _partner_for(owner: Organisation) -> Organisation | None:
+    """The organisation a problem with ``owner``'s PBX is raised with (18.2: the partner):
+    the installer of an end customer's system, else the owner itself."""
+    if owner.kind == Organisation.Kind.END_CUSTOMER:
+        return owner.installer
+    return owner
+
+
 def _requester_for(organisation: Organisation) -> User | None:
     """The case is opened in the name of the organisation's longest-standing active member."""
     return organisation.members.filter(is_active=True).order_by("date_joined", "pk").first()
@@ -202,7 +240,7 @@ def _requester_for(organisation: Organisation) -> User | None:
 def _proactive_ticket(
     *, alert: MonitoringAlert, device: Device, requester: User, created_by: User, now: datetime
 ) -> Ticket:
-    policy = partner_selectors.policy_in_force(now)
+    policy = sla_selectors.policy_in_force_for(region=requester.organisation.region, at=now)
     case_type = (
         CaseType.objects.filter(policy=policy, is_technical=True).order_by("position", "pk").first()
     )
@@ -220,8 +258,8 @@ def _proactive_ticket(
             created_by=created_by,
             case_type=case_type.code,
             reason=reason.code if reason else None,
-            subject=alert.summary,
-            description="Opened by the vendor from a monitoring alert.\n\n" + _alert_text(alert),
+            subject=_subject(alert, device=device, requester=requester),
+            description=_description(alert, device=device, requester=requester),
             device=device,
             wms_version=device.wms_version or UNKNOWN_VERSION,
             firmware_versions=device.firmware_version or UNKNOWN_VERSION,
@@ -234,6 +272,28 @@ def _proactive_ticket(
         now=now,
     )
     return ticket
+
+
+def _for_a_customer(device: Device, requester: User) -> bool:
+    return device.organisation_id != requester.organisation_id
+
+
+def _subject(alert: MonitoringAlert, *, device: Device, requester: User) -> str:
+    """The alert's summary; for a customer's PBX, led by the customer's name so the
+    partner's case list tells its customers apart."""
+    if not _for_a_customer(device, requester):
+        return alert.summary
+    return f"{device.organisation.name}: {alert.summary}"[:200]
+
+
+def _description(alert: MonitoringAlert, *, device: Device, requester: User) -> str:
+    lines = ["Opened by the vendor from a monitoring alert."]
+    if _for_a_customer(device, requester):
+        lines.append(
+            f"The alert concerns your customer {device.organisation.name}: "
+            f"{device.name}, serial {device.serial_number}."
+        )
+    return "\n".join(lines) + "\n\n" + _alert_text(alert)
 
 
 def _note_add(*, ticket: Ticket, author: User, body: str) -> Message:

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from entitlements import rules as entitlement_rules
 from entitlements import selectors as entitlement_selectors
-from partners import selectors as partner_selectors
 from partners.models import PolicyVersion
+from sla import selectors as sla_selectors
 from sla import services as sla
 from tickets import services as ticket_services
 from tickets.errors import NotEligible
@@ -32,7 +32,9 @@ def case_open(request: CaseRequest, *, now: datetime | None = None) -> tuple[Tic
     if existing:
         return existing, False
     ticket_services.opener_check(request)
-    policy = partner_selectors.policy_in_force(now)
+    # The version in force where the organisation is served (its support calendar's zone);
+    # the case keeps it for life.
+    policy = sla_selectors.policy_in_force_for(region=request.requester.organisation.region, at=now)
     taxonomy = ticket_services.taxonomy_resolve(policy=policy, request=request)
     if not request.proactive:
         eligibility_check(request, policy=policy, taxonomy=taxonomy, at=now)

@@ -37,13 +37,22 @@ def tickets_bulk_set_status(*, actor: User, tickets, status: str) -> tuple[int, 
     return moved, skipped
 
 
-def ticket_change_cos(*, ticket: Ticket, actor: User, cos: str, reason: str) -> Ticket:
+def ticket_change_cos(
+    *, ticket: Ticket, actor: User, cos: str, reason: str, override_reason: str = ""
+) -> Ticket:
     """Set, confirm or downgrade the class of service, with the reason; the clocks are
-    recomputed from the creation instant."""
+    recomputed from the creation instant. Critical on a case that extended support does not
+    cover also needs ``override_reason`` (ValidationError on that field without it)."""
     with transaction.atomic():
         locked, old = ticket_services.ticket_cos_write(
             ticket=ticket, actor=actor, cos=cos, reason=reason
         )
-        sla.clocks_after_cos_change(ticket=locked, old=old, actor=actor, at=timezone.now())
+        sla.clocks_after_cos_change(
+            ticket=locked,
+            old=old,
+            actor=actor,
+            at=timezone.now(),
+            override_reason=override_reason,
+        )
     ticket.refresh_from_db()
     return ticket

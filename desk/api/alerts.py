@@ -66,7 +66,8 @@ class MonitoringAlertCreate(APIView):
     @extend_schema(
         summary="Post a monitoring alert (NOC and monitoring integrations)",
         description="Every alert is stored. An alert for a known PBX opens a proactive case "
-        "for its organisation (Critical for severity critical, Standard otherwise), or is "
+        "for its organisation, or for the partner that installed it when the PBX belongs to "
+        "an end customer (Critical for severity critical, Standard otherwise), or is "
         "added as an internal note to the open case an alert with the same fingerprint "
         "opened. Sending the same alert again (same fingerprint, occurred_at and serial) "
         "changes nothing, so retries are safe. An alert that matches no PBX is kept for the "

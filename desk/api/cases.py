@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from core.api.errors import FIELD_ERRORS
 from desk.actions.open_case import CaseRequest, case_open
-from desk.api import messages
+from desk.api import case_actions, messages
 from desk.api.access import (
     NO_ACCESS,
     NOT_FOUND,
@@ -210,6 +210,7 @@ def _case_request(request, data: dict, *, submission_key, device, follow_up_of) 
         wms_version=data.get("wms_version") or "",
         firmware_versions=data.get("firmware_versions") or "",
         critical_criterion=data.get("critical_criterion") or "",
+        reproduced_with_other_operator=data.get("reproduced_with_other_operator"),
         follow_up_of=follow_up_of,
         submission_key=submission_key,
         channel=Ticket.Channel.API,
@@ -236,4 +237,5 @@ urlpatterns = [
     path("tickets/", TicketListCreate.as_view(), name="api-tickets"),
     path("tickets/<int:pk>/", TicketDetail.as_view(), name="api-ticket"),
     *messages.urlpatterns,
+    *case_actions.urlpatterns,
 ]

@@ -112,6 +112,10 @@ class TicketSerializer(serializers.ModelSerializer):
     critical_criterion = serializers.ChoiceField(
         choices=Ticket.CriticalCriterion.choices, allow_blank=True, read_only=True
     )
+    assignee = serializers.SerializerMethodField(
+        help_text="Id of the support staff member working the case, null when nobody is "
+        "(staff only; always null for partners)."
+    )
     next_breach_at = serializers.SerializerMethodField(
         help_text="The nearest instant at which one of its SLA clocks still waiting breaches "
         "(or breached); null when none is waiting. Partners get it from the clocks they see."
@@ -136,6 +140,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "device",
             "organisation",
             "critical_criterion",
+            "assignee",
             "channel",
             "created_at",
             "updated_at",
@@ -154,6 +159,10 @@ class TicketSerializer(serializers.ModelSerializer):
         if clocks is None:
             clocks = list(ticket.clocks.all())
         return sla_display.clocks_for_viewer(clocks, internal=is_internal(self.context))
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_assignee(self, ticket: Ticket) -> int | None:
+        return ticket.assignee_id if is_internal(self.context) else None
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_breach_at(self, ticket: Ticket) -> str | None:
@@ -231,6 +240,13 @@ class TicketCreateSerializer(serializers.Serializer):
         allow_blank=True,
         allow_null=True,
         help_text="Ask for Critical by naming the criterion that applies (technical cases).",
+    )
+    reproduced_with_other_operator = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Required with critical_criterion call_drops: true when the calls also drop "
+        "with another operator. false refuses the Critical claim.",
     )
     follow_up_of = serializers.IntegerField(
         required=False,

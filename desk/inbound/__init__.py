@@ -27,6 +27,12 @@ What happens to a message, in order:
   attachment rules are dropped; the sender gets an answer listing them and the message
   ends with a line naming them, so the support team knows as well.
 
+Every message answered for ``NO_REFERENCE``, ``REFUSED_SENDER``, ``CLOSED`` or ``NOT_ADDED``
+is also kept (``tickets.models.RefusedMail``: its text and the files the attachment rules
+accept), written in the same transaction as its answer, for the support team to open a case
+with, add to a case or discard (``desk.views.refused_mail``). Nothing a person wrote to us
+is lost.
+
 Answers carry ``Auto-Submitted: auto-replied``, go to the From address, are sent at most
 once per incoming Message-ID and at most ``ANSWERS_PER_SENDER_PER_HOUR`` times an hour to
 one address (a loop guard for robots that do not mark their mail).

@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from desk.actions.reply import Reply, message_post
 from desk.inbound.answers import queue_answer
@@ -17,7 +17,8 @@ from partners.models import User
 from tickets import attachments as attachment_rules
 from tickets import services
 from tickets.errors import TicketClosed
-from tickets.models import Message, Ticket
+from tickets.models import Message, RefusedMail, Ticket
+from tickets.services.refused_mail import refused_mail_keep
 
 logger = logging.getLogger("desk.inbound")
 
@@ -140,14 +141,46 @@ def _duplicate(existing: Message) -> InboundResult:
     )
 
 
+def _keep_and_answer(
+    parsed: ParsedMail,
+    reason: str,
+    kind: str,
+    *,
+    case_number: str = "",
+    reasons: list[str] | tuple[str, ...] = (),
+    **context,
+) -> bool:
+    """Keep the refused e-mail for the support team (its text and the files the attachment
+    rules accept) and queue its automatic answer, in one transaction: either both are
+    written or neither. Returns whether an answer was queued."""
+    kept, dropped = _acceptable(parsed.files)
+    with transaction.atomic():
+        refused_mail_keep(
+            sender=parsed.sender,
+            subject=parsed.subject,
+            message_id=parsed.message_id,
+            text=parsed.text,
+            reason=reason,
+            files=kept,
+            case_number=case_number,
+            detail="\n".join(dict.fromkeys([*reasons, *dropped])),
+        )
+        return queue_answer(parsed, kind, **context)
+
+
 def _no_reference(parsed: ParsedMail, log_id: str) -> InboundResult:
-    answered = queue_answer(parsed, "no_reference")
+    answered = _keep_and_answer(parsed, RefusedMail.Reason.NO_REFERENCE, "no_reference")
     logger.info("E-mail %s names no case; answered: %s", log_id, answered)
     return InboundResult(Outcome.NO_REFERENCE, answered=answered)
 
 
 def _refused_sender(parsed: ParsedMail, ticket: Ticket, log_id: str) -> InboundResult:
-    answered = queue_answer(parsed, "refused_sender", case_number=ticket.number)
+    answered = _keep_and_answer(
+        parsed,
+        RefusedMail.Reason.REFUSED_SENDER,
+        "refused_sender",
+        case_number=ticket.number,
+    )
     logger.warning(
         "Refused e-mail %s for %s: not a member of its organisation", log_id, ticket.number
     )
@@ -155,7 +188,13 @@ def _refused_sender(parsed: ParsedMail, ticket: Ticket, log_id: str) -> InboundR
 
 
 def _closed(parsed: ParsedMail, ticket: Ticket, log_id: str) -> InboundResult:
-    answered = queue_answer(parsed, "case_closed", ticket_id=ticket.pk)
+    answered = _keep_and_answer(
+        parsed,
+        RefusedMail.Reason.CLOSED,
+        "case_closed",
+        case_number=ticket.number,
+        ticket_id=ticket.pk,
+    )
     logger.info("E-mail %s for closed %s not added; answered: %s", log_id, ticket.number, answered)
     return InboundResult(Outcome.CLOSED, case_number=ticket.number, answered=answered)
 
@@ -163,7 +202,15 @@ def _closed(parsed: ParsedMail, ticket: Ticket, log_id: str) -> InboundResult:
 def _nothing_to_add(
     parsed: ParsedMail, ticket: Ticket, dropped: list[str], log_id: str
 ) -> InboundResult:
-    answered = queue_answer(parsed, "not_added", ticket_id=ticket.pk, dropped=dropped)
+    answered = _keep_and_answer(
+        parsed,
+        RefusedMail.Reason.NOT_ADDED,
+        "not_added",
+        case_number=ticket.number,
+        reasons=dropped,
+        ticket_id=ticket.pk,
+        dropped=dropped,
+    )
     logger.info("E-mail %s for %s had nothing to add", log_id, ticket.number)
     return InboundResult(
         Outcome.NOT_ADDED,
@@ -179,7 +226,15 @@ def _not_accepted(
     """The case refused the message (its own rules on bodies and files)."""
     reasons = [str(reason) for reason in error.messages]
     logger.warning("E-mail %s for %s was not accepted: %s", log_id, ticket.number, reasons)
-    queue_answer(parsed, "not_added", ticket_id=ticket.pk, dropped=reasons)
+    _keep_and_answer(
+        parsed,
+        RefusedMail.Reason.NOT_ADDED,
+        "not_added",
+        case_number=ticket.number,
+        reasons=reasons,
+        ticket_id=ticket.pk,
+        dropped=reasons,
+    )
     return InboundResult(Outcome.NOT_ADDED, detail="; ".join(reasons), case_number=ticket.number)
 
 

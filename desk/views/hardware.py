@@ -34,14 +34,16 @@ def _answer(request, form: RequestForm) -> dict:
     """The rules' answer to what the form holds so far, or what is still missing."""
     if not form.is_valid():
         return {"missing": [], "decision": None}
+    data = form.request_input()
     try:
         decision = hwaas_services.request_check(
-            requester=request.user, data=form.request_input(), today=timezone.localdate()
+            requester=request.user, data=data, today=timezone.localdate()
         )
     except decisions.Incomplete as incomplete:
         return {"missing": list(incomplete.errors.values()), "decision": None}
     labels = [rules.DOCUMENT_LABELS[document] for document in decision.documents]
-    return {"missing": [], "decision": decision, "document_labels": labels}
+    currency = data.lease.currency if data.lease else ""
+    return {"missing": [], "decision": decision, "document_labels": labels, "currency": currency}
 
 
 def _render_request_form(request, form: RequestForm, *, answer: dict, status: int = 200):

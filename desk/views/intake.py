@@ -21,8 +21,8 @@ from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.roles import Role
 from sla import display as sla_display
-from sla.models import Calendar
-from sla.selectors import deadlines_for
+from sla import selectors as sla_selectors
+from sla.calendars import business_calendar, support_zone
 from tickets import kb, selectors
 from tickets.errors import NotEligible
 from tickets.forms import FILES_NOT_KEPT, IntakeForm
@@ -33,9 +33,10 @@ DEVICE_OPTIONS_SHOWN = 200
 REFRESH = "_refresh"
 
 
-def _policy_or_none():
+def _policy_or_none(user):
+    """The version in force now for the user's organisation, or None."""
     try:
-        return partner_selectors.policy_in_force(timezone.now())
+        return sla_selectors.policy_in_force_for(region=user.organisation.region, at=timezone.now())
     except partner_selectors.NoPolicyInForce:
         return None
 
@@ -104,7 +105,7 @@ def response_preview(user, form: IntakeForm) -> list[str]:
     critical = str(current.get("critical_criterion") or "")
     asks_critical = form.is_technical and critical in Ticket.CriticalCriterion.values
     now = timezone.now()
-    _, deadlines = deadlines_for(
+    _, deadlines = sla_selectors.deadlines_for(
         region=organisation.region,
         case_type=case_type.code,
         reason=form.reason_obj.code if form.reason_obj else None,
@@ -112,13 +113,21 @@ def response_preview(user, form: IntakeForm) -> list[str]:
         at=now,
         policy=form.policy,
     )
-    zone = (
-        Calendar.objects.filter(code=organisation.region)
-        .values_list("time_zone", flat=True)
-        .first()
-        or organisation.time_zone
-    )
+    zone = support_zone(organisation.region)
     return sla_display.intake_preview(deadlines, tz=zone, now=now)
+
+
+def out_of_hours_line(user, form: IntakeForm):
+    """Outside support hours a Critical problem goes by phone, 24/7, in English (16.3 note,
+    16.6): the line for the organisation's country, once a technical case type is picked
+    (only those can be Critical); None during support hours."""
+    organisation = user.organisation
+    if organisation is None or not form.is_technical:
+        return None
+    now = timezone.now()
+    if business_calendar(organisation.region).is_open(now):
+        return None
+    return partner_selectors.support_line_for(organisation, policy=form.policy)
 
 
 def _render_form(request, form: IntakeForm, *, follow_up=None, status: int = 200):
@@ -128,6 +137,7 @@ def _render_form(request, form: IntakeForm, *, follow_up=None, status: int = 200
         "form": form,
         "follow_up": follow_up,
         "response_preview": response_preview(request.user, form),
+        "out_of_hours_line": out_of_hours_line(request.user, form),
         "suggestions": _suggestions_for(
             request,
             text=str(current.get("subject") or ""),
@@ -166,7 +176,7 @@ def _follow_up_from(request, value) -> Ticket | None:
 
 @role_required(Role.PARTNER)
 def case_new(request):
-    policy = _policy_or_none()
+    policy = _policy_or_none(request.user)
     if policy is None:
         return render(request, "tickets/partner/no_policy.html", status=503)
     devices = _devices(request.user)
@@ -281,6 +291,7 @@ def _case_request(request, data: dict, follow_up: Ticket | None) -> CaseRequest:
         wms_version=data.get("wms_version", ""),
         firmware_versions=data.get("firmware_versions", ""),
         critical_criterion=data.get("critical_criterion", ""),
+        reproduced_with_other_operator=data.get("reproduced_with_other_operator"),
         attachments=data.get("attachments") or [],
         follow_up_of=follow_up,
         submission_key=data.get("submission_key"),
@@ -290,7 +301,7 @@ def _case_request(request, data: dict, follow_up: Ticket | None) -> CaseRequest:
 @role_required(Role.PARTNER)
 def intake_options(request):
     """The reason, category and sub-category lists for what is picked (htmx fragment)."""
-    policy = _policy_or_none()
+    policy = _policy_or_none(request.user)
     if policy is None:
         raise Http404("No support policy is in force.")
     initial = {
@@ -304,7 +315,7 @@ def intake_options(request):
 @role_required(Role.PARTNER)
 def intake_response_time(request):
     """The response time to expect for what is picked so far (htmx fragment)."""
-    policy = _policy_or_none()
+    policy = _policy_or_none(request.user)
     if policy is None:
         return render(request, "tickets/partner/_response_time.html", {"response_preview": []})
     initial = {
@@ -315,7 +326,10 @@ def intake_response_time(request):
     return render(
         request,
         "tickets/partner/_response_time.html",
-        {"response_preview": response_preview(request.user, form)},
+        {
+            "response_preview": response_preview(request.user, form),
+            "out_of_hours_line": out_of_hours_line(request.user, form),
+        },
     )
 
 

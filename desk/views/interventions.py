@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from desk.views.staff import STAFF
 from desk.views.staff_case import case_page
-from entitlements import rules, selectors, services
+from entitlements import intervention_checks, rules, selectors, services
 from entitlements.forms import InterventionActionForm, InterventionRequestForm
 from partners.access import role_required
 from partners.roles import Role
@@ -49,7 +49,8 @@ def intervention_new(request, pk: int):
         )
         return _to_case("tickets:case_detail", ticket)
     now, tz = timezone.now(), request.user.effective_time_zone
-    form = InterventionRequestForm(request.POST or None, now=now, tz=tz)
+    cover = intervention_checks.cover_for(ticket, at=now)
+    form = InterventionRequestForm(request.POST or None, now=now, tz=tz, cover=cover)
     if request.method == "POST" and form.is_valid():
         try:
             services.intervention_request(
@@ -68,6 +69,7 @@ def intervention_new(request, pk: int):
         {
             "ticket": ticket,
             "form": form,
+            "cover": cover,
             "earliest_free": rules.earliest_slot(requested_at=now, free=True),
             "earliest_paid": rules.earliest_slot(requested_at=now, free=False),
         },

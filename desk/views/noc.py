@@ -1,6 +1,7 @@
 """The NOC board: a page that refreshes itself, a fragment it polls, the out-of-hours
-triage (confirm Critical or downgrade to Standard, always with a reason), and the review of
-monitoring alerts that matched no PBX.
+triage (confirm Critical or downgrade to Standard, always with a reason) and investigation of
+every other new technical case (confirm Critical or leave it Standard, with a reason), and
+the review of monitoring alerts that matched no PBX.
 
 With HTMX a triage answers with the refreshed board sections; without it, the whole page.
 A refused triage comes back with the error beside its row and the reason still typed.
@@ -29,13 +30,19 @@ CRITICAL, STANDARD = Ticket.ClassOfService.CRITICAL, Ticket.ClassOfService.STAND
 
 class TriageForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[(CRITICAL, "Confirm Critical"), (STANDARD, "Downgrade to Standard")],
-        error_messages={"required": "Choose Confirm Critical or Downgrade to Standard."},
+        choices=[(CRITICAL, "Confirm Critical"), (STANDARD, "Standard")],
+        error_messages={
+            "required": "Choose Confirm Critical, or Standard (downgrade or leave it)."
+        },
     )
     reason = forms.CharField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Give a reason: it goes on the case's timeline."},
+    )
+    # Only for a case extended support does not cover, to confirm Critical anyway.
+    override_reason = forms.CharField(
+        max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, ticket_pk: int, **kwargs):
@@ -48,7 +55,8 @@ def _is_wall(request) -> bool:
 
 
 def _board_context(request, *, failed: TriageForm | None = None, notice: tuple = ()) -> dict:
-    board = noc.board_for(user=request.user, now=timezone.now())
+    limit = noc.WALL_SECTION_LIMIT if _is_wall(request) else None
+    board = noc.board_for(user=request.user, now=timezone.now(), limit=limit)
     triage_rows = [
         (
             row,
@@ -110,22 +118,25 @@ def noc_triage(request, pk: int):
             )
         decision = form.cleaned_data["decision"]
         try:
+            was = ticket.cos
             ticket_change_cos(
                 ticket=ticket,
                 actor=request.user,
                 cos=decision,
                 reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data["override_reason"],
             )
         except ValidationError as error:
             apply_errors(form, error)
         except PermissionDenied:
             form.add_error(None, "You may not change the class of service of this case.")
         else:
-            text = (
-                f"{ticket.number} confirmed as Critical."
-                if decision == CRITICAL
-                else f"{ticket.number} downgraded to Standard; its response time is recomputed."
-            )
+            if decision == CRITICAL:
+                text = f"{ticket.number} confirmed as Critical."
+            elif was == STANDARD:
+                text = f"{ticket.number} left as Standard; its investigation is done."
+            else:
+                text = f"{ticket.number} downgraded to Standard; its response time is recomputed."
             return _done(request, "success", text)
     return _render_board(request, _board_context(request, failed=form))
 

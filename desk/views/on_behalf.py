@@ -15,6 +15,7 @@ from desk.views.staff import STAFF, error_text
 from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.models import User
+from sla import selectors as sla_selectors
 from tickets.errors import NotEligible
 from tickets.models import Ticket
 from tickets.staff_forms import CallerSearchForm, OnBehalfForm
@@ -50,7 +51,9 @@ def staff_case_new(request):
         )
 
     try:
-        policy = partner_selectors.policy_in_force(timezone.now())
+        policy = sla_selectors.policy_in_force_for(
+            region=requester.organisation.region, at=timezone.now()
+        )
     except partner_selectors.NoPolicyInForce:
         messages.error(request, "No version of the support terms is in force; ask an admin.")
         return redirect("tickets:queue")

@@ -21,12 +21,15 @@ from django.views.decorators.http import require_POST
 
 from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_set_status
+from desk.support_line import support_line_now
 from desk.views import intake
 from entitlements.selectors import interventions_for
 from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.roles import Role
 from sla import display as sla_display
+from sla import selectors as sla_selectors
+from sla.calendars import business_calendar
 from tickets import search, selectors, services, workflow
 from tickets.errors import FeedbackNotAllowed, IllegalTransition, TicketClosed
 from tickets.forms import (
@@ -80,7 +83,8 @@ def my_cases(request):
 
     organisation = request.user.organisation
     try:
-        overview = partner_selectors.support_overview(organisation=organisation, at=timezone.now())
+        policy = sla_selectors.policy_in_force_for(region=organisation.region, at=timezone.now())
+        overview = partner_selectors.support_overview(organisation=organisation, policy=policy)
     except partner_selectors.NoPolicyInForce:
         overview = None
     devices = partner_selectors.devices_visible_to(request.user).select_related("pbx")
@@ -96,6 +100,25 @@ def _feedback_of(ticket: Ticket) -> Feedback | None:
         return ticket.feedback
     except Feedback.DoesNotExist:
         return None
+
+
+def _reach_us(ticket: Ticket, *, now) -> dict:
+    """How else to reach support about this case: the phone line of the organisation's
+    country for a Critical case (24/7, in English: 16.6–16.7), and the chat link while the
+    region's support hours are open (17.7: chat only during support hours, and only once a
+    case exists). Only while the case is active: a resolved or closed case has nothing left
+    to chat about."""
+    if ticket.status not in workflow.ACTIVE:
+        return {"critical_line": None, "chat_line": None}
+    critical = ticket.cos == Ticket.ClassOfService.CRITICAL
+    hours_open = business_calendar(ticket.organisation.region).is_open(now)
+    if not (critical or hours_open):
+        return {"critical_line": None, "chat_line": None}
+    line = support_line_now(ticket.organisation, now=now)
+    return {
+        "critical_line": line if critical and line and line.phone else None,
+        "chat_line": line if hours_open and line and line.chat else None,
+    }
 
 
 def _render_case(
@@ -140,6 +163,7 @@ def _render_case(
             if ticket.critical_criterion in Ticket.CriticalCriterion.values
             else ""
         ),
+        **_reach_us(ticket, now=now),
     }
     return render(request, "tickets/partner/case_detail.html", context, status=status)
 

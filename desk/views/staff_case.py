@@ -27,7 +27,7 @@ from entitlements.services import time_log
 from partners.access import role_required
 from partners.models import User
 from sla import services as sla_services
-from tickets import services, workflow
+from tickets import services
 from tickets.errors import IllegalTransition, TicketClosed
 from tickets.models import Ticket
 from tickets.selectors import ticket_for
@@ -38,6 +38,7 @@ from tickets.staff_forms import (
     ReplyForm,
     RestoredForm,
     StatusForm,
+    move_refusal,
     resolve_assignee,
 )
 
@@ -174,18 +175,7 @@ def staff_case_status(request, pk: int):
                 ticket=ticket, actor=request.user, status=target, note=form.cleaned_data["note"]
             )
         except IllegalTransition as error:
-            current = STATUS_LABELS[error.current]
-            allowed = [STATUS_LABELS[s.value] for s in workflow.allowed_targets(error.current)]
-            options = (
-                f"From {current} it can go to {' or '.join(allowed)}."
-                if allowed
-                else f"{current} is final."
-            )
-            form.add_error(
-                "status",
-                f"{ticket.number} is {current} and cannot go to {STATUS_LABELS[target]}. "
-                + options,
-            )
+            form.add_error("status", move_refusal(ticket.number, error))
         except (ValidationError, PermissionDenied) as error:
             form.add_error(None, error_text(error))
         else:
@@ -199,7 +189,7 @@ def staff_case_status(request, pk: int):
 @require_POST
 def staff_case_cos(request, pk: int):
     ticket = _ticket(request, pk)
-    form = CosForm(request.POST)
+    form = CosForm(request.POST, ticket=ticket)
     if form.is_valid():
         try:
             ticket_change_cos(
@@ -207,6 +197,7 @@ def staff_case_cos(request, pk: int):
                 actor=request.user,
                 cos=form.cleaned_data["cos"],
                 reason=form.cleaned_data["reason"],
+                override_reason=form.cleaned_data.get("override_reason", ""),
             )
         except ValidationError as error:
             apply_errors(form, error)

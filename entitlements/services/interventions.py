@@ -2,10 +2,13 @@
 agent's booking, refusal and "carried out".
 
 The partner asks: up to three preferred slots, the platform, its remote-access checklist
-ticked in full, how our technician reaches the system (never a commercial remote-control
-tool) and whether it is a free intervention (those need 8 hours' notice, see
-``rules.slot_allowed``). An agent confirms one of the slots or books another time, or
-declines with a reason; the partner may cancel. Every step runs with the intervention
+ticked in full and how our technician reaches the system (never a commercial remote-control
+tool). Whether it is free is not the partner's to say: the records decide
+(``rules.intervention_cover``): free under a maintenance contract or a purchase window that
+covers the case (those need 8 hours' notice, see ``rules.slot_allowed``), else drawn from a
+support-hour bundle with enough hours left, else refused with what would cover it. An
+agent confirms one of the slots or books another time, or declines with a reason; the
+partner may cancel. Every step runs with the intervention
 locked, follows ``entitlements.workflow.INTERVENTION`` and appends a step to the case
 timeline (worded by ``entitlements.timeline``); the access description stays off the
 timeline (it may hold addresses and accounts). The reminders are
@@ -23,7 +26,7 @@ from django.utils import timezone
 from core.errors import IllegalTransition
 from core.formatting import local_datetime_text
 from entitlements import rules
-from entitlements.intervention_checks import request_errors
+from entitlements.intervention_checks import cover_for, cover_problem, request_errors
 from entitlements.models import Intervention
 from entitlements.services.common import queue_mail, record
 from entitlements.services.reminders import arm, booking_plan
@@ -65,7 +68,9 @@ def _locked(intervention: Intervention, target: str) -> Intervention:
 # --- The partner's steps -----------------------------------------------------------------
 
 
-def _check_request(*, ticket: Ticket, actor: User, now: datetime, **asked) -> None:
+def _check_request(
+    *, ticket: Ticket, actor: User, now: datetime, **asked
+) -> rules.InterventionCover:
     if not actor.is_partner or actor.organisation_id != ticket.organisation_id:
         raise PermissionDenied("Only the organisation's own users ask for an intervention.")
     if ticket.status not in workflow.ACTIVE:
@@ -73,8 +78,13 @@ def _check_request(*, ticket: Ticket, actor: User, now: datetime, **asked) -> No
             f"{ticket.number} is {ticket.get_status_display().lower()}: interventions are "
             "planned on open cases only."
         )
-    if errors := request_errors(now=now, tz=actor.effective_time_zone, **asked):
+    cover = cover_for(ticket, at=now)
+    errors = request_errors(now=now, tz=actor.effective_time_zone, free=cover.free, **asked)
+    if problem := cover_problem(cover):
+        errors["cover"] = [problem]
+    if errors:
         raise ValidationError(errors)
+    return cover
 
 
 def intervention_request(
@@ -84,22 +94,23 @@ def intervention_request(
     platform: str,
     checklist: Sequence[str],
     access_description: str,
-    free: bool,
     slots: Sequence[datetime],
     now: datetime | None = None,
 ) -> Intervention:
-    """The partner asks for a remote intervention on one of its open cases."""
+    """The partner asks for a remote intervention on one of its open cases; it is recorded
+    as free or drawn from a bundle as the organisation's entitlements say. Raises
+    ValidationError by field (``cover`` when nothing on record pays for it)."""
     now = now or timezone.now()
-    _check_request(
+    cover = _check_request(
         ticket=ticket,
         actor=actor,
         now=now,
         platform=platform,
         checklist=checklist,
         access_description=access_description,
-        free=free,
         slots=slots,
     )
+    free = cover.free
     with transaction.atomic():
         intervention = Intervention.objects.create(
             ticket=ticket,
@@ -109,6 +120,7 @@ def intervention_request(
             access_description=access_description.strip(),
             checklist_confirmed=list(rules.REMOTE_ACCESS[rules.Platform(platform)]),
             free=free,
+            covered_by_id=cover.grant.pk,
             slots=[iso(slot) for slot in slots],
             created_at=now,
         )
@@ -119,6 +131,7 @@ def intervention_request(
             at=now,
             platform=platform,
             free=free,
+            covered_by=cover.grant.label,
             slots=intervention.slots,
         )
         charge = "free" if free else "paid"

@@ -34,16 +34,23 @@ def time_log(
     ticket: Ticket,
     actor: User,
     minutes: int,
-    billable: bool = True,
+    billable: bool | None = None,
     entitlement: Entitlement | None = None,
     note: str = "",
     override_reason: str = "",
     now: datetime | None = None,
 ) -> TimeEntry:
     """Log ``minutes`` of work on ``ticket``. Billable time drawn from a bundle may not take
-    it below zero unless ``override_reason`` says why; the override is kept on the entry."""
+    it below zero unless ``override_reason`` says why; the override is kept on the entry.
+    Without ``billable`` the time is billable only when drawn from a bundle or logged under a
+    running maintenance contract (``rules.billable_by_default``)."""
     now = now or timezone.now()
     _check_entry(ticket=ticket, actor=actor, minutes=minutes, entitlement=entitlement)
+    if billable is None:
+        billable = rules.billable_by_default(
+            from_bundle=entitlement is not None,
+            under_contract=selectors.under_maintenance_contract(ticket.organisation, at=now),
+        )
     override_reason = override_reason.strip()
     with transaction.atomic():
         low = None

@@ -18,6 +18,7 @@ from hwaas.services.intake import (
 from hwaas.services.steps import (
     request_approve,
     request_close,
+    request_not_returned,
     request_receive,
     request_refuse,
     request_ship,
@@ -34,6 +35,7 @@ __all__ = [
     "request_check",
     "request_close",
     "request_insert",
+    "request_not_returned",
     "request_receive",
     "request_refuse",
     "request_ship",

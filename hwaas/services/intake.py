@@ -53,6 +53,7 @@ class RequestInput:
     cause: str = ""
     label_readable: bool | None = None
     operational: bool | None = None
+    warranty_exclusion: str = ""
     fault_description: str = ""
     parcel_weight_kg: Decimal | None = None
     parcel_dimensions: str = ""
@@ -74,6 +75,7 @@ class RequestInput:
             cause=self.cause,
             label_readable=self.label_readable,
             operational=self.operational,
+            warranty_exclusion=self.warranty_exclusion,
             in_united_states=in_united_states,
         )
 
@@ -203,7 +205,10 @@ def request_insert(
         fault_description=data.fault_description.strip(),
         parcel_weight_kg=data.parcel_weight_kg,
         parcel_dimensions=data.parcel_dimensions.strip(),
-        decision=decisions.as_data(decision, at=now),
+        warranty_exclusion=data.warranty_exclusion,
+        decision=decisions.as_data(
+            decision, at=now, currency=data.lease.currency if data.lease else ""
+        ),
         created_at=now,
     )
     for kind in sorted(data.documents):

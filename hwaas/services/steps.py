@@ -1,17 +1,17 @@
 """The staff steps on a hardware request (approve or refuse, ship, receive the returned
-unit, close) and what each does to the lease.
+unit or record that it was not returned, close) and what each does to the lease.
 
 Every step checks the declared path (``hwaas.workflow``), runs in one transaction with the
 request locked, and appends a line to the case's timeline (``hwaas.events``).
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from hwaas import events, rules, workflow
+from hwaas import decisions, events, rules, workflow
 from hwaas.models import CapexPurchase, HardwareModel, HardwareRequest, LeaseAgreement, LeaseLine
 from partners.models import Device, User
 from partners.roles import works_cases
@@ -25,6 +25,7 @@ STEP_LABELS = {
     State.REFUSED: "Refuse",
     State.SHIPPED: "Mark shipped",
     State.RECEIVED: "Mark returned unit received",
+    State.UNRETURNED: "Record that the units were not returned",
     State.CLOSED: "Close the request",
 }
 
@@ -212,6 +213,56 @@ def request_receive(
         request.state, request.received_at = State.RECEIVED, now
         request.save(update_fields=["state", "received_at"])
         events.received(request, actor=actor, at=now, note=note.strip())
+    return request
+
+
+def request_not_returned(
+    *, request: HardwareRequest, actor: User, note: str = "", now: datetime | None = None
+) -> HardwareRequest:
+    """A return whose units were not made available for collection (21.24): the lessee is
+    charged for the delivered units still on lease (``rules.not_returned_charge``) and owns
+    them from today; the agreement ends today. Units ordered but never delivered are
+    neither charged nor handed over: they simply leave the agreement."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        request = _locked(request, actor, State.UNRETURNED)
+        agreement = LeaseAgreement.objects.select_for_update().get(pk=request.agreement_id)
+        lines = list(
+            agreement.lines.on_lease().select_related("hardware_model", "device").order_by("pk")
+        )
+        charge = rules.not_returned_charge(
+            term=rules.TermKind(agreement.term),
+            starts_on=agreement.starts_on,
+            ends_on=agreement.ends_on,
+            today=today,
+            units=[decisions.leased_unit(line) for line in lines],
+        )
+        delivered = [line for line in lines if rules.is_delivered(line.delivered_on, on=today)]
+        LeaseLine.objects.filter(pk__in=[line.pk for line in delivered]).update(
+            ownership_passed_on=today
+        )
+        LeaseLine.objects.filter(
+            pk__in=[line.pk for line in lines if line not in delivered]
+        ).update(returned_on=today)
+        if agreement.ends_on is None or agreement.ends_on > today:
+            agreement.ends_on = max(today, agreement.starts_on + timedelta(days=1))
+            agreement.save(update_fields=["ends_on"])
+        request.state = State.UNRETURNED
+        request.decision = {
+            **request.decision,
+            "charged": decisions.charge_data(charge, currency=agreement.currency),
+        }
+        request.save(update_fields=["state", "decision"])
+        events.not_returned(
+            request,
+            actor=actor,
+            at=now,
+            note=note.strip(),
+            total=str(charge.total),
+            currency=agreement.currency,
+            serials=[line.device.serial_number for line in delivered if line.device_id],
+        )
     return request
 
 

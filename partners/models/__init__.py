@@ -5,6 +5,7 @@ from partners.models.policy import (
     CaseType,
     CreditBand,
     EligibilityRule,
+    ExtendedSupportExclusion,
     PolicyVersion,
     ResponseTarget,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "CreditBand",
     "Device",
     "EligibilityRule",
+    "ExtendedSupportExclusion",
     "Organisation",
     "PolicyVersion",
     "ResponseTarget",

@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from partners.zones import zone_for_country
+
 
 class Organisation(models.Model):
     class Kind(models.TextChoices):
@@ -102,7 +104,15 @@ class Organisation(models.Model):
 
     @property
     def time_zone(self) -> str:
+        """The zone of the organisation's support calendar (its region's)."""
         return settings.REGION_TIME_ZONES[self.region]
+
+    @property
+    def member_time_zone(self) -> str:
+        """The zone its members see times in unless they pick their own: the country's
+        (``partners.zones.zone_for_country``), not the support calendar's, so an Estonian
+        partner on the ``eu`` calendar reads Tallinn time."""
+        return zone_for_country(self.country, region_zone=self.time_zone)
 
 
 class Device(models.Model):

@@ -1,7 +1,8 @@
 """The support terms as data: one ``PolicyVersion`` per published version of the terms.
 
 A version holds who may open which cases (eligibility), the case taxonomy, the response
-targets, the availability commitment with its credit table, and the maintenance notice.
+targets, the availability commitment with its credit table, the maintenance notice, and
+the support phone numbers and chat links by country.
 Versions are loaded from ``partners/policy_data/*.toml`` and can be edited in the admin.
 """
 
@@ -14,13 +15,16 @@ from django.db import models
 from django.db.models import Q
 
 from partners.models.organisations import Organisation
+from partners.support_lines import problems as support_line_problems
 
 
 class PolicyVersion(models.Model):
     code = models.CharField(max_length=20, unique=True, help_text='For example "2026-03".')
     title = models.CharField(max_length=200)
     effective_from = models.DateField(
-        unique=True, help_text="In force from 00:00 UTC on this date until the next version."
+        unique=True,
+        help_text="In force from local midnight on this date in the zone of each "
+        "organisation's support calendar, until the next version.",
     )
     availability_commitment = models.DecimalField(
         max_digits=6,
@@ -33,12 +37,29 @@ class PolicyVersion(models.Model):
         help_text="Maintenance announced at least this long before it starts counts as available.",
     )
     summary = models.TextField(blank=True, help_text="What changed in this version, in brief.")
+    support_lines = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            'The support phone numbers and chat links by country: {"lines": [{"code", "label", '
+            '"countries": ["DE", ...], "phone", "chat"}, ...], "fallback": {"eu": code, '
+            '"us": code}}. A country no line lists gets its region\'s fallback line.'
+        ),
+    )
 
     class Meta:
         ordering = ["-effective_from"]
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        if self.support_lines:
+            found = support_line_problems(
+                self.support_lines, regions=frozenset(Organisation.Region.values)
+            )
+            if found:
+                raise ValidationError({"support_lines": found})
 
 
 class CaseType(models.Model):
@@ -48,6 +69,16 @@ class CaseType(models.Model):
     description = models.CharField(max_length=300, blank=True)
     is_technical = models.BooleanField(
         default=False, help_text="Technical cases ask for WMS and firmware versions."
+    )
+    english_only = models.BooleanField(
+        default=False, help_text="Requests are handled in English only; the form says so."
+    )
+    tickets_only = models.BooleanField(
+        default=False,
+        help_text=(
+            "Reached through the ticketing system only: staff cannot log it from a phone "
+            "call without giving a reason."
+        ),
     )
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -61,11 +92,37 @@ class CaseType(models.Model):
         return self.name
 
 
+class ExtendedSupportExclusion(models.TextChoices):
+    """What the extended (24/7) support for Critical problems does not cover (16.5), as a
+    flag on the taxonomy. A Critical claim on a case filed under a flagged reason or
+    category is refused when the case is opened, and the NOC is not paged for it."""
+
+    COVERED = "", "Covered"
+    HARDWARE = "hardware", "Hardware replacement or checks on faulty hardware"
+    CONNECTIVITY = "connectivity", "Internet connectivity checks"
+    PLANNED_WORK = (
+        "planned_work",
+        "Planned work: deployment questions, integration analysis, bug reports",
+    )
+
+
+def _exclusion_field():
+    return models.CharField(
+        "not covered by extended support",
+        max_length=20,
+        choices=ExtendedSupportExclusion.choices,
+        blank=True,
+        help_text="Critical cannot be claimed for cases filed here; a sub-category or category "
+        "without a flag takes the one of its category or reason.",
+    )
+
+
 class CaseReason(models.Model):
     case_type = models.ForeignKey(CaseType, on_delete=models.CASCADE, related_name="reasons")
     code = models.SlugField(max_length=60)
     name = models.CharField(max_length=150)
     position = models.PositiveSmallIntegerField(default=0)
+    extended_support_exclusion = _exclusion_field()
 
     class Meta:
         ordering = ["case_type", "position", "name"]
@@ -89,6 +146,7 @@ class CaseCategory(models.Model):
     code = models.SlugField(max_length=60)
     name = models.CharField(max_length=150)
     position = models.PositiveSmallIntegerField(default=0)
+    extended_support_exclusion = _exclusion_field()
 
     class Meta:
         ordering = ["reason", "parent_id", "position", "name"]
@@ -146,6 +204,15 @@ class EligibilityRule(models.Model):
         related_name="limited_access_rules",
         help_text="With limited access: the case reasons this audience may still open directly.",
     )
+    direct_case_types = models.ManyToManyField(
+        CaseType,
+        blank=True,
+        related_name="direct_access_rules",
+        help_text=(
+            "Case types this audience opens directly whatever its access, e.g. Customer Care "
+            "for those referred upstream for technical support only."
+        ),
+    )
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -170,6 +237,10 @@ class ResponseTarget(models.Model):
     class Metric(models.TextChoices):
         FIRST_RESPONSE = "first_response", "First response"
         OUT_OF_HOURS_TRIAGE = "out_of_hours_triage", "Out-of-hours triage"
+        OUT_OF_HOURS_INVESTIGATION = (
+            "out_of_hours_investigation",
+            "Out-of-hours investigation",
+        )
         RESTORATION = "restoration", "Restoration"
 
     class ClassOfService(models.TextChoices):

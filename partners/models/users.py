@@ -59,7 +59,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=64,
         choices=time_zone_choices,
         blank=True,
-        help_text="Times are shown in this zone. Empty: the organisation's region decides.",
+        help_text="Times are shown in this zone. Empty: the organisation's country's zone.",
     )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
@@ -114,8 +114,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def effective_time_zone(self) -> str:
+        """Their own zone; else their organisation's country's; staff without an
+        organisation: ``DEFAULT_USER_TIME_ZONE``."""
         if self.time_zone:
             return self.time_zone
         if self.organisation_id:
-            return self.organisation.time_zone
+            return self.organisation.member_time_zone
         return settings.DEFAULT_USER_TIME_ZONE

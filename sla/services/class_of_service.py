@@ -3,18 +3,21 @@ and the clocks are worked out again from the creation instant for the new class.
 
 from datetime import datetime
 
-from partners.models import User
+from django.core.exceptions import ValidationError
+
+from partners.models import ExtendedSupportExclusion, User
 from partners.roles import Role, has_role
 from sla import clocks as clock_rules
 from sla import events, targets
 from sla.businesstime import BusinessCalendar
-from sla.models import Clock
+from sla.models import NOC_METRICS, Clock
 from sla.services.common import (
     Calendars,
     Metric,
     State,
     clock_new,
     deadlines_for,
+    excluded_from_extended_support,
     noc_tell_out_of_hours,
     ticket_sync,
     timers_arm,
@@ -38,21 +41,55 @@ RETARGETED_FIELDS = [
 ]
 
 
-def clocks_after_cos_change(*, ticket: Ticket, old: str, actor: User, at: datetime) -> None:
-    """Staff set, confirmed or downgraded the class of service.
+def clocks_after_cos_change(
+    *, ticket: Ticket, old: str, actor: User, at: datetime, override_reason: str = ""
+) -> None:
+    """Staff set, confirmed or downgraded the class of service (or left it Standard).
 
-    That decision is the triage: a waiting out-of-hours triage clock stops. The other clocks
-    are recomputed from the creation instant for the new class. A case raised to Critical
-    while its support hours are closed starts its own triage clock, unless a NOC engineer
-    raised it (then it is triaged already).
+    That decision is the triage: a waiting out-of-hours triage or investigation clock stops
+    (met or missed, on the timeline). The other clocks are recomputed from the creation
+    instant for the new class. A case raised to Critical while its support hours are closed
+    starts its own triage clock, unless a NOC engineer raised it (then it is triaged
+    already) or extended support does not cover it (the NOC is not paged for it).
+
+    Critical on a case that extended support does not cover (16.5) needs
+    ``override_reason``, recorded on the internal timeline; without it, ValidationError on
+    ``override_reason`` (the caller's transaction is rolled back, the class unchanged).
     """
+    critical_override_check(ticket=ticket, actor=actor, at=at, override_reason=override_reason)
     calendars = Calendars()
-    clock_stop(ticket=ticket, metric=Metric.OUT_OF_HOURS_TRIAGE, at=at, actor=actor)
+    for metric in NOC_METRICS:
+        clock_stop(ticket=ticket, metric=metric, at=at, actor=actor)
     if ticket.cos != old:
         _recompute(ticket, at=at, calendars=calendars, actor=actor)
     critical = Ticket.ClassOfService.CRITICAL
     if ticket.cos == critical and old != critical and not _is_noc(actor):
         _start_triage_if_closed(ticket, at=at, calendars=calendars)
+
+
+def critical_override_check(
+    *, ticket: Ticket, actor: User, at: datetime, override_reason: str
+) -> None:
+    """Critical on a case filed where extended support does not apply (hardware, connectivity,
+    planned work) is an exception staff make knowingly: they give the override reason, and
+    it is recorded. Nothing to do for Standard, or for a case that is covered."""
+    if ticket.cos != Ticket.ClassOfService.CRITICAL:
+        return
+    exclusion = excluded_from_extended_support(ticket)
+    if not exclusion:
+        return
+    reason = override_reason.strip()
+    if not reason:
+        label = ExtendedSupportExclusion(exclusion).label
+        raise ValidationError(
+            {
+                "override_reason": (
+                    f"This case is filed under “{label}”, which is not handled as Critical. "
+                    "To confirm Critical anyway, give the reason for the exception."
+                )
+            }
+        )
+    events.critical_override(ticket, actor=actor, exclusion=exclusion, reason=reason, at=at)
 
 
 def _is_noc(user: User) -> bool:
@@ -61,12 +98,12 @@ def _is_noc(user: User) -> bool:
 
 def _recompute(ticket: Ticket, *, at: datetime, calendars: Calendars, actor) -> None:
     """Give each clock the deadline of the new class: add the clocks it gains, move the ones
-    it keeps, drop the ones still counting that it no longer has. The triage clock is left
+    it keeps, drop the ones still counting that it no longer has. The NOC's clocks are left
     to ``clocks_after_cos_change``."""
     found = _deadlines_by_metric(ticket, calendars=calendars)
     existing = {
         clock.metric: clock
-        for clock in Clock.objects.filter(ticket=ticket).exclude(metric=Metric.OUT_OF_HOURS_TRIAGE)
+        for clock in Clock.objects.filter(ticket=ticket).exclude(metric__in=NOC_METRICS)
     }
     changes, to_arm = [], []
     for metric, deadline in found.items():
@@ -90,12 +127,10 @@ def _recompute(ticket: Ticket, *, at: datetime, calendars: Calendars, actor) -> 
 
 
 def _deadlines_by_metric(ticket: Ticket, *, calendars: Calendars) -> dict[str, targets.Deadline]:
-    """The new class's deadlines from the creation instant, triage aside."""
+    """The new class's deadlines from the creation instant, the NOC's clocks aside."""
     recomputed = deadlines_for(ticket, cos=ticket.cos, at=ticket.created_at, calendars=calendars)
     return {
-        deadline.metric: deadline
-        for deadline in recomputed
-        if deadline.metric != Metric.OUT_OF_HOURS_TRIAGE
+        deadline.metric: deadline for deadline in recomputed if deadline.metric not in NOC_METRICS
     }
 
 
@@ -149,6 +184,8 @@ def _drop_unlisted(existing: dict[str, Clock], found: dict[str, targets.Deadline
 
 def _start_triage_if_closed(ticket: Ticket, *, at: datetime, calendars: Calendars) -> None:
     if Clock.objects.filter(ticket=ticket, metric=Metric.OUT_OF_HOURS_TRIAGE).exists():
+        return
+    if excluded_from_extended_support(ticket):  # the NOC is never paged for these
         return
     triage = [
         deadline

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 
+from partners.extended_support import exclusion_for
 from partners.roles import Role
 from partners.selectors import staff_with_role
 from sla import clocks as clock_rules
@@ -99,6 +100,12 @@ def ticket_sync(ticket: Ticket) -> None:
     ).aggregate(nearest=Min("breach_at"))["nearest"]
     Ticket.objects.filter(pk=ticket.pk).update(next_breach_at=nearest)
     ticket.next_breach_at = nearest
+
+
+def excluded_from_extended_support(ticket: Ticket) -> str:
+    """What 16.5 leaves out of extended support for this case's taxonomy ("" when covered):
+    the NOC is never paged for such a case."""
+    return exclusion_for(ticket.reason, ticket.category, ticket.subcategory)
 
 
 def noc_tell_out_of_hours(ticket: Ticket) -> None:

@@ -19,6 +19,7 @@ from sla.services.common import (
     State,
     clock_new,
     deadlines_for,
+    excluded_from_extended_support,
     nearest_breach,
     noc_tell_out_of_hours,
     ticket_sync,
@@ -46,7 +47,13 @@ def clocks_start(*, ticket: Ticket, planned: list[Clock] | None = None) -> list[
     """Start every clock the ticket's policy gives it (``planned`` by ``clocks_plan`` before
     the case was written, or planned now). Called by ``desk.actions.open_case`` inside its
     transaction. A Critical case opened while its support hours are closed gets the
-    out-of-hours triage clock, and the NOC hears of it at once."""
+    out-of-hours triage clock, and the NOC hears of it at once, unless extended support
+    does not cover what the case is about (16.5). Any other new technical case opened then
+    gets the out-of-hours investigation clock (16.8; an internal target of the policy
+    version, 60 minutes around the clock in the shipped files): it waits on the NOC board,
+    nobody is paged. The terms say the NOC investigates every new ticket out of hours; the
+    desk reads that as every technical case (the NOC's subject), including those extended
+    support does not cover, which are looked at but never paged for."""
     clocks = planned if planned is not None else clocks_plan(ticket)
     for clock in clocks:
         clock.ticket = ticket  # saved now, whatever it was when the clocks were planned
@@ -56,7 +63,8 @@ def clocks_start(*, ticket: Ticket, planned: list[Clock] | None = None) -> list[
         Ticket.objects.filter(pk=ticket.pk).update(next_breach_at=nearest)
         ticket.next_breach_at = nearest
     timers_arm(clocks)
-    if any(clock.metric == Metric.OUT_OF_HOURS_TRIAGE for clock in clocks):
+    triaged = any(clock.metric == Metric.OUT_OF_HOURS_TRIAGE for clock in clocks)
+    if triaged and not excluded_from_extended_support(ticket):
         noc_tell_out_of_hours(ticket)
     return clocks
 

@@ -1,17 +1,18 @@
 """The two timed transitions of a clock, warning and breach, with the people they alert,
 and the sweep that catches any a lost timer missed."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from partners.roles import Role
 from partners.selectors import staff_with_role
 from sla import events, selectors, timers
 from sla.models import Clock
-from sla.services.common import Metric, State
+from sla.services.common import Metric, State, excluded_from_extended_support
 from tickets import notifications
 from tickets.models import Notification, Ticket
 
@@ -20,57 +21,93 @@ def _metric_label(metric: str) -> str:
     return Metric(metric).label
 
 
-def clock_warn(*, clock_id: int, now: datetime) -> bool:
-    """Record the warning if it is due and not yet given; tell who should act."""
+def _noc_concerned(ticket: Ticket, metric: str) -> bool:
+    """The NOC hears of a Critical case's clocks and of its own investigation of a new case
+    out of hours, never of a case that extended support does not cover (16.5)."""
+    concerned = (
+        ticket.cos == Ticket.ClassOfService.CRITICAL or metric == Metric.OUT_OF_HOURS_INVESTIGATION
+    )
+    return concerned and not excluded_from_extended_support(ticket)
+
+
+def _who_acts(ticket: Ticket, metric: str) -> list:
+    if ticket.assignee_id:
+        return [ticket.assignee]
+    if metric == Metric.OUT_OF_HOURS_INVESTIGATION and _noc_concerned(ticket, metric):
+        return staff_with_role(Role.NOC)
+    return staff_with_role(Role.AGENT)
+
+
+def _who_escalates(ticket: Ticket, metric: str) -> list:
+    recipients = [ticket.assignee] if ticket.assignee_id else []
+    recipients += staff_with_role(Role.LEAD)
+    if _noc_concerned(ticket, metric):
+        recipients += staff_with_role(Role.NOC)
+    return recipients
+
+
+def _clock_step(
+    *,
+    clock_id: int,
+    now: datetime,
+    due: Q,
+    change: dict,
+    record: Callable[..., object],
+    kind: str,
+    outcome: str,
+    recipients: Callable[[Ticket, str], list],
+) -> bool:
+    """Move a running clock that is ``due`` by ``change``, once: only the caller whose
+    update takes it records the event and tells ``recipients`` the clock is ``outcome``."""
     with transaction.atomic():
-        warned = Clock.objects.filter(
-            pk=clock_id, state=State.RUNNING, warned_at=None, warn_at__lte=now
-        ).update(warned_at=now)
-        if not warned:
+        taken = Clock.objects.filter(due, pk=clock_id, state=State.RUNNING).update(**change)
+        if not taken:
             return False
         clock = Clock.objects.select_related("ticket__assignee", "ticket__organisation").get(
             pk=clock_id
         )
         ticket = clock.ticket
-        events.sla_warning(ticket, metric=clock.metric, due=clock.due_at, at=now)
-        recipients = [ticket.assignee] if ticket.assignee_id else staff_with_role(Role.AGENT)
+        record(ticket, metric=clock.metric, due=clock.due_at, at=now)
         notifications.notify(
-            recipients,
-            kind=Notification.Kind.SLA_WARNING,
+            recipients(ticket, clock.metric),
+            kind=kind,
             ticket=ticket,
-            title=f"{ticket.number} {_metric_label(clock.metric)} due soon",
+            title=f"{ticket.number} {_metric_label(clock.metric)} {outcome}",
             body=f"{ticket.organisation.name}: {ticket.subject}",
             due=clock.due_at,
+            breach=clock.breach_at,
         )
     return True
+
+
+def clock_warn(*, clock_id: int, now: datetime) -> bool:
+    """Record the warning if it is due and not yet given; tell who should act. A warning
+    that runs late (a worker that was down) once the breach instant has come, or on a clock
+    already breached, is dropped: nothing is recorded or sent, the breach tells it all."""
+    return _clock_step(
+        clock_id=clock_id,
+        now=now,
+        due=Q(warned_at=None, warn_at__lte=now, breach_at__gt=now),
+        change={"warned_at": now},
+        record=events.sla_warning,
+        kind=Notification.Kind.SLA_WARNING,
+        outcome="due soon",
+        recipients=_who_acts,
+    )
 
 
 def clock_breach(*, clock_id: int, now: datetime) -> bool:
     """Record the breach if the clock has run past its breach instant; escalate."""
-    with transaction.atomic():
-        breached = Clock.objects.filter(pk=clock_id, state=State.RUNNING, breach_at__lt=now).update(
-            state=State.BREACHED, breached_at=F("breach_at")
-        )
-        if not breached:
-            return False
-        clock = Clock.objects.select_related("ticket__assignee", "ticket__organisation").get(
-            pk=clock_id
-        )
-        ticket = clock.ticket
-        events.sla_breached(ticket, metric=clock.metric, due=clock.due_at, at=now)
-        recipients = [ticket.assignee] if ticket.assignee_id else []
-        recipients += staff_with_role(Role.LEAD)
-        if ticket.cos == Ticket.ClassOfService.CRITICAL:
-            recipients += staff_with_role(Role.NOC)
-        notifications.notify(
-            recipients,
-            kind=Notification.Kind.SLA_BREACH,
-            ticket=ticket,
-            title=f"{ticket.number} {_metric_label(clock.metric)} breached",
-            body=f"{ticket.organisation.name}: {ticket.subject}",
-            due=clock.due_at,
-        )
-    return True
+    return _clock_step(
+        clock_id=clock_id,
+        now=now,
+        due=Q(breach_at__lt=now),
+        change={"state": State.BREACHED, "breached_at": F("breach_at")},
+        record=events.sla_breached,
+        kind=Notification.Kind.SLA_BREACH,
+        outcome="breached",
+        recipients=_who_escalates,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 import factory
@@ -21,6 +22,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"service-{n}")
     name = factory.Sequence(lambda n: f"Service {n}")
+    launched_on = date(2020, 1, 1)
 
 
 class SubscriptionFactory(factory.django.DjangoModelFactory):

@@ -329,7 +329,7 @@ def test_bulk_with_nothing_ticked_changes_nothing(client_billing, books):
 
 
 def csv_rows(response) -> list[dict]:
-    body = b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(body)))
 
 
@@ -345,11 +345,14 @@ def test_csv_export(client_billing, books, billing_user):
         "tax_id",
         "subscription_reference",
         "services",
+        "active_from",
+        "active_until",
         "availability",
         "commitment",
         "commitment_met",
         "payable_percent",
         "monthly_fee",
+        "prorated_fee",
         "credit",
         "currency",
         "state",
@@ -365,11 +368,14 @@ def test_csv_export(client_billing, books, billing_user):
         "tax_id": "IT01234567890",
         "subscription_reference": "SUB-ACME",
         "services": "UC Cloud EU",
+        "active_from": "2026-11-01",
+        "active_until": "2026-11-30",
         "availability": "98.997",
         "commitment": "99.99",
         "commitment_met": "no",
         "payable_percent": "90",
         "monthly_fee": "1000.00",
+        "prorated_fee": "1000.00",
         "credit": "100.00",
         "currency": "EUR",
         "state": "draft",
@@ -407,3 +413,50 @@ def test_csv_with_a_bad_month_is_refused(client_billing, books):
     response = client_billing.get(CSV, {"month": "November"})
     assert response.status_code == 400
     assert "Give the month as YYYY-MM" in response.content.decode()
+
+
+# --- A subscription active for part of the month ---------------------------------------------
+
+
+def late_starter(books) -> Credit:
+    """Dune started on 20 November: measured over 11 days, credited from 11/30 of its fee.
+    Acme's outage on the 10th was before it started."""
+    dune = SubscriptionFactory(
+        organisation=OrganisationFactory(name="Dune Srl"),
+        reference="SUB-DUNE",
+        services=[books["cloud"]],
+        monthly_fee=Decimal("1000.00"),
+        starts_on=date(2026, 11, 20),
+    )
+    services.credits_compute(month=NOVEMBER)
+    return credit_of(dune)
+
+
+def test_the_page_shows_the_active_days_and_the_fee_for_them(client_billing, books):
+    credit = late_starter(books)
+    response = page(client_billing)
+    text = response.content.decode()
+    row = text[text.index(f'id="credit-{credit.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "20 Nov – 30 Nov" in row
+    assert "366.67 EUR" in row
+    assert "of 1000.00 a month" in row
+    assert "100.000 %" in row
+    acme = text[text.index(f'id="credit-{credit_of(books["acme"]).pk}"') :]
+    assert "Whole month" in acme[: acme.index("</tr>")]
+
+
+def test_csv_gives_the_active_days_and_the_prorated_fee(client_billing, books):
+    late_starter(books)
+    found = {
+        row["subscription_reference"]: row
+        for row in csv_rows(client_billing.get(CSV, {"month": "2026-11"}))
+    }
+    dune = found["SUB-DUNE"]
+    assert (dune["active_from"], dune["active_until"]) == ("2026-11-20", "2026-11-30")
+    assert (dune["monthly_fee"], dune["prorated_fee"], dune["credit"]) == (
+        "1000.00",
+        "366.67",
+        "0.00",
+    )
+    assert (dune["availability"], dune["incidents"]) == ("100.000", "")

@@ -231,3 +231,162 @@ def test_subscriptions_outside_the_month_get_no_credit(cloud, policies):
     later = SubscriptionFactory(services=[cloud], starts_on=date(2026, 12, 1))
     services.credits_compute(month=NOVEMBER)
     assert not Credit.objects.filter(subscription__in=[ended, later]).exists()
+
+
+# --- Only the part of the month a subscription was active -----------------------------------
+
+
+def test_an_outage_before_the_subscription_started_earns_no_credit(cloud, policies):
+    late_starter = SubscriptionFactory(services=[cloud], starts_on=date(2026, 11, 20))
+    down(cloud, utc(2026, 11, 10), timedelta(days=2))
+    services.credits_compute(month=NOVEMBER)
+    credit = credit_for(late_starter)
+    assert (credit.availability, credit.payable_percent, credit.amount) == (100, 100, 0)
+    assert list(credit.incidents.all()) == []
+    assert (credit.active_from, credit.active_until) == (
+        date(2026, 11, 20),
+        NOVEMBER.replace(day=30),
+    )
+    assert credit.prorated_fee == Decimal("366.67")  # 11 of 30 days of 1000.00
+    assert credit.monthly_fee == Decimal("1000.00")
+
+
+def test_a_subscription_starting_exactly_as_an_outage_ends_is_not_charged_for_it(cloud, policies):
+    late_starter = SubscriptionFactory(services=[cloud], starts_on=date(2026, 11, 20))
+    down(cloud, utc(2026, 11, 19, 12), timedelta(hours=12))  # ends at midnight on the 20th
+    services.credits_compute(month=NOVEMBER)
+    credit = credit_for(late_starter)
+    assert credit.availability == 100
+    assert credit.counted is None
+
+
+def test_a_subscription_starting_mid_outage_counts_the_part_after_its_start(cloud, policies):
+    late_starter = SubscriptionFactory(services=[cloud], starts_on=date(2026, 11, 20))
+    full_month = SubscriptionFactory(services=[cloud])
+    # 12 h before and 4 h after midnight on the 20th. 4 h of 11 days is 98.48 %: 90 % payable;
+    # 16 h of 30 days is 97.77 %: 90 % payable too.
+    outage = down(cloud, utc(2026, 11, 19, 12), timedelta(hours=16))
+    services.credits_compute(month=NOVEMBER)
+    credit = credit_for(late_starter)
+    assert credit.availability == pytest.approx(
+        Decimal(100) - Decimal(400) / (11 * 24), abs=Decimal("1e-12")
+    )
+    assert list(credit.incidents.all()) == [outage]
+    assert (credit.payable_percent, credit.prorated_fee) == (90, Decimal("366.67"))
+    assert credit.amount == Decimal("36.67")  # 10 % of the fee for the active days
+    whole = credit_for(full_month)
+    assert (whole.prorated_fee, whole.amount) == (Decimal("1000.00"), Decimal("100.00"))
+
+
+def test_a_subscription_ending_mid_month_is_measured_up_to_its_last_day(cloud, policies):
+    ended = SubscriptionFactory(
+        services=[cloud], starts_on=date(2025, 1, 1), ends_on=date(2026, 11, 10)
+    )
+    before = down(cloud, utc(2026, 11, 5), timedelta(hours=3))  # 3 h of 10 days: 98.75 %
+    down(cloud, utc(2026, 11, 15), timedelta(days=5))  # after its last day
+    services.credits_compute(month=NOVEMBER)
+    credit = credit_for(ended)
+    assert (credit.active_from, credit.active_until) == (NOVEMBER, date(2026, 11, 10))
+    assert list(credit.incidents.all()) == [before]
+    assert credit.availability == Decimal("98.75")
+    assert (credit.payable_percent, credit.prorated_fee, credit.amount) == (
+        90,
+        Decimal("333.33"),
+        Decimal("33.33"),
+    )
+
+
+def test_the_active_days_follow_the_reporting_zone_and_its_clock_change(cloud, policies):
+    rome = SubscriptionFactory(
+        services=[cloud], starts_on=date(2026, 10, 20), reporting_time_zone="Europe/Rome"
+    )
+    down(cloud, utc(2026, 10, 19, 21), timedelta(hours=1))  # 23:00–24:00 on the 19th in Rome
+    services.credits_compute(month=date(2026, 10, 1))
+    credit = credit_for(rome, date(2026, 10, 1))
+    assert credit.availability == 100
+    assert credit.prorated_fee == Decimal("387.92")  # 289 of the month's 745 hours
+
+
+def test_a_later_start_date_moves_a_draft_credit(cloud, subscription):
+    down(cloud, utc(2026, 11, 3), timedelta(days=1))
+    services.credits_compute(month=NOVEMBER)
+    assert credit_for(subscription).amount == Decimal("100.00")
+    subscription.starts_on = date(2026, 11, 16)
+    subscription.save()
+    result = services.credits_compute(month=NOVEMBER)
+    credit = credit_for(subscription)
+    assert result.updated == 1
+    assert (credit.availability, credit.amount, credit.prorated_fee) == (
+        100,
+        Decimal("0.00"),
+        Decimal("500.00"),
+    )
+    assert credit.counted is None
+
+
+# --- Maintenance excuses its own service only -----------------------------------------------
+
+
+@pytest.fixture
+def classound(policies):
+    return ServiceFactory(code="classound-eu", name="CLASSOUND EU")
+
+
+def announced(*services_, start, hours=4):
+    return MaintenanceFactory(
+        services=list(services_),
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        notified_at=start - timedelta(days=3),
+    )
+
+
+def test_maintenance_of_another_service_does_not_excuse_an_outage(cloud, classound, policies):
+    both = SubscriptionFactory(services=[cloud, classound])
+    start = utc(2026, 11, 14, 22)
+    announced(classound, start=start)
+    outage = down(cloud, start, timedelta(hours=4))
+    services.credits_compute(month=NOVEMBER)
+    credit = credit_for(both)
+    assert credit.availability < 100
+    assert list(credit.incidents.all()) == [outage]
+
+
+def test_maintenance_of_the_same_service_excuses_it(cloud, classound, policies):
+    both = SubscriptionFactory(services=[cloud, classound])
+    start = utc(2026, 11, 14, 22)
+    announced(cloud, start=start)
+    down(cloud, start, timedelta(hours=4))
+    services.credits_compute(month=NOVEMBER)
+    credit = credit_for(both)
+    assert credit.availability == 100
+    assert credit.counted is None  # wholly excused: not listed
+
+
+def test_an_outage_of_two_services_is_judged_per_service(cloud, classound, policies):
+    both = SubscriptionFactory(services=[cloud, classound])
+    cloud_only = SubscriptionFactory(services=[cloud])
+    start = utc(2026, 11, 14, 22)
+    announced(cloud, start=start)
+    outage = IncidentFactory(
+        services=[cloud, classound], started_at=start, ended_at=start + timedelta(hours=3)
+    )
+    services.credits_compute(month=NOVEMBER)
+    counted = credit_for(both)
+    assert counted.availability == pytest.approx(
+        Decimal(100) - Decimal(300) / (30 * 24), abs=Decimal("1e-12")
+    )
+    assert list(counted.incidents.all()) == [outage]
+    excused = credit_for(cloud_only)
+    assert (excused.availability, excused.counted) == (100, None)
+
+
+def test_a_credit_lists_only_the_incidents_that_counted(cloud, policies):
+    late_starter = SubscriptionFactory(services=[cloud], starts_on=date(2026, 11, 10))
+    down(cloud, utc(2026, 11, 5), timedelta(hours=2))  # before its start
+    start = utc(2026, 11, 14, 22)
+    announced(cloud, start=start)
+    down(cloud, start + timedelta(hours=1), timedelta(hours=2))  # inside the maintenance
+    partly = down(cloud, start + timedelta(hours=3), timedelta(hours=2))  # runs past its end
+    services.credits_compute(month=NOVEMBER)
+    assert list(credit_for(late_starter).incidents.all()) == [partly]

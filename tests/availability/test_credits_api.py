@@ -8,8 +8,14 @@ from rest_framework.test import APIClient
 from availability import services
 from partners.roles import Role
 from tests.availability.factories import SubscriptionFactory
-from tests.availability.test_billing_page import NOVEMBER, adjustment_for, make_books
+from tests.availability.test_billing_page import (
+    NOVEMBER,
+    adjustment_for,
+    late_starter,
+    make_books,
+)
 from tests.factories import StaffFactory, UserFactory, api_token
+from tests.tickets.test_api import NOT_PAGE_SIZES
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +59,14 @@ def test_lists_the_months_credits_with_the_export_fields(api, books):
         "subscription": books["acme"].pk,
         "subscription_reference": "SUB-ACME",
         "services": ["UC Cloud EU"],
+        "active_from": "2026-11-01",
+        "active_until": "2026-11-30",
         "availability": "98.997",
         "commitment": "99.99",
         "commitment_met": False,
         "payable_percent": 90,
         "monthly_fee": "1000.00",
+        "prorated_fee": "1000.00",
         "credit": "100.00",
         "currency": "EUR",
         "state": "draft",
@@ -132,9 +141,38 @@ def test_pages_by_cursor_with_flat_query_counts(api, books):
     assert {row["month"] for row in second["results"]} == {"2026-11"}
 
 
+@pytest.mark.parametrize("size", ["0", "-1", "501", *NOT_PAGE_SIZES])
+def test_a_bad_page_size_is_a_400_naming_it(api, books, size):
+    response = api.get(URL, {"month": "2026-11", "page_size": size})
+
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Give a whole number from 1 to 500."]}
+
+
+def test_page_sizes_up_to_500_are_taken(api, books):
+    one = api.get(URL, {"month": "2026-11", "page_size": "1"}).json()
+    most = api.get(URL, {"month": "2026-11", "page_size": "500"}).json()
+
+    assert len(one["results"]) == 1
+    assert len(most["results"]) == 3
+
+
 def test_the_schema_documents_the_endpoint(api):
     response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     operation = response.json()["paths"][URL]["get"]
     assert {parameter["name"] for parameter in operation["parameters"]} >= {"month", "cursor"}
     assert {"200", "400", "403"} <= set(operation["responses"])
+
+
+def test_a_partly_active_subscription_gives_its_active_days_and_prorated_fee(api, books):
+    late_starter(books)
+    results = api.get(URL, {"month": "2026-11"}).json()["results"]
+    dune = next(row for row in results if row["subscription_reference"] == "SUB-DUNE")
+    assert (dune["active_from"], dune["active_until"]) == ("2026-11-20", "2026-11-30")
+    assert (dune["monthly_fee"], dune["prorated_fee"], dune["credit"]) == (
+        "1000.00",
+        "366.67",
+        "0.00",
+    )
+    assert (dune["availability"], dune["incidents"]) == ("100.000", [])

@@ -9,7 +9,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from availability.models import Credit, Event, Incident, Maintenance
+from availability.models import Credit, Event, Incident, Maintenance, ServiceDay
 from availability.services import records
 from partners.roles import Role
 from tests.availability.factories import IncidentFactory, ServiceFactory, SubscriptionFactory
@@ -59,6 +59,11 @@ def recorded(django_capture_on_commit_callbacks, eager_celery):
             result = write(**kwargs)
         run.queued = len(callbacks)
         run.tasks = sorted((call.func.__self__.name, *call.args) for call in callbacks)
+        run.days = sorted(
+            (*call.args, tuple(call.keywords["service_ids"]))
+            for call in callbacks
+            if call.func.__self__.name == "availability.recompute_days"
+        )
         return result
 
     return run
@@ -249,6 +254,118 @@ def test_maintenance_must_end_after_it_starts(noc, cloud):
     assert set(refused.value.message_dict) == {"ends_at"}
 
 
+# --- Daily figures -------------------------------------------------------------------------
+
+
+def day_figure(service, day: date) -> Decimal | None:
+    found = ServiceDay.objects.filter(service=service, day=day).first()
+    return None if found is None else found.availability
+
+
+def test_recording_moving_and_deleting_an_outage_recomputes_exactly_its_days_and_services(
+    noc, cloud, recorded
+):
+    portal = ServiceFactory(code="portal", name="Partner portal")
+    incident = recorded(
+        records.incident_create, **outage(noc, cloud, utc(2026, 11, 10, 6), timedelta(hours=6))
+    )
+    # The days any reporting zone sees it on, of the service it names.
+    assert recorded.days == [("2026-11-09", "2026-11-11", (cloud.pk,))]
+    assert day_figure(cloud, date(2026, 11, 10)) == 75
+    assert day_figure(cloud, date(2026, 11, 9)) == 100
+    assert not ServiceDay.objects.filter(service=portal).exists()
+
+    recorded(
+        records.incident_update,
+        incident=incident,
+        actor=noc,
+        services=[portal],
+        started_at=utc(2026, 11, 20, 6),
+        ended_at=utc(2026, 11, 20, 12),
+    )
+    # The days it left, of the service it left, and the days it moved to, of the new one.
+    assert recorded.days == [
+        ("2026-11-09", "2026-11-11", (cloud.pk,)),
+        ("2026-11-19", "2026-11-21", (portal.pk,)),
+    ]
+    assert day_figure(cloud, date(2026, 11, 10)) == 100
+    assert day_figure(portal, date(2026, 11, 20)) == 75
+    assert not ServiceDay.objects.filter(service=cloud, day=date(2026, 11, 20)).exists()
+
+    recorded(records.incident_delete, incident=incident, actor=noc)
+    assert recorded.days == [("2026-11-19", "2026-11-21", (portal.pk,))]
+    assert day_figure(portal, date(2026, 11, 20)) == 100
+    assert not Incident.objects.exists()
+    removed = Event.objects.get(kind="incident_deleted")
+    assert (removed.actor, removed.data["record"]) == (noc, incident.pk)
+    assert removed.data["changes"]["title"] == ["UC Cloud EU unreachable", None]
+
+
+def test_deleting_announced_maintenance_gives_the_outage_back_to_its_day(noc, cloud, recorded):
+    start = utc(2026, 11, 14, 20)
+    recorded(records.incident_create, **outage(noc, cloud, start, timedelta(hours=4)))
+    window = recorded(
+        records.maintenance_create,
+        actor=noc,
+        title="Database upgrade",
+        starts_at=start,
+        ends_at=start + timedelta(hours=4),
+        services=[cloud],
+        notified_at=start - timedelta(days=3),
+    )
+    assert day_figure(cloud, date(2026, 11, 14)) == 100
+
+    recorded(records.maintenance_delete, maintenance=window, actor=noc)
+
+    assert recorded.days == [("2026-11-14", "2026-11-15", (cloud.pk,))]
+    assert 83 < day_figure(cloud, date(2026, 11, 14)) < 84  # four hours of 24 down
+    assert not Maintenance.objects.exists()
+    assert Event.objects.filter(kind="maintenance_deleted").count() == 1
+
+
+def test_an_incident_an_invoice_counted_stays(noc, cloud, subscription, recorded):
+    incident = recorded(
+        records.incident_create, **outage(noc, cloud, utc(2026, 11, 10), timedelta(days=1))
+    )
+    Credit.objects.filter(subscription=subscription).update(
+        state=Credit.State.APPLIED, invoice_number="INV-1"
+    )
+
+    with pytest.raises(ValidationError, match="invoice"):
+        records.incident_delete(incident=incident, actor=noc)
+
+    assert Incident.objects.filter(pk=incident.pk).exists()
+
+
+def test_days_are_figured_within_the_desks_years_and_before_the_first_terms(
+    noc, cloud, django_capture_on_commit_callbacks, eager_celery
+):
+    cloud.launched_on = date(2000, 1, 1)
+    cloud.save()
+    with django_capture_on_commit_callbacks() as callbacks:
+        records.incident_create(**outage(noc, cloud, utc(2000, 1, 1), timedelta(hours=6)))
+    queued = {call.func.__self__.name: call for call in callbacks}
+    # Not the evening before 2000 that some zones still read.
+    assert queued["availability.recompute_credits"].args == ("2000-01-01",)
+    days = queued["availability.recompute_days"]
+    assert (days.args, days.keywords) == (("2000-01-01", "2000-01-01"), {"service_ids": [cloud.pk]})
+
+    days()
+
+    # No terms were in force yet: the first version's notice stands in for them.
+    assert day_figure(cloud, date(2000, 1, 1)) == 75
+
+
+def test_no_figure_is_stored_before_a_service_launched(noc, cloud, recorded):
+    cloud.launched_on = date(2026, 11, 10)
+    cloud.save()
+    recorded(
+        records.incident_create, **outage(noc, cloud, utc(2026, 11, 9, 20), timedelta(hours=8))
+    )
+    assert day_figure(cloud, date(2026, 11, 9)) is None
+    assert 83 < day_figure(cloud, date(2026, 11, 10)) < 84  # four hours of 24 down
+
+
 # --- Pages ---------------------------------------------------------------------------------
 
 
@@ -409,3 +526,24 @@ def test_only_the_noc_records_incidents(client, policies, roles):
     client.force_login(user)
     assert client.get(reverse("availability:noc_incidents")).status_code == 403
     assert client.get(reverse("availability:noc_maintenance_new")).status_code == 403
+
+
+def test_an_administrator_removes_an_incident_in_the_admin_and_its_days_follow(
+    client, noc, cloud, recorded
+):
+    incident = recorded(
+        records.incident_create, **outage(noc, cloud, utc(2026, 11, 10, 6), timedelta(hours=6))
+    )
+    administrator = StaffFactory(roles=[Role.ADMIN])
+    client.force_login(administrator)
+    change = reverse("admin:availability_incident_change", args=[incident.pk])
+    delete = reverse("admin:availability_incident_delete", args=[incident.pk])
+    # Changes go through the NOC pages, where the timeline and the figures follow them.
+    assert client.post(change, {"title": "Renamed"}).status_code == 403
+
+    recorded(client.post, path=delete, data={"post": "yes"})
+
+    assert not Incident.objects.exists()
+    assert recorded.days == [("2026-11-09", "2026-11-11", (cloud.pk,))]
+    assert day_figure(cloud, date(2026, 11, 10)) == 100
+    assert Event.objects.get(kind="incident_deleted").actor == administrator

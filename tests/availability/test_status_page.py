@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
+from rest_framework.test import APIClient
 
 from availability import calc
 from availability.status import Level, day_level
@@ -354,8 +355,11 @@ def test_an_outage_of_some_organisations_is_an_outage_to_them_and_degraded_to_st
 
 def test_bars_take_their_colour_and_figures_from_the_stored_daily_figures(client, world):
     cloud = world["cloud"]
-    days = {TODAY - timedelta(days=n): n for n in range(1, 7)}
-    clean, no_count, minor, major, severe, missing = sorted(days, reverse=True)
+    days = {TODAY - timedelta(days=n): n for n in range(1, 8)}
+    clean, no_count, minor, major, severe, quiet, before = sorted(days, reverse=True)
+    cloud.launched_on = quiet
+    cloud.save()
+    ServiceDayFactory(service=cloud, day=before, availability=Decimal(10))
     ServiceDayFactory(service=cloud, day=clean)
     ServiceDayFactory(service=cloud, day=no_count, incident_count=1)
     ServiceDayFactory(service=cloud, day=minor, availability=Decimal("99.99999"), incident_count=1)
@@ -372,7 +376,8 @@ def test_bars_take_their_colour_and_figures_from_the_stored_daily_figures(client
         minor: "minor",
         major: "major",
         severe: "severe",
-        missing: "none",
+        quiet: "ok",
+        before: "none",
     }
     # Truncated, never rounded up to a clean 100.
     minor_bar = bar(page, "uc-cloud-eu", minor)
@@ -382,7 +387,11 @@ def test_bars_take_their_colour_and_figures_from_the_stored_daily_figures(client
     assert bar(page, "uc-cloud-eu", major).text == (
         f"{major:%a %-d %b %Y}: 99.500 % available, 2 incidents. Downtime (99 % to under 99.9 %)."
     )
-    assert bar(page, "uc-cloud-eu", missing).text == f"{missing:%a %-d %b %Y}: no data. No data."
+    # A day nothing was recorded on was a full day available; before the launch, no data.
+    assert bar(page, "uc-cloud-eu", quiet).attrs["data-availability"] == "100.000"
+    assert bar(page, "uc-cloud-eu", before).text == (
+        f"{before:%a %-d %b %Y}: no data. No data (before the service started)."
+    )
 
 
 def test_ninety_bars_per_service_oldest_first_today_last(client, world):
@@ -447,6 +456,72 @@ def test_a_worse_day_never_gets_a_milder_colour(one, other, incidents):
     assert SEVERITY.index(day_level(worse, incidents)) >= SEVERITY.index(
         day_level(better, incidents)
     )
+
+
+def test_a_recorded_outage_shows_on_its_days_bar_and_moves_with_the_incident(
+    client, world, django_capture_on_commit_callbacks, eager_celery
+):
+    noc = APIClient()
+    noc.force_authenticate(StaffFactory(roles=[Role.NOC]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = noc.post(
+            "/api/availability/incidents/",
+            {
+                "title": "UC Cloud EU unreachable",
+                "started_at": "2026-11-10T06:00:00Z",
+                "ended_at": "2026-11-10T12:00:00Z",
+                "services": ["uc-cloud-eu"],
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.data
+    client.force_login(world["acme_user"])
+
+    page = Page(client.get(STATUS))
+
+    # Six hours of the day down.
+    outage_day = bar(page, "uc-cloud-eu", date(2026, 11, 10))
+    assert outage_day.attrs["data-availability"] == "75.000"
+    assert outage_day.attrs["data-level"] == "severe"
+    assert outage_day.attrs["data-incidents"] == "1"
+    quiet = bar(page, "uc-cloud-eu", date(2026, 11, 9))
+    assert (quiet.attrs["data-availability"], quiet.attrs["data-level"]) == ("100.000", "ok")
+    assert [e for e in page.elements if e.attrs.get("data-level") == "none"] == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = noc.patch(
+            f"/api/availability/incidents/{response.json()['id']}/",
+            {"started_at": "2026-11-12T21:00:00Z", "ended_at": "2026-11-13T00:00:00Z"},
+            format="json",
+        )
+    assert response.status_code == 200, response.data
+
+    page = Page(client.get(STATUS))
+
+    moved_from = bar(page, "uc-cloud-eu", date(2026, 11, 10))
+    assert (moved_from.attrs["data-availability"], moved_from.attrs["data-level"]) == (
+        "100.000",
+        "ok",
+    )
+    moved_to = bar(page, "uc-cloud-eu", date(2026, 11, 12))
+    assert moved_to.attrs["data-availability"] == "87.500"  # three hours down
+    assert moved_to.attrs["data-incidents"] == "1"
+
+
+def test_every_day_since_a_service_began_has_a_figure(client, world):
+    world["cloud"].launched_on = TODAY - timedelta(days=10)
+    world["cloud"].save()
+    client.force_login(world["acme_user"])
+
+    page = Page(client.get(STATUS))
+
+    levels = [
+        e.attrs["data-level"]
+        for e in page.elements
+        if "data-day" in e.attrs and e.attrs["data-day"] >= (TODAY - timedelta(days=10)).isoformat()
+    ]
+    assert levels == ["ok"] * 11
+    assert bar(page, "uc-cloud-eu", TODAY - timedelta(days=11)).attrs["data-level"] == "none"
 
 
 # --- Live figures: today and the month so far ----------------------------------------------

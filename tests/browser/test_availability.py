@@ -84,7 +84,9 @@ def test_outage_becomes_credits_billing_approves_and_exports(
 
     with billing.expect_download() as download:
         billing.get_by_role("link", name=re.compile("Download CSV")).click()
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    rows = list(
+        csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig")))
+    )
     exported = {row["organisation"]: row for row in rows if row["organisation"] in affected}
     assert set(exported) == set(affected)
     for organisation, fee in affected.items():

@@ -121,3 +121,24 @@ def test_an_agent_logs_90_minutes_and_the_organisation_sees_30_minutes_left(
     expect(bundle.locator("[data-minutes-left]")).to_have_attribute("data-minutes-left", "30")
     expect(bundle).to_contain_text("30 min of 120 min")
     partner.context.close()
+
+
+def test_picking_a_bundle_ticks_billable_unless_the_agent_set_it(browser: Browser, site: str):
+    ticket = open_case(User.objects.get(email="silver@demo.test"), subject="Hunt groups")
+
+    agent = signed_in(browser, site, "agent@demo.test")
+    agent.goto(f"{site}/staff/cases/{ticket.pk}/")
+    time = agent.get_by_role("region", name="Time spent")
+    billable, bundle = time.get_by_label("Billable"), time.get_by_label("Draw from bundle")
+    expect(billable).not_to_be_checked()  # no bundle, no maintenance contract
+
+    bundle.select_option(label="BND-DEMO-0001 (2 h left)")
+    expect(billable).to_be_checked()
+    bundle.select_option(label="No bundle")
+    expect(billable).not_to_be_checked()
+
+    billable.check()  # the agent's own choice stays
+    bundle.select_option(label="BND-DEMO-0001 (2 h left)")
+    bundle.select_option(label="No bundle")
+    expect(billable).to_be_checked()
+    agent.context.close()

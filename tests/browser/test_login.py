@@ -21,6 +21,7 @@ LOGIN_HEADING = "Log in to the support desk"
 STAFF_NAV = [
     "Queue",
     "Hardware",
+    "Refused mail",
     "NOC board",
     "Incidents",
     "Billing",
@@ -32,8 +33,12 @@ STAFF_NAV = [
 # role -> (landing path, its h1, the navigation links that role sees, in order)
 EXPECTED = {
     Role.PARTNER: ("/cases/", "My cases", ["My cases", "Open a case", "Devices", "Status"]),
-    Role.AGENT: ("/queue/", "Queue", ["Queue", "Hardware", "Time", "Status"]),
-    Role.NOC: ("/noc/", "NOC board", ["Queue", "NOC board", "Incidents", "Status"]),
+    Role.AGENT: ("/queue/", "Queue", ["Queue", "Hardware", "Refused mail", "Time", "Status"]),
+    Role.NOC: (
+        "/noc/",
+        "NOC board",
+        ["Queue", "Refused mail", "NOC board", "Incidents", "Status"],
+    ),
     Role.BILLING: ("/billing/", "Billing", ["Billing", "Time", "Status"]),
     # Administrators may act in every staff role, so they see every staff page.
     Role.ADMIN: ("/administration/", "Administration", STAFF_NAV),

@@ -56,6 +56,7 @@ def open_out_of_hours_case(subject: str = SUBJECT) -> Ticket:
         wms_version="7.02.1",
         firmware_versions="DP-40 1.9.0",
         critical_criterion=Ticket.CriticalCriterion.CALL_DROPS,
+        reproduced_with_other_operator=True,
         now=last_saturday_night(),
     )
     return ticket

@@ -41,3 +41,12 @@ def test_dates_and_other_values_are_written_as_their_text():
 @given(st.text())
 def test_no_text_cell_ever_starts_a_formula(text):
     assert not str(cell(text)).startswith(FORMULA_START)
+
+
+def test_the_text_starts_with_one_byte_order_mark_and_keeps_accents():
+    text = "".join(csv_lines(["organisation"], [["Müller GmbH"]]))
+
+    assert text.encode("utf-8").startswith(b"\xef\xbb\xbfo")
+    assert list(csv.DictReader(io.StringIO(text.encode().decode("utf-8-sig")))) == [
+        {"organisation": "Müller GmbH"}
+    ]

@@ -243,6 +243,49 @@ def test_non_billable_time_does_not_draw_from_the_bundle(agent_client, silver):
     )
 
 
+def billable_box(page) -> str:
+    form = page.content.decode()
+    start = form.index('name="billable"')
+    return form[form.rindex("<input", 0, start) : form.index(">", start)]
+
+
+def test_the_billable_box_starts_unticked_without_a_maintenance_contract(agent_client, silver):
+    ticket = open_case(UserFactory(organisation=silver))
+    EntitlementFactory(organisation=silver, minutes_bought=120)
+
+    box = billable_box(agent_client.get(reverse("tickets:staff_case", args=[ticket.pk])))
+
+    assert "checked" not in box
+    assert 'data-under-contract="false"' in box
+
+
+def test_the_billable_box_starts_ticked_under_a_running_maintenance_contract(agent_client, silver):
+    ticket = open_case(UserFactory(organisation=silver))
+    EntitlementFactory(
+        organisation=silver,
+        kind=Entitlement.Kind.MAINTENANCE_CONTRACT,
+        minutes_bought=None,
+        technician=StaffFactory(roles=[Role.AGENT]),
+    )
+
+    box = billable_box(agent_client.get(reverse("tickets:staff_case", args=[ticket.pk])))
+
+    assert "checked" in box
+    assert 'data-under-contract="true"' in box
+
+
+def test_time_logged_on_the_page_without_ticking_billable_is_not_billed(agent_client, silver):
+    ticket = open_case(UserFactory(organisation=silver))
+
+    assert log_time(agent_client, ticket, minutes=25, note="Checked the trunk").status_code == 302
+    assert log_time(agent_client, ticket, minutes=5, billable="on").status_code == 302
+
+    assert sorted(TimeEntry.objects.values_list("minutes", "billable")) == [
+        (5, True),
+        (25, False),
+    ]
+
+
 def test_a_bundle_of_another_organisation_cannot_be_drawn_from(agent_client, silver):
     foreign = EntitlementFactory(organisation=OrganisationFactory())
     ticket = open_case(UserFactory(organisation=silver))
@@ -327,7 +370,7 @@ def test_the_time_report_totals_and_exports_per_organisation(agent_client, silve
         agent_client.get(
             reverse("entitlements:time_report_csv"), {"organisation": silver.pk}
         ).streaming_content
-    ).decode()
+    ).decode("utf-8-sig")
 
     totals = {(row["billable"], row["minutes"]) for row in page.context["totals"]}
     assert totals == {(True, 40), (False, 15)}

@@ -301,6 +301,54 @@ def test_non_billable_time_leaves_the_bundle_alone(agent_api, case, bundle):
     assert agent_api.get(entitlement_url(bundle)).json()["minutes_left"] == 120
 
 
+def running_contract(organisation) -> Entitlement:
+    return EntitlementFactory(
+        organisation=organisation,
+        kind=Entitlement.Kind.MAINTENANCE_CONTRACT,
+        minutes_bought=None,
+        technician=StaffFactory(roles=[Role.AGENT]),
+    )
+
+
+def test_time_from_no_bundle_and_no_contract_is_not_billable_unless_asked(agent_api, case):
+    unsaid = log(agent_api, case, minutes=20)
+    asked = log(agent_api, case, minutes=10, billable=True)
+
+    assert (unsaid.status_code, asked.status_code) == (201, 201)
+    assert (unsaid.json()["billable"], asked.json()["billable"]) == (False, True)
+
+
+def test_time_drawn_from_a_bundle_is_billable_unless_said_otherwise(agent_api, case, bundle):
+    response = log(agent_api, case, minutes=20, entitlement=bundle.pk)
+
+    assert response.json()["billable"] is True
+    assert agent_api.get(entitlement_url(bundle)).json()["minutes_left"] == 100
+
+
+def test_time_under_a_running_maintenance_contract_is_billable_unless_said_otherwise(
+    agent_api, case, silver
+):
+    running_contract(silver)
+
+    unsaid = log(agent_api, case, minutes=20)
+    declined = log(agent_api, case, minutes=10, billable=False)
+
+    assert (unsaid.json()["billable"], declined.json()["billable"]) == (True, False)
+
+
+def test_an_ended_maintenance_contract_does_not_make_time_billable(agent_api, case, silver):
+    EntitlementFactory(
+        organisation=silver,
+        kind=Entitlement.Kind.MAINTENANCE_CONTRACT,
+        minutes_bought=None,
+        technician=StaffFactory(roles=[Role.AGENT]),
+        starts_at=datetime(2025, 1, 1, tzinfo=UTC),
+        ends_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+    assert log(agent_api, case, minutes=20).json()["billable"] is False
+
+
 def test_a_bundle_of_another_organisation_is_a_field_error(agent_api, case, other):
     foreign = EntitlementFactory(organisation=other)
 

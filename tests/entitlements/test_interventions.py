@@ -1,6 +1,8 @@
 """Scheduled remote interventions, through the pages partners and agents use: asking for
-one (slots, platform checklist, access, free or paid), the agent's answer, cancelling,
-the reminders 24 hours and 1 hour before, and who may see what."""
+one (slots, platform checklist, access; free or paid as the entitlements on record say),
+the agent's answer, cancelling, the reminders 24 hours and 1 hour before, and who may see
+what. The organisation holds a support-hour bundle, so its interventions are paid unless a
+test gives it a maintenance contract."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -16,9 +18,10 @@ from django.urls import reverse
 
 from desk.actions.status import ticket_set_status
 from entitlements import rules, services
-from entitlements.models import Intervention
+from entitlements.models import Entitlement, Intervention
 from entitlements.tasks import intervention_sweep, remind_intervention
 from supportdesk.celery import app as celery_app
+from tests.entitlements.factories import EntitlementFactory
 from tests.factories import OrganisationFactory, UserFactory
 from tests.partners.pages import Page
 from tests.tickets.factories import open_case
@@ -41,7 +44,21 @@ def clock():
 
 @pytest.fixture
 def organisation(policies, calendars):
-    return OrganisationFactory(name="Alpine Unified Comms GmbH", tier="gold", region="eu")
+    organisation = OrganisationFactory(name="Alpine Unified Comms GmbH", tier="gold", region="eu")
+    EntitlementFactory(organisation=organisation, reference="BND-ALPINE")
+    return organisation
+
+
+@pytest.fixture
+def maintenance_contract(organisation, agent):
+    """Makes the organisation's interventions free (and so 8 hours' notice)."""
+    return EntitlementFactory(
+        organisation=organisation,
+        kind=Entitlement.Kind.MAINTENANCE_CONTRACT,
+        reference="AMC-ALPINE",
+        minutes_bought=None,
+        technician=agent,
+    )
 
 
 @pytest.fixture
@@ -100,7 +117,6 @@ def request_data(**changes) -> dict:
         "platform": "3cx",
         "checklist": ["3cx-0", "all-0"],
         "access_description": ACCESS,
-        "free": "on",
         "slot_1": "2026-12-01T18:00",
         "slot_2": "2026-12-02T09:30",
         "slot_3": "",
@@ -109,14 +125,13 @@ def request_data(**changes) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def ask(ticket, partner, *slots: datetime, free: bool = False) -> Intervention:
+def ask(ticket, partner, *slots: datetime) -> Intervention:
     return services.intervention_request(
         ticket=ticket,
         actor=partner,
         platform="3cx",
         checklist=THREECX_ITEMS,
         access_description=ACCESS,
-        free=free,
         slots=list(slots),
     )
 
@@ -146,17 +161,27 @@ def test_the_form_labels_every_field_and_shows_the_earliest_slot_in_the_users_zo
         "First choice",
         "Second choice",
         "Third choice",
-        "Free intervention",
     ):
         page.field_labelled(label)
     assert page.field_labelled("First choice").attrs["type"] == "datetime-local"
-    # 8 hours after 10:00 in Rome; a paid one from the next quarter hour (now).
-    assert "Tue 1 Dec 2026, 18:00 CET for a free intervention" in text(response)
-    assert "Tue 1 Dec 2026, 10:00 CET for a paid one" in text(response)
+    # Paid from the bundle: from the next quarter hour (now).
+    assert "Paid: drawn from BND-ALPINE" in text(response)
+    assert "Earliest slot you can ask for now: Tue 1 Dec 2026, 10:00 CET" in text(response)
+
+
+def test_under_a_maintenance_contract_the_form_shows_the_free_earliest_slot(
+    client, partner, ticket, maintenance_contract
+):
+    client.force_login(partner)
+    response = client.get(form_url(ticket))
+
+    # 8 hours after 10:00 in Rome.
+    assert "Free: this case is covered by AMC-ALPINE" in text(response)
+    assert "Earliest slot you can ask for now: Tue 1 Dec 2026, 18:00 CET" in text(response)
 
 
 def test_a_free_request_7h59_ahead_is_refused_with_the_earliest_slot_and_nothing_lost(
-    client, partner, ticket
+    client, partner, ticket, maintenance_contract
 ):
     client.force_login(partner)
     response = client.post(form_url(ticket), request_data(slot_1="2026-12-01T17:59"))
@@ -170,11 +195,10 @@ def test_a_free_request_7h59_ahead_is_refused_with_the_earliest_slot_and_nothing
     assert ACCESS in response.content.decode()
     assert "checked" in page.field_labelled("3CX").attrs
     assert "checked" in page.field_labelled(THREECX_ITEMS[0]).attrs
-    assert "checked" in page.field_labelled("Free intervention").attrs
     assert not Intervention.objects.exists()
 
 
-def test_a_free_request_8h_ahead_is_accepted(client, partner, ticket, agent):
+def test_a_free_request_8h_ahead_is_accepted(client, partner, ticket, agent, maintenance_contract):
     client.force_login(partner)
     response = client.post(form_url(ticket), request_data())
 
@@ -184,6 +208,7 @@ def test_a_free_request_8h_ahead_is_accepted(client, partner, ticket, agent):
     intervention = Intervention.objects.get()
     assert intervention.state == Intervention.State.REQUESTED
     assert intervention.free is True
+    assert intervention.covered_by == maintenance_contract
     assert intervention.organisation == ticket.organisation
     assert intervention.requested_by == partner
     assert intervention.slot_starts == [
@@ -200,7 +225,8 @@ def test_a_free_request_8h_ahead_is_accepted(client, partner, ticket, agent):
     assert "3CX, free Requested" in panel(shown)
     assert "Tue 1 Dec 2026, 18:00 CET" in panel(shown)
     assert (
-        "Remote intervention requested (3CX, free) Preferred slots: Tue 1 Dec 2026, 18:00 CET;"
+        "Remote intervention requested (3CX, free, under AMC-ALPINE) Preferred slots: "
+        "Tue 1 Dec 2026, 18:00 CET;"
         " Wed 2 Dec 2026, 09:30 CET" in text(shown)
     )
 
@@ -251,7 +277,7 @@ def test_a_commercial_remote_control_tool_is_refused(client, partner, ticket):
     assert not Intervention.objects.exists()
 
 
-def test_the_service_refuses_the_same_as_the_form(partner, ticket):
+def test_the_service_refuses_the_same_as_the_form(partner, ticket, maintenance_contract):
     with pytest.raises(ValidationError) as refused:
         services.intervention_request(
             ticket=ticket,
@@ -259,7 +285,6 @@ def test_the_service_refuses_the_same_as_the_form(partner, ticket):
             platform="asterisk",
             checklist=[],
             access_description="AnyDesk 123",
-            free=True,
             slots=[NOW + timedelta(hours=7, minutes=59)],
         )
 

@@ -30,6 +30,7 @@ from entitlements.rules import (
     Kind,
     Platform,
     Topic,
+    billable_by_default,
     consume,
     crosses_low_balance,
     decide,
@@ -765,3 +766,13 @@ def test_paid_slot_is_the_next_quarter_hour(requested_at):
     slot, requested_at = slot.astimezone(UTC), requested_at.astimezone(UTC)
     assert requested_at <= slot < requested_at + timedelta(minutes=15)
     assert (slot.minute % 15, slot.second, slot.microsecond) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("from_bundle", "under_contract", "billable"),
+    [(True, False, True), (False, True, True), (True, True, True), (False, False, False)],
+)
+def test_time_is_billable_by_default_only_from_a_bundle_or_under_a_contract(
+    from_bundle, under_contract, billable
+):
+    assert billable_by_default(from_bundle=from_bundle, under_contract=under_contract) is billable

@@ -417,7 +417,7 @@ def test_annex_a_csv_has_the_columns_and_one_row_per_line(client, partner, agree
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert f"annex-a-{agreement.number}.csv" in response["Content-Disposition"]
-    header, *rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert header == list(ANNEX_COLUMNS)
     assert len(rows) == len(lines)
     by_serial = {row[ANNEX_COLUMNS.index("serial_number")]: row for row in rows}

@@ -434,7 +434,13 @@ def test_an_rma_for_an_old_extended_warranty_device_in_the_us_asks_for_contract_
     )
     client.force_login(UserFactory(organisation=organisation))
 
-    response = submit(client, kind="rma", purchase=purchase.pk, fault_description="No power.")
+    response = submit(
+        client,
+        kind="rma",
+        purchase=purchase.pk,
+        warranty_exclusion="none",
+        fault_description="No power.",
+    )
 
     errors = response.context["form"].errors
     assert response.status_code == 400
@@ -450,7 +456,9 @@ def test_no_rma_for_a_device_bought_more_than_five_years_ago(client, policies):
     )
     client.force_login(UserFactory(organisation=organisation))
 
-    page = client.get(NEW, {"kind": "rma", "purchase": purchase.pk})
+    page = client.post(
+        NEW, {"kind": "rma", "purchase": purchase.pk, "warranty_exclusion": "none", "_check": "1"}
+    )
 
     assert page.context["answer"]["decision"].allowed is False
 

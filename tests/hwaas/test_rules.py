@@ -15,6 +15,7 @@ from hwaas.rules import (
     REPLACEMENT_SHIP_WITHIN,
     DamageCause,
     Document,
+    LeasedUnit,
     OwnerEntity,
     TermKind,
     add_months,
@@ -24,12 +25,11 @@ from hwaas.rules import (
     invoicing_starts,
     may_exchange,
     may_reduce,
-    missing_return_charge,
+    not_returned_charge,
     overdue_interest,
     owner_entity,
     replacement,
     replacement_ship_by,
-    unpaid_fees,
 )
 from sla.businesstime import office_hours
 
@@ -244,34 +244,23 @@ def test_a_holiday_does_not_count_as_a_working_day():
     ],
 )
 def test_missing_return_charge(unpaid, casualty_value, surcharge, total):
-    charge = missing_return_charge(unpaid_fees=unpaid, casualty_value=casualty_value)
+    """One unit on a month-to-month lease: one month's fee is unpaid."""
+    unit = LeasedUnit(
+        device="Desk phone",
+        monthly_fee=unpaid,
+        casualty_value=casualty_value,
+        delivered_on=date(2027, 1, 1),
+    )
+    charge = not_returned_charge(
+        term=TermKind.MONTH_TO_MONTH,
+        starts_on=date(2027, 1, 1),
+        today=date(2027, 3, 10),
+        units=[unit],
+    )
     assert charge.surcharge == surcharge
     assert charge.total == total
     assert charge.unpaid_fees == unpaid
     assert charge.casualty_value == casualty_value
-
-
-@pytest.mark.parametrize(
-    ("term", "paid_until", "term_ends_on", "expected"),
-    [
-        (TermKind.MONTH_TO_MONTH, date(2027, 1, 1), date(2027, 1, 1), D("0.00")),
-        (TermKind.MONTH_TO_MONTH, date(2027, 2, 1), date(2027, 1, 1), D("0.00")),
-        (TermKind.MONTH_TO_MONTH, date(2027, 1, 1), date(2027, 1, 2), D("10.00")),
-        (TermKind.MONTH_TO_MONTH, date(2027, 1, 1), date(2027, 2, 1), D("10.00")),
-        (TermKind.MONTH_TO_MONTH, date(2027, 1, 1), date(2027, 2, 2), D("20.00")),
-        (TermKind.MONTH_TO_MONTH, date(2027, 1, 31), date(2027, 3, 1), D("20.00")),
-        (TermKind.MONTH_TO_MONTH, date(2027, 1, 31), date(2027, 3, 31), D("20.00")),
-        (TermKind.FIVE_YEAR, date(2026, 7, 1), date(2031, 7, 1), D("600.00")),
-        (TermKind.FIVE_YEAR, date(2031, 6, 15), date(2031, 7, 1), D("10.00")),
-        (TermKind.YEAR_TO_YEAR, date(2027, 1, 1), date(2028, 1, 1), D("10.00")),
-        (TermKind.YEAR_TO_YEAR, date(2027, 1, 1), date(2028, 1, 2), D("20.00")),
-        (TermKind.YEAR_TO_YEAR, date(2024, 2, 29), date(2025, 2, 28), D("10.00")),
-        (TermKind.YEAR_TO_YEAR, date(2024, 2, 29), date(2025, 3, 1), D("20.00")),
-    ],
-)
-def test_unpaid_fees_count_every_started_period(term, paid_until, term_ends_on, expected):
-    fees = unpaid_fees(fee=D("10"), term=term, paid_until=paid_until, term_ends_on=term_ends_on)
-    assert fees == expected
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from hwaas.workflow import (
     REFUSED,
     SHIPPED,
     SUBMITTED,
+    UNRETURNED,
     IllegalStep,
     check_step,
     machine,
@@ -34,6 +35,14 @@ EXPECTED_PATHS = {
     "rma": (RECEIVED, SHIPPED, CLOSED),
     "convert": (CLOSED,),
 }
+# The other way out of a state, and the path from there: a return whose units are not
+# handed back is recorded as such instead of received.
+EXPECTED_BRANCHES = {"return": {APPROVED: (UNRETURNED, CLOSED)}}
+
+
+def branch_steps(kind: str, state: str) -> tuple[str, ...]:
+    branch = EXPECTED_BRANCHES.get(kind, {}).get(state)
+    return (branch[0],) if branch else ()
 
 
 def path_pairs() -> list[tuple[str, str, str]]:
@@ -47,13 +56,16 @@ def path_pairs() -> list[tuple[str, str, str]]:
 
 def illegal_steps() -> list[tuple[str, str, str]]:
     """(kind, state, target) for every target a state on the kind's walk does not lead to."""
-    every_state = (SUBMITTED, APPROVED, REFUSED, SHIPPED, RECEIVED, CLOSED)
+    every_state = (SUBMITTED, APPROVED, REFUSED, SHIPPED, RECEIVED, UNRETURNED, CLOSED)
     steps = []
     for kind, path in EXPECTED_PATHS.items():
         allowed = {SUBMITTED: {APPROVED, REFUSED}, REFUSED: set()}
         states = (APPROVED, *path)
         allowed |= {state: {after} for state, after in pairwise(states)}
         allowed[CLOSED] = set()
+        for state, branch in EXPECTED_BRANCHES.get(kind, {}).items():
+            allowed[state] |= {branch[0]}
+            allowed |= {before: {after} for before, after in pairwise(branch)}
         for state, targets in allowed.items():
             steps += [(kind, state, target) for target in every_state if target not in targets]
     return steps
@@ -80,14 +92,25 @@ def test_a_submitted_request_can_only_be_approved_or_refused(kind):
 def test_the_path_after_approval_is_the_declared_one_in_order(kind):
     walked, state = [], APPROVED
     while state != CLOSED:
-        (state,) = next_steps(kind, state)
+        state = next_steps(kind, state)[0]
         walked.append(state)
     assert tuple(walked) == EXPECTED_PATHS[kind]
 
 
+def test_a_return_not_handed_back_is_recorded_as_such_then_closed():
+    assert next_steps("return", APPROVED) == (RECEIVED, UNRETURNED)
+    check_step("return", APPROVED, UNRETURNED)
+    assert next_steps("return", UNRETURNED) == (CLOSED,)
+    check_step("return", UNRETURNED, CLOSED)
+    with pytest.raises(IllegalStep):
+        check_step("return", RECEIVED, UNRETURNED)
+    with pytest.raises(IllegalStep):
+        check_step("reduce", APPROVED, UNRETURNED)
+
+
 @pytest.mark.parametrize(("kind", "state", "after"), path_pairs())
 def test_each_state_on_the_path_leads_to_exactly_the_next_one(kind, state, after):
-    assert next_steps(kind, state) == (after,)
+    assert next_steps(kind, state) == (after, *branch_steps(kind, state))
     check_step(kind, state, after)
 
 

@@ -138,7 +138,7 @@ def test_me_for_a_partner(api):
     assert body["full_name"] == "Anna Weber"
     assert body["role"] == "partner"
     assert body["roles"] == ["partner"]
-    assert body["time_zone"] == "Europe/Rome"
+    assert body["time_zone"] == "Europe/Berlin"  # the organisation's country's
     organisation_body = body["organisation"]
     assert organisation_body["id"] == organisation.pk
     assert organisation_body["name"] == "Alpine Unified Comms GmbH"
@@ -148,7 +148,9 @@ def test_me_for_a_partner(api):
 
 
 def test_me_time_zone_follows_a_us_organisation(api):
-    user = UserFactory(organisation=OrganisationFactory(region="us"), password=PASSWORD)
+    user = UserFactory(
+        organisation=OrganisationFactory(region="us", country="US"), password=PASSWORD
+    )
     api.credentials(HTTP_AUTHORIZATION=f"Token {obtain_token(api, user.email)}")
 
     assert api.get(ME_URL).json()["time_zone"] == "America/New_York"

@@ -142,10 +142,13 @@ def test_changing_the_password_revokes_every_token(client):
     assert not ApiToken.objects.filter(user=user).exists()
 
 
-def test_resetting_the_password_revokes_every_token(client, mailoutbox):
+def test_resetting_the_password_revokes_every_token(
+    client, mailoutbox, eager_celery, django_capture_on_commit_callbacks
+):
     user = UserFactory(password=PASSWORD)
     token = obtain(user.email)["token"]
-    client.post(reverse("password_reset"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": user.email})
     link = urlparse(re.search(r"https?://\S+", mailoutbox[0].body).group(0)).path
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
 

@@ -6,13 +6,18 @@ The expectations below are written from the digest in ``reference/README.md``:
   partners and resellers go through their assigned upstream partner; end users go to the
   partner or reseller that installed their system. Diamond and Gold Plus did not exist
   yet; an organisation holding one of those tiers (which grew out of Platinum and Gold)
-  is never worse off than the tier it grew out of, so it is served directly too.
+  is never worse off than the tier it grew out of, so it is served directly too. 15.2
+  sends Bronze partners and resellers upstream for technical support only: both may open
+  Customer Care cases directly.
 - 2026-03: Diamond, Platinum, Gold Plus, Gold, Silver direct; Bronze direct only for an
   unreachable cloud PBX, a password reset or a CLASSOUND telephony outage (technical
-  cases), upstream for everything else; resellers upstream; end users to the installer.
+  cases), upstream for everything else (15.1 limits its every submission, Customer Care
+  included); resellers upstream for technical support only (15.2), so they open every
+  other case type directly; end users to the installer.
 """
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -22,6 +27,7 @@ from partners import eligibility
 from partners.eligibility import Access, Contact, Outcome, decide
 from partners.models import CaseReason, CaseType, PolicyVersion
 from partners.selectors import eligibility_for
+from sla.selectors import policy_in_force_for
 from tests.factories import OrganisationFactory, load_policies, organisation_for_audience
 
 # An instant well inside each version's period.
@@ -31,6 +37,11 @@ INSIDE = {
     "2026-03": datetime(2026, 7, 8, 8, 0, tzinfo=UTC),
 }
 VERSIONS = list(INSIDE)
+
+
+def version_of(code: str) -> PolicyVersion:
+    return PolicyVersion.objects.get(code=code)
+
 
 DIRECT_TIERS = ["diamond", "platinum", "gold_plus", "gold", "silver"]
 AUDIENCES = [*DIRECT_TIERS, "bronze", "reseller", "end_customer"]
@@ -68,6 +79,10 @@ def expected_outcome(version: str, audience: str, case_type: str, reason: str | 
         return Outcome.ALLOWED
     if audience == "end_customer":
         return Outcome.REFER_INSTALLER
+    if case_type == "customer_care" and (audience == "reseller" or version != "2026-03"):
+        return Outcome.ALLOWED
+    if audience == "reseller" and case_type != TECHNICAL[version]:
+        return Outcome.ALLOWED
     if (
         audience == "bronze"
         and version == "2026-03"
@@ -146,7 +161,7 @@ def test_eligibility_table(
     organisation = organisation_with_referrals(audience, upstream, installer)
 
     decision = eligibility_for(
-        organisation=organisation, case_type=case_type, reason=reason, at=INSIDE[version]
+        organisation=organisation, case_type=case_type, reason=reason, policy=version_of(version)
     )
 
     assert decision.outcome == expected
@@ -184,7 +199,7 @@ def test_bronze_2026_referral_lists_what_it_may_still_open(
     bronze = organisation_for_audience("bronze", upstream_partner=upstream)
 
     decision = eligibility_for(
-        organisation=bronze, case_type=case_type, reason=reason, at=INSIDE["2026-03"]
+        organisation=bronze, case_type=case_type, reason=reason, policy=version_of("2026-03")
     )
 
     assert decision.outcome == Outcome.REFER_UPSTREAM
@@ -200,21 +215,21 @@ def test_bronze_before_2026_has_no_exceptions(loaded_policies, upstream, version
 
     for reason in BRONZE_EXCEPTIONS:
         decision = eligibility_for(
-            organisation=bronze, case_type="technical", reason=reason, at=INSIDE[version]
+            organisation=bronze, case_type="technical", reason=reason, policy=version_of(version)
         )
         assert decision.outcome == Outcome.REFER_UPSTREAM, reason
         assert decision.limited_to == ()
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_reseller_may_open_nothing_directly(loaded_policies, upstream, version):
+def test_reseller_is_referred_for_technical_support(loaded_policies, upstream, version):
     reseller = organisation_for_audience("reseller", upstream_partner=upstream)
 
     decision = eligibility_for(
         organisation=reseller,
         case_type=TECHNICAL[version],
         reason="password-reset",
-        at=INSIDE[version],
+        policy=version_of(version),
     )
 
     assert decision.outcome == Outcome.REFER_UPSTREAM
@@ -231,7 +246,7 @@ def test_referral_without_an_upstream_partner_has_no_contact(loaded_policies, ve
         organisation=organisation,
         case_type=TECHNICAL[version],
         reason="call-quality",
-        at=INSIDE[version],
+        policy=version_of(version),
     )
 
     assert decision.outcome == Outcome.REFER_UPSTREAM
@@ -246,7 +261,7 @@ def test_end_customer_without_installer_has_no_contact(loaded_policies, version)
         organisation=customer,
         case_type=TECHNICAL[version],
         reason="call-quality",
-        at=INSIDE[version],
+        policy=version_of(version),
     )
 
     assert decision.outcome == Outcome.REFER_INSTALLER
@@ -260,7 +275,7 @@ def test_end_customer_installed_by_a_reseller_is_sent_to_that_reseller(loaded_po
     customer = organisation_for_audience("end_customer", installer=reseller)
 
     decision = eligibility_for(
-        organisation=customer, case_type="tech_support", reason=None, at=INSIDE["2026-03"]
+        organisation=customer, case_type="tech_support", reason=None, policy=version_of("2026-03")
     )
 
     assert decision.outcome == Outcome.REFER_INSTALLER
@@ -268,20 +283,26 @@ def test_end_customer_installed_by_a_reseller_is_sent_to_that_reseller(loaded_po
 
 
 def test_the_version_in_force_decides_not_the_latest(loaded_policies, upstream):
-    """A Bronze partner's password reset: referred in 2025, direct from March 2026."""
+    """A Bronze partner's password reset: referred in 2025, direct from March 2026 (the
+    version its calendar has in force, ``sla.selectors.policy_in_force_for``)."""
     bronze = organisation_for_audience("bronze", upstream_partner=upstream)
+    rome = ZoneInfo("Europe/Rome")
 
     before = eligibility_for(
         organisation=bronze,
         case_type="technical",
         reason="password-reset",
-        at=datetime(2026, 2, 28, 23, 59, tzinfo=UTC),
+        policy=policy_in_force_for(
+            region=bronze.region, at=datetime(2026, 2, 28, 23, 59, tzinfo=rome)
+        ),
     )
     after = eligibility_for(
         organisation=bronze,
         case_type="tech_support",
         reason="password-reset",
-        at=datetime(2026, 3, 1, 0, 0, tzinfo=UTC),
+        policy=policy_in_force_for(
+            region=bronze.region, at=datetime(2026, 3, 1, 0, 0, tzinfo=rome)
+        ),
     )
 
     assert (before.policy_version, before.outcome) == ("2023-10", Outcome.REFER_UPSTREAM)
@@ -293,7 +314,7 @@ def test_unknown_case_type_raises(loaded_policies):
 
     with pytest.raises(CaseType.DoesNotExist):
         eligibility_for(
-            organisation=gold, case_type="no-such-type", reason=None, at=INSIDE["2026-03"]
+            organisation=gold, case_type="no-such-type", reason=None, policy=version_of("2026-03")
         )
 
 
@@ -302,7 +323,7 @@ def test_case_type_of_another_version_is_unknown(loaded_policies):
 
     with pytest.raises(CaseType.DoesNotExist):
         eligibility_for(
-            organisation=gold, case_type="tech_support", reason=None, at=INSIDE["2022-04"]
+            organisation=gold, case_type="tech_support", reason=None, policy=version_of("2022-04")
         )
 
 
@@ -314,7 +335,7 @@ def test_unknown_reason_raises(loaded_policies):
             organisation=gold,
             case_type="tech_support",
             reason="no-such-reason",
-            at=INSIDE["2026-03"],
+            policy=version_of("2026-03"),
         )
 
 

@@ -321,9 +321,18 @@ def test_user_create_staff(role, admin_access):
     assert user.is_staff is admin_access
 
 
-@pytest.mark.parametrize(("region", "zone"), [("eu", "Europe/Rome"), ("us", "America/New_York")])
-def test_user_create_time_zone_defaults_from_the_region(region, zone):
-    organisation = OrganisationFactory(region=region)
+@pytest.mark.parametrize(
+    ("region", "country", "zone"),
+    [
+        ("eu", "IT", "Europe/Rome"),
+        ("eu", "EE", "Europe/Tallinn"),
+        ("eu", "DE", "Europe/Berlin"),
+        ("eu", "ES", "Europe/Madrid"),
+        ("us", "US", "America/New_York"),
+    ],
+)
+def test_user_create_time_zone_defaults_from_the_country(region, country, zone):
+    organisation = OrganisationFactory(region=region, country=country)
 
     user = user_create(email="tz@example.test", password=PASSWORD, organisation=organisation)
 

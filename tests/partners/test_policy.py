@@ -27,53 +27,61 @@ VERSIONS = ["2022-04", "2023-10", "2026-03"]
 MARCH_2026 = datetime(2026, 3, 1, tzinfo=UTC)
 
 # --- Which version is in force -------------------------------------------------------------
+# A version takes effect at local midnight on its date in the zone asked about (for an
+# organisation: its support calendar's). The pure rule is ``partners.policy_dates``; the
+# boundaries through pages, the API and the command are in tests/tickets and tests/sla.
+
+ROME, NEW_YORK = "Europe/Rome", "America/New_York"
 
 
 @pytest.mark.parametrize(
-    ("at", "expected"),
+    ("at", "zone", "expected"),
     [
-        pytest.param(datetime(2022, 4, 1, tzinfo=UTC), "2022-04", id="first-version-starts"),
+        pytest.param(datetime(2022, 4, 1, tzinfo=UTC), "UTC", "2022-04", id="first-version-starts"),
         pytest.param(
-            datetime(2023, 9, 30, 23, 59, 59, 999999, tzinfo=UTC), "2022-04", id="2023-eve"
+            datetime(2023, 9, 30, 21, 59, 59, 999999, tzinfo=UTC), ROME, "2022-04", id="rome-eve"
         ),
-        pytest.param(datetime(2023, 10, 1, tzinfo=UTC), "2023-10", id="2023-starts"),
-        pytest.param(MARCH_2026 - timedelta(microseconds=1), "2023-10", id="1us-before-2026"),
-        pytest.param(MARCH_2026, "2026-03", id="exactly-2026"),
-        pytest.param(datetime(2031, 1, 1, tzinfo=UTC), "2026-03", id="far-future"),
+        pytest.param(datetime(2023, 9, 30, 22, 0, tzinfo=UTC), ROME, "2023-10", id="rome-midnight"),
+        pytest.param(
+            datetime(2026, 3, 1, 4, 59, 59, 999999, tzinfo=UTC), NEW_YORK, "2023-10", id="ny-eve"
+        ),
+        pytest.param(datetime(2026, 3, 1, 5, 0, tzinfo=UTC), NEW_YORK, "2026-03", id="ny-midnight"),
+        pytest.param(MARCH_2026 - timedelta(microseconds=1), "UTC", "2023-10", id="utc-eve"),
+        pytest.param(datetime(2031, 1, 1, tzinfo=UTC), ROME, "2026-03", id="far-future"),
     ],
 )
-def test_policy_in_force_at_boundaries(policies, at, expected):
-    assert policy_in_force(at).code == expected
+def test_policy_in_force_at_boundaries(policies, at, zone, expected):
+    assert policy_in_force(at, zone=zone).code == expected
 
 
-def test_local_time_after_midnight_that_is_still_february_in_utc(policies):
-    # 00:30 on 1 March in Rome is 23:30 UTC on 28 February: 2026-03 is not in force yet.
-    at = datetime(2026, 3, 1, 0, 30, tzinfo=ZoneInfo("Europe/Rome"))
+def test_just_after_local_midnight_that_is_still_february_in_utc(policies):
+    # 00:30 on 1 March in Rome is 23:30 UTC on 28 February: in Rome it is March already.
+    at = datetime(2026, 3, 1, 0, 30, tzinfo=ZoneInfo(ROME))
     assert at.astimezone(UTC).day == 28
 
-    assert policy_in_force(at).code == "2023-10"
+    assert policy_in_force(at, zone=ROME).code == "2026-03"
 
 
-def test_local_time_before_midnight_that_is_already_march_in_utc(policies):
-    # 20:00 on 28 February in New York is 01:00 UTC on 1 March: 2026-03 is in force.
-    at = datetime(2026, 2, 28, 20, 0, tzinfo=ZoneInfo("America/New_York"))
+def test_the_evening_before_that_is_already_march_in_utc(policies):
+    # 20:00 on 28 February in New York is 01:00 UTC on 1 March: in New York it is February.
+    at = datetime(2026, 2, 28, 20, 0, tzinfo=ZoneInfo(NEW_YORK))
 
-    assert policy_in_force(at).code == "2026-03"
+    assert policy_in_force(at, zone=NEW_YORK).code == "2023-10"
 
 
 def test_before_the_first_version_no_policy_is_in_force(policies):
     with pytest.raises(NoPolicyInForce):
-        policy_in_force(datetime(2022, 4, 1, tzinfo=UTC) - timedelta(microseconds=1))
+        policy_in_force(datetime(2022, 3, 31, 23, 59, tzinfo=ZoneInfo(ROME)), zone=ROME)
 
 
 def test_no_policy_in_force_when_none_is_loaded(db):
     with pytest.raises(NoPolicyInForce):
-        policy_in_force(datetime(2026, 6, 1, tzinfo=UTC))
+        policy_in_force(datetime(2026, 6, 1, tzinfo=UTC), zone=ROME)
 
 
 def test_naive_datetime_is_refused(policies):
     with pytest.raises(ValueError, match="aware"):
-        policy_in_force(datetime(2026, 6, 1, 12, 0))
+        policy_in_force(datetime(2026, 6, 1, 12, 0), zone=ROME)
 
 
 # --- Loading --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -144,14 +144,16 @@ def test_token_lockout_behind_a_proxy_is_of_the_client_the_proxy_saw(settings):
 
 
 @pytest.fixture
-def reset_rates(settings):
+def reset_rates(settings, eager_celery):
     settings.PASSWORD_RESET_ADDRESS_RATE = "4/hour"
     settings.PASSWORD_RESET_EMAIL_RATE = "2/hour"
 
 
 def ask_reset(client, email: str, forwarded: str | None = None):
+    """Ask for a reset; its e-mail is sent once the request commits, as a worker sends it."""
     headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
-    return client.post(reverse("password_reset"), {"email": email}, **headers)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("password_reset"), {"email": email}, **headers)
 
 
 def assert_limited(response) -> str:

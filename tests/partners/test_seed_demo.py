@@ -148,3 +148,28 @@ def test_running_again_restores_a_changed_demo_password(seeded):
     call_command("seed_demo", verbosity=0)
 
     assert account("gold").check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("local_part", "zone"),
+    [
+        ("diamond", "Europe/Rome"),  # Italy
+        ("platinum", "America/New_York"),  # United States, on New York's support hours
+        ("gold", "Europe/Berlin"),  # Germany
+        ("silver", "Europe/Tallinn"),  # Estonia, though its support hours are Rome's
+        ("bronze", "Europe/Madrid"),  # Spain
+        ("agent", "Europe/Rome"),  # staff as the README lists them
+    ],
+)
+def test_demo_accounts_read_times_in_their_countrys_zone(seeded, local_part, zone):
+    assert account(local_part).effective_time_zone == zone
+
+
+def test_running_again_puts_back_the_demo_time_zones(seeded):
+    user = account("silver")
+    user.time_zone = "Europe/Rome"
+    user.save()
+
+    call_command("seed_demo", verbosity=0)
+
+    assert account("silver").time_zone == "Europe/Tallinn"

@@ -61,10 +61,19 @@ def test_profile_shows_last_login_in_the_users_zone(client, zone, at, clock, abb
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("region", "clock", "abbreviation"), [("eu", "13:00", "CET"), ("us", "07:00", "EST")]
+    ("region", "country", "clock", "abbreviation"),
+    [
+        ("eu", "IT", "13:00", "CET"),
+        ("us", "US", "07:00", "EST"),
+        ("eu", "EE", "14:00", "EET"),  # Tallinn, though its support hours are Rome's
+    ],
 )
-def test_without_a_zone_of_their_own_the_region_decides(client, region, clock, abbreviation):
-    user = UserFactory(time_zone="", organisation=OrganisationFactory(region=region))
+def test_without_a_zone_of_their_own_the_country_decides(
+    client, region, country, clock, abbreviation
+):
+    user = UserFactory(
+        time_zone="", organisation=OrganisationFactory(region=region, country=country)
+    )
 
     shown, _machine = last_login_shown(client, user, WINTER)
 
@@ -164,3 +173,85 @@ def test_when_output_is_markup_not_escaped_text():
     html = render_when(WINTER, "Europe/Rome")
     assert html.startswith("<time ")
     assert html.endswith("</time>")
+
+
+# --- The time-zone picker on the profile page ---------------------------------------------
+
+
+def zone_suggestions(page: Page, field) -> list[str]:
+    """The zones the picker suggests while one types: its datalist's options."""
+    start = next(
+        i
+        for i, e in enumerate(page.elements)
+        if e.tag == "datalist" and e.attrs.get("id") == field.attrs["list"]
+    )
+    options = []
+    for element in page.elements[start + 1 :]:
+        if element.tag != "option":
+            break
+        options.append(element.attrs["value"])
+    return options
+
+
+@pytest.mark.django_db
+def test_the_time_zone_picker_is_a_searchable_box_of_current_zones(client):
+    client.force_login(UserFactory(time_zone=""))
+    page = Page(client.get(reverse("partners:profile")))
+
+    field = page.field_labelled("Time zone")
+    suggested = zone_suggestions(page, field)
+
+    assert field.tag == "input"  # typed into, with suggestions: no mouse needed
+    assert field.attrs["aria-describedby"]
+    assert {"Europe/Kyiv", "Europe/Berlin", "America/New_York", "UTC"} <= set(suggested)
+    for alias in ("US/Eastern", "Europe/Kiev", "GB", "Etc/GMT+5", "America/Buenos_Aires"):
+        assert alias not in suggested
+    assert suggested == sorted(suggested)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [("Europe/Berlin", "Europe/Berlin"), ("america/new york", "America/New_York"), ("", "")],
+)
+def test_a_zone_typed_in_the_profile_is_saved_as_the_database_names_it(client, typed, saved):
+    user = UserFactory(time_zone="Asia/Tokyo", full_name="Anna Weber")
+    client.force_login(user)
+
+    response = client.post(
+        reverse("partners:profile"), {"full_name": "Anna Weber", "time_zone": typed}
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.time_zone == saved
+
+
+@pytest.mark.django_db
+def test_a_deprecated_alias_is_refused_and_the_form_keeps_what_was_typed(client):
+    user = UserFactory(time_zone="Europe/Rome", full_name="Old Name")
+    client.force_login(user)
+
+    response = client.post(
+        reverse("partners:profile"), {"full_name": "New Name", "time_zone": "US/Eastern"}
+    )
+
+    assert response.status_code == 200
+    page = Page(response)
+    field = page.field_labelled("Time zone")
+    assert "Pick a time zone from the list" in page.errors_for(field)
+    assert field.attrs["value"] == "US/Eastern"
+    assert page.field_labelled("Your name").attrs["value"] == "New Name"
+    user.refresh_from_db()
+    assert (user.full_name, user.time_zone) == ("Old Name", "Europe/Rome")
+
+
+@pytest.mark.django_db
+def test_an_account_with_an_old_zone_name_can_still_save_its_profile(client):
+    user = UserFactory(time_zone="Europe/Kiev", full_name="Old Name")
+    client.force_login(user)
+
+    client.post(reverse("partners:profile"), {"full_name": "New Name", "time_zone": "Europe/Kiev"})
+
+    user.refresh_from_db()
+    assert (user.full_name, user.time_zone) == ("New Name", "Europe/Kiev")

@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import transaction
 
 from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_change_cos, ticket_set_status
@@ -16,10 +18,14 @@ from partners.roles import Role
 from sla import services as sla
 from sla import timers
 from sla.models import Clock
+from sla.tasks import warn_clock
+from supportdesk.celery import app as celery_app
 from tests.factories import StaffFactory
 from tests.tickets.factories import open_case
 from tickets import services
-from tickets.models import Notification, Ticket
+from tickets.models import Notification, OutgoingEmail, Ticket
+from tickets.services.outbox import QUICK_TRIES
+from tickets.tasks import deliver_email, deliver_pending_emails
 
 pytestmark = pytest.mark.django_db
 
@@ -307,6 +313,38 @@ def test_the_warning_on_an_unassigned_case_goes_to_the_agents(partner, agent):
     }
 
 
+def test_a_warning_that_runs_only_after_the_breach_instant_is_dropped(partner, agent):
+    """A worker that was down runs the warning late: the case is already past its breach
+    instant, so no warning is recorded, noticed or mailed; the breach will tell."""
+    ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
+    services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
+    first = clock(ticket)
+
+    with time_machine.travel(first.breach_at + timedelta(minutes=5), tick=False):
+        assert warn_clock(first.pk) is False
+    assert not sla.clock_warn(clock_id=first.pk, now=first.breach_at)
+
+    first.refresh_from_db()
+    assert (first.state, first.warned_at) == (Clock.State.RUNNING, None)
+    assert "sla_warning" not in kinds(ticket)
+    assert not Notification.objects.exists()
+    assert not OutgoingEmail.objects.filter(kind__startswith="notice_").exists()
+
+
+def test_a_warning_on_a_clock_already_breached_is_dropped(partner, agent, lead):
+    ticket = open_case(partner, rome(2026, 11, 24, 10, 0))
+    services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
+    first = clock(ticket)
+    assert sla.clock_breach(clock_id=first.pk, now=first.breach_at + timedelta(seconds=1))
+
+    assert not sla.clock_warn(clock_id=first.pk, now=first.warn_at)
+
+    assert "sla_warning" not in kinds(ticket)
+    assert set(Notification.objects.values_list("kind", flat=True)) == {
+        Notification.Kind.SLA_BREACH
+    }
+
+
 def test_a_breach_is_recorded_once_and_escalates_to_assignee_lead_and_noc(
     partner, agent, lead, noc
 ):
@@ -378,49 +416,95 @@ def test_the_sweep_queues_precise_timers_for_what_falls_due_before_it_runs_again
 # --- Outbox --------------------------------------------------------------------------------
 
 
-def test_a_notice_is_emailed_once_however_often_delivery_runs(partner, lead):
+class MailServerDown(EmailBackend):
+    """The locmem backend behind a mail server that refuses connections while ``down``."""
+
+    down = False
+
+    def send_messages(self, messages):
+        if MailServerDown.down:
+            raise ConnectionRefusedError(111, "Connection refused")
+        return super().send_messages(messages)
+
+
+def notice_emails(ticket):
+    return OutgoingEmail.objects.filter(ticket=ticket, kind__startswith="notice_")
+
+
+def breach(ticket, on_commit) -> Notification:
+    with on_commit(execute=True):
+        assert sla.clock_breach(clock_id=clock(ticket).pk, now=rome(2026, 11, 24, 9, 1))
+    return Notification.objects.get(ticket=ticket)
+
+
+def test_a_notice_is_emailed_once_however_often_delivery_runs(
+    partner, lead, eager_celery, django_capture_on_commit_callbacks
+):
+    ticket = open_case(partner, rome(2026, 11, 23, 10, 0))
+
+    notice = breach(ticket, django_capture_on_commit_callbacks)
+    (email,) = notice_emails(ticket)
+    assert deliver_email.delay(email.pk).get() is False  # a redelivered task
+    assert email.pk not in services.emails_due(now=datetime.now(UTC) + timedelta(days=1))
+
+    (sent,) = mail.outbox
+    assert sent.to == [lead.email]
+    assert notice.title.startswith(ticket.number)  # the in-app notice names the case
+    assert sent.subject == f"[{ticket.number}] {notice.title.removeprefix(ticket.number).strip()}"
+    assert notice.body.endswith(" UTC.")
+    assert notice.body in sent.body
+    email.refresh_from_db()
+    assert (email.kind, email.attempts) == ("notice_sla_breach", 1)
+    assert email.sent_at is not None
+
+
+def test_a_notice_and_its_email_are_written_together_or_not_at_all(partner, lead):
+    ticket = open_case(partner, rome(2026, 11, 23, 10, 0))
+
+    def breach_and_fail():
+        with transaction.atomic():
+            sla.clock_breach(clock_id=clock(ticket).pk, now=rome(2026, 11, 24, 9, 1))
+            assert notice_emails(ticket).count() == Notification.objects.count() == 1
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        breach_and_fail()
+
+    assert not Notification.objects.exists()
+    assert not notice_emails(ticket).exists()
+
+
+def test_a_notice_email_the_mail_server_refused_is_sent_later_once(
+    partner, lead, eager_celery, django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+    MailServerDown.down = True
+    celery_app.conf.task_eager_propagates = False  # let the eager retries run (restored)
+    ticket = open_case(partner, rome(2026, 11, 23, 10, 0))
+
+    with time_machine.travel(datetime.now(UTC), tick=False) as travel:
+        breach(ticket, django_capture_on_commit_callbacks)
+        (email,) = notice_emails(ticket)
+        assert (email.sent_at, email.attempts) == (None, QUICK_TRIES)
+        assert "Connection refused" in email.last_error
+        assert mail.outbox == []
+
+        MailServerDown.down = False
+        travel.shift(email.next_attempt_at - datetime.now(UTC))
+        assert deliver_pending_emails.delay().get() >= 1
+        assert deliver_pending_emails.delay().get() == 0
+
+    sent = [m for m in mail.outbox if m.to == [lead.email]]
+    assert len(sent) == 1
+    assert sent[0].subject.startswith(f"[{ticket.number}] ")
+
+
+def test_a_notice_email_being_sent_is_not_taken_by_a_second_worker(partner, lead):
     ticket = open_case(partner, rome(2026, 11, 23, 10, 0))
     sla.clock_breach(clock_id=clock(ticket).pk, now=rome(2026, 11, 24, 9, 1))
-    notice = Notification.objects.get()
+    (email,) = notice_emails(ticket)
     now = datetime.now(UTC)
-
-    assert services.notification_email(notification_id=notice.pk, now=now)
-    assert not services.notification_email(notification_id=notice.pk, now=now)
-
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [lead.email]
-    assert ticket.number in mail.outbox[0].subject
-    notice.refresh_from_db()
-    assert notice.emailed_at is not None
-    assert notice.email_attempts == 1
-    assert services.notifications_undelivered(now=now + timedelta(hours=1)) == []
-
-
-def test_a_failed_delivery_is_released_for_the_retry(partner, lead, monkeypatch):
-    ticket = open_case(partner, rome(2026, 11, 23, 10, 0))
-    sla.clock_breach(clock_id=clock(ticket).pk, now=rome(2026, 11, 24, 9, 1))
-    notice = Notification.objects.get()
-
-    def refuse(self, *args, **kwargs):
-        raise OSError("mail server unreachable")
-
-    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
-    now = datetime.now(UTC)
-    with pytest.raises(OSError, match="unreachable"):
-        services.notification_email(notification_id=notice.pk, now=now)
-    notice.refresh_from_db()
-    assert notice.emailed_at is None
-    assert notice.email_claimed_until is None
-    assert "unreachable" in notice.email_error
-    assert services.notifications_undelivered(now=now + timedelta(minutes=5)) == [notice.pk]
-
-
-def test_a_notice_being_sent_is_not_taken_by_a_second_worker(partner, lead):
-    ticket = open_case(partner, rome(2026, 11, 23, 10, 0))
-    sla.clock_breach(clock_id=clock(ticket).pk, now=rome(2026, 11, 24, 9, 1))
-    notice = Notification.objects.get()
-    now = datetime.now(UTC)
-    Notification.objects.filter(pk=notice.pk).update(email_claimed_until=now + timedelta(minutes=5))
-    assert not services.notification_email(notification_id=notice.pk, now=now)
+    OutgoingEmail.objects.filter(pk=email.pk).update(claimed_until=now + timedelta(minutes=5))
+    assert not services.email_send(email_id=email.pk, now=now)
     assert mail.outbox == []
     assert ticket.cos == Ticket.ClassOfService.STANDARD

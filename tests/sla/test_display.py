@@ -35,6 +35,7 @@ class FakeClock:
     stopped_at: datetime | None = None
     paused_for: timedelta = timedelta(0)
     paused_since: datetime | None = None
+    calendar: str = "eu"
 
 
 def deadline(metric: str, due: datetime, target: timedelta, calendar: str = "eu") -> Deadline:
@@ -63,13 +64,16 @@ def test_due_time_in_summer_names_the_summer_zone():
 
 def test_due_time_further_away_or_without_now_carries_its_date():
     far = TUESDAY_18 + timedelta(days=14)
-    assert display.due_text(far, ROME, now=TUESDAY_10) == "Tue 8 Dec 2026, 18:00 CET"
+    # The year only when it is not this year's.
+    assert display.due_text(far, ROME, now=TUESDAY_10) == "Tue 8 Dec, 18:00 CET"
+    next_year = datetime(2027, 1, 4, 18, 0, tzinfo=ROME)
+    assert display.due_text(next_year, ROME, now=TUESDAY_10) == "Mon 4 Jan 2027, 18:00 CET"
     assert display.due_text(TUESDAY_18, ROME) == "Tue 24 Nov 2026, 18:00 CET"
     assert display.due_text(TUESDAY_18 - timedelta(days=3), ROME, now=TUESDAY_10) == (
         "Sat 18:00 CET"
     )
     long_ago = TUESDAY_18 - timedelta(days=10)
-    assert display.due_text(long_ago, ROME, now=TUESDAY_10) == "Sat 14 Nov 2026, 18:00 CET"
+    assert display.due_text(long_ago, ROME, now=TUESDAY_10) == "Sat 14 Nov, 18:00 CET"
 
 
 @pytest.mark.parametrize(
@@ -95,7 +99,8 @@ def test_waiting_first_response_is_due_by_its_time():
     shown = display.clock_display(FakeClock(), tz=ROME, now=TUESDAY_10)
 
     assert shown.label == "First response"
-    assert shown.state_text == "First response due by Tue 18:00 CET"
+    # Due at closing time: a reply before support hours open again is still on time.
+    assert shown.state_text == "First response due Tue 18:00 CET · breaches Wed 09:00 CET"
     assert (shown.waiting, shown.overdue, shown.paused) == (True, False, False)
 
 
@@ -107,7 +112,9 @@ def test_first_response_answered_in_time_or_late():
         "Answered within target"
     )
     shown = display.clock_display(late, tz=ROME, now=TUESDAY_18 + timedelta(days=1))
-    assert shown.state_text == "Answered late"
+    assert shown.state_text == (
+        "Answered late: due Tue 18:00 CET · breached Wed 09:00 CET, 9 h ago"
+    )
     assert not shown.waiting
 
 
@@ -118,7 +125,9 @@ def test_breached_clock_still_waiting_says_when_it_was_due():
     shown = display.clock_display(clock, tz=ROME, now=now)
 
     assert shown.overdue
-    assert shown.state_text == "First response was due by Tue 18:00 CET"
+    assert shown.state_text == (
+        "First response due Tue 18:00 CET · breached Wed 09:00 CET, 2 h ago"
+    )
 
 
 def test_restoration_reads_as_restoration_and_pauses_while_waiting_on_the_partner():
@@ -129,7 +138,7 @@ def test_restoration_reads_as_restoration_and_pauses_while_waiting_on_the_partne
         target=timedelta(hours=4),
     )
     assert display.clock_display(restoration, tz=ROME, now=TUESDAY_10).state_text == (
-        "Service restoration due by Tue 14:00 CET"
+        "Service restoration due Tue 14:00 CET"
     )
     paused = replace(restoration, state="paused", paused_since=TUESDAY_10 + timedelta(hours=1))
     shown = display.clock_display(paused, tz=ROME, now=TUESDAY_10 + timedelta(hours=3))
@@ -259,7 +268,7 @@ def test_preview_names_the_first_response_due_time():
     lines = display.intake_preview(
         [deadline("first_response", TUESDAY_18, timedelta(hours=8))], tz=ROME, now=TUESDAY_10
     )
-    assert lines == ["First response by Tue 18:00 CET"]
+    assert lines == ["First response by Tue 18:00 CET (8 business hours)"]
 
 
 def test_preview_adds_restoration_and_out_of_hours_triage():
@@ -281,7 +290,7 @@ def test_preview_adds_restoration_and_out_of_hours_triage():
         now=saturday,
     )
     assert lines == [
-        "First response by Mon 09:30 CET",
+        "First response by Mon 09:30 CET (30 business minutes)",
         "Support hours are closed now: our network operations centre triages a Critical case "
         "within 30 minutes, around the clock.",
         "Service restoration target: 4 hours, around the clock",
@@ -290,3 +299,33 @@ def test_preview_adds_restoration_and_out_of_hours_triage():
 
 def test_preview_of_nothing_is_empty():
     assert display.intake_preview([], tz=ROME, now=TUESDAY_10) == []
+
+
+# --- Targets in the terms' own words ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "calendar", "text"),
+    [
+        ("same_working_day", timedelta(hours=8, minutes=49), "eu", "same working day"),
+        ("business_time", timedelta(minutes=30), "eu", "30 business minutes"),
+        ("business_time", timedelta(hours=9), "us", "1 business day"),
+        ("business_time", timedelta(hours=18), "eu", "2 business days"),
+        ("business_time", timedelta(hours=4), "eu", "4 business hours"),
+        ("business_time", timedelta(hours=4), "24x7", "4 hours"),
+        ("business_time", timedelta(minutes=30), "24x7", "30 minutes"),
+    ],
+)
+def test_targets_read_as_the_terms_write_them(kind, target, calendar, text):
+    assert display.target_text(kind=kind, target=target, calendar=calendar) == text
+
+
+def test_the_staff_panel_words_a_same_working_day_target_as_such():
+    clock = FakeClock(target=timedelta(hours=8, minutes=49))
+
+    level = display.service_level(
+        clock, tz=ROME, now=TUESDAY_10, calendar=EU, kind="same_working_day"
+    )
+
+    assert level.target_text == "same working day"
+    assert level.shown.deadline_text == "due Tue 18:00 CET · breaches Wed 09:00 CET"

@@ -66,6 +66,7 @@ def open_case(partner, at, *, critical=True, subject="Every outgoing call drops"
             wms_version="7.02.1",
             firmware_versions="DP-40 1.9.0",
             critical_criterion=Ticket.CriticalCriterion.CALL_DROPS if critical else "",
+            reproduced_with_other_operator=True if critical else None,
         )
     return ticket
 
@@ -133,7 +134,12 @@ def test_each_section_lists_its_cases_and_no_others(noc, client, cases):
     assert response.status_code == 200
     html = response.content.decode()
 
-    assert numbers(html, "triage") == [cases["out_of_hours"].number]
+    # A Standard case opened out of hours is investigated too (16.8): its hour runs after
+    # the Critical claim's 30 minutes.
+    assert numbers(html, "triage") == [
+        cases["out_of_hours"].number,
+        cases["standard_tonight"].number,
+    ]
     assert numbers(html, "critical") == [
         cases["late_critical"].number,  # the nearest breach first: it passed on Tuesday
         cases["out_of_hours"].number,
@@ -141,9 +147,9 @@ def test_each_section_lists_its_cases_and_no_others(noc, client, cases):
     assert numbers(html, "breached") == [cases["late_critical"].number]
     assert numbers(html, "at-risk") == [cases["at_risk"].number]
     assert cases["resolved"].number not in html
-    assert cases["standard_tonight"].number not in html
+    assert cases["standard_tonight"].number not in section(html, "critical")
 
-    assert heading(html, "triage") == "Awaiting out-of-hours triage (1)"
+    assert heading(html, "triage") == "Awaiting out-of-hours triage (2)"
     assert heading(html, "critical") == "Open Critical cases (2)"
     assert heading(html, "breached") == "Breached, still waiting (1)"
     assert heading(html, "at-risk") == "At risk (1)"
@@ -160,18 +166,18 @@ def test_rows_show_organisation_subject_clock_due_time_and_a_live_countdown(noc,
     assert "Dolomiti Telecom S.r.l." in triage_rows
     assert "Out of hours critical" in triage_rows
     # Due 03:30 UTC, shown in the viewer's zone; the countdown counts to the same instant.
-    assert "28 Nov, 04:30 CET" in triage_rows
+    assert "due Sat 04:30 CET" in triage_rows
     assert 'data-countdown="2026-11-28T03:30:00+00:00"' in triage_rows
     assert "20 min 00 s left" in triage_rows
 
     breached = section(html, "breached")
     assert "First response" in breached
-    assert "24 Nov, 10:30 CET" in breached
+    assert "due Tue 10:30 CET · breached Tue 10:30 CET" in breached
     assert "breached 3 d 17 h ago" in breached
 
     at_risk = section(html, "at-risk")
-    assert "27 Nov, 18:00 CET" in at_risk
-    assert "Breaches when support opens" in at_risk  # due Friday evening, breach on Monday
+    # Due Friday evening: the breach waits for support hours to open on Monday.
+    assert "due Fri 18:00 CET · breaches Mon 09:00 CET" in at_risk
     assert 'data-countdown="2026-11-30T08:00:00+00:00"' in at_risk
 
 
@@ -199,7 +205,10 @@ def test_the_page_polls_a_fragment_that_returns_the_sections(noc, client, cases)
     html = fragment.content.decode()
     assert "<html" not in html
     assert html.strip().startswith('<div id="noc-sections"')
-    assert numbers(html, "triage") == [cases["out_of_hours"].number]
+    assert numbers(html, "triage") == [
+        cases["out_of_hours"].number,
+        cases["standard_tonight"].number,
+    ]
     assert numbers(html, "at-risk") == [cases["at_risk"].number]
 
 
@@ -209,7 +218,10 @@ def test_the_wall_screen_has_no_navigation_and_no_forms(noc, client, cases):
     assert 'aria-label="Main"' not in html
     assert "Log out" not in html
     assert "Confirm Critical" not in html
-    assert numbers(html, "triage") == [cases["out_of_hours"].number]
+    assert numbers(html, "triage") == [
+        cases["out_of_hours"].number,
+        cases["standard_tonight"].number,
+    ]
     # It keeps polling in wall mode.
     assert 'hx-get="/noc/sections/?wall=1"' in html
     assert "Leave wall screen" in html
@@ -321,7 +333,7 @@ def test_a_refused_triage_keeps_what_was_typed(noc, client, partner):
     ticket = open_case(partner, SATURDAY_NIGHT)
     response = triage(client, ticket, reason="Calls drop across the whole site")
     html = section(response.content.decode(), "triage")
-    assert "Choose Confirm Critical or Downgrade to Standard." in html
+    assert "Choose Confirm Critical, or Standard (downgrade or leave it)." in html
     assert ">Calls drop across the whole site</textarea>" in html
     assert not ticket.events.filter(kind="cos_changed").exists()
 

@@ -17,16 +17,12 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
-from django.db import connection
 from django.utils import timezone
 
-from partners.models import ResponseTarget
 from partners.roles import Role
-from partners.selectors import policy_in_force
 from sla import tasks
 from sla.models import Clock
 from tests.celery_worker import (
@@ -38,32 +34,16 @@ from tests.celery_worker import (
     reset_connections,
     separate_database,
 )
-from tests.factories import DeviceFactory, StaffFactory, UserFactory
+from tests.factories import DeviceFactory, StaffFactory, UserFactory, only_first_response_within
+from tests.services import run_worker, worker_env
 from tests.tickets.factories import ticket_create
 from tickets import services
-from tickets.models import Event, Notification, Ticket
+from tickets.models import Event, Notification, OutgoingEmail, Ticket
 
 pytestmark = [pytest.mark.redis, pytest.mark.integration]
 
-QUEUES = ["default", "sla", "notifications"]
-STARTUP_TIMEOUT = 30
 # How late after its breach instant a breach may be recorded and still count as on time.
 ON_TIME = timedelta(seconds=5)
-
-
-@pytest.fixture
-def worker_database_url(transactional_db) -> str:
-    """DATABASE_URL naming the test database, for the worker process. The worker reads
-    what this test commits, so the test runs outside a transaction (``transactional_db``)."""
-    db = connection.settings_dict
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker needs a database server it can reach: set DATABASE_URL")
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "localhost"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
 
 
 @pytest.fixture
@@ -90,42 +70,27 @@ def broker(redis_url, key_prefix):
 
 
 @pytest.fixture
-def mailbox(tmp_path) -> Path:
-    path = tmp_path / "mail"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
 def start_worker(worker_database_url, redis_url, key_prefix, broker, mailbox, tmp_path):
     """Start a worker on the sla, notifications and default queues; every worker started is
     stopped when the test ends, passed or failed."""
     started: list[Worker] = []
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url,
-        "DB_CONN_MAX_AGE": "0",
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url,
-        "CELERY_RESULT_BACKEND": redis_url,
-        KEY_PREFIX_VARIABLE: key_prefix,
-        "CACHE_KEY_PREFIX": key_prefix,
-        "EMAIL_URL": f"filemail:///{mailbox}",
-        "VAR_DIR": str(tmp_path / "var"),
-    }
+    env = worker_env(
+        database_url=worker_database_url,
+        redis_url=redis_url,
+        cache_key_prefix=key_prefix,
+        mailbox=mailbox,
+        var_dir=tmp_path / "var",
+    )
 
     def start(*, beat: bool = False, concurrency: int = 1, **settings: str) -> Worker:
         pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork"]
         options = [*pool, f"--concurrency={concurrency}", *(["--beat"] if beat else [])]
-        worker = Worker.start(
-            env={**env, **settings},
-            queues=QUEUES,
+        worker = run_worker(
+            env={**env, KEY_PREFIX_VARIABLE: key_prefix, **settings},
             app_module="tests.celery_worker",
             options=options,
         )
         started.append(worker)
-        if not worker.wait_for(" ready.", timeout=STARTUP_TIMEOUT):
-            pytest.fail(f"The worker did not start. Its log:\n{worker.output}")
         return worker
 
     yield start
@@ -146,14 +111,7 @@ def desk(calendars, policies):
 def open_case(desk, *, first_response_within: timedelta) -> tuple[Ticket, Clock]:
     """An assigned Standard case under terms whose first response is due ``within`` around
     the clock."""
-    policy = policy_in_force(timezone.now())
-    ResponseTarget.objects.filter(
-        policy=policy, metric=ResponseTarget.Metric.FIRST_RESPONSE
-    ).update(
-        kind=ResponseTarget.Kind.BUSINESS_TIME,
-        target=first_response_within,
-        calendar=ResponseTarget.Calendar.ALWAYS,
-    )
+    only_first_response_within(first_response_within)
     requester = desk["requester"]
     ticket, _ = ticket_create(
         requester=requester,
@@ -191,6 +149,16 @@ def breach_notices(ticket: Ticket):
     return Notification.objects.filter(ticket=ticket, kind=Notification.Kind.SLA_BREACH)
 
 
+def notice_emails(ticket: Ticket, kind: str = ""):
+    """The e-mail copies of the case's notices (of ``kind``) in the outbox."""
+    return OutgoingEmail.objects.filter(ticket=ticket, kind__startswith=f"notice_{kind}")
+
+
+def notice_email(notice: Notification) -> OutgoingEmail:
+    """The e-mail copy of one notice."""
+    return notice_emails(notice.ticket, notice.kind).get(to=[notice.recipient.email])
+
+
 def sent_mail(mailbox: Path) -> list[email.message.Message]:
     """Every message the worker's file e-mail backend wrote."""
     messages = []
@@ -201,13 +169,18 @@ def sent_mail(mailbox: Path) -> list[email.message.Message]:
     return messages
 
 
+def emailed_subject(ticket: Ticket, notice: Notification) -> str:
+    """The notice's title behind the case number, which it names only once."""
+    return f"[{ticket.number}] {notice.title.removeprefix(ticket.number).strip()}"
+
+
 def assert_breach_announced_once(ticket: Ticket, desk, mailbox: Path, worker: Worker) -> None:
     """One timeline event; one notice each for the assignee and the team lead, each e-mailed
     exactly once."""
     wait_until(
         lambda: (
             breach_notices(ticket).count() == 2
-            and not breach_notices(ticket).filter(emailed_at=None).exists()
+            and notice_emails(ticket, "sla_breach").exclude(sent_at=None).count() == 2
         ),
         timeout=20,
         worker=worker,
@@ -223,13 +196,14 @@ def assert_breach_announced_once(ticket: Ticket, desk, mailbox: Path, worker: Wo
     ]
     mail = sent_mail(mailbox)
     for notice in notices:
-        assert notice.emailed_at is not None
-        assert notice.email_attempts == 1
+        sent = notice_email(notice)
+        assert sent.sent_at is not None
+        assert sent.attempts == 1
         copies = [
             message
             for message in mail
             if message["To"] == notice.recipient.email
-            and message["Subject"] == f"[{ticket.number}] {notice.title}"
+            and message["Subject"] == emailed_subject(ticket, notice)
         ]
         assert len(copies) == 1, worker.output
 
@@ -243,13 +217,14 @@ def assert_warned_once(ticket: Ticket, desk, mailbox: Path, worker: Worker) -> N
     assert Event.objects.filter(ticket=ticket, kind="sla_warning").count() == 1
     (warning,) = notices(ticket, Notification.Kind.SLA_WARNING)
     assert warning.recipient == desk["agent"]
-    assert warning.emailed_at is not None
-    assert warning.email_attempts == 1
+    sent = notice_email(warning)
+    assert sent.sent_at is not None
+    assert sent.attempts == 1
     copies = [
         message
         for message in sent_mail(mailbox)
         if message["To"] == desk["agent"].email
-        and message["Subject"] == f"[{ticket.number}] {warning.title}"
+        and message["Subject"] == emailed_subject(ticket, warning)
     ]
     assert len(copies) == 1, worker.output
 
@@ -316,7 +291,7 @@ def test_timers_fire_on_time_and_a_killed_worker_loses_and_repeats_none(
 
     def all_announced() -> bool:
         for case, _ in later:
-            sent = Notification.objects.filter(ticket=case).exclude(emailed_at=None)
+            sent = notice_emails(case).exclude(sent_at=None)
             if sent.count() < 3:  # the warning to the assignee, the breach to them and the lead
                 return False
         return not Clock.objects.filter(

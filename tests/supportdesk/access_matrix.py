@@ -105,6 +105,7 @@ def post_only_page(allowed, *, method_checked_first: bool = False, **options) ->
 
 
 PK_TICKET = {"pk": "ticket"}
+PK_REFUSED_MAIL = {"pk": "refused_mail"}
 
 ROUTES: dict[str, Rule] = {
     # --- accounts
@@ -156,6 +157,12 @@ ROUTES: dict[str, Rule] = {
     "queue/bulk/": post_only_page(CASE_STAFF),
     "queue/organisations/": page(CASE_STAFF),
     "staff/cases/new/": page(CASE_STAFF),
+    "staff/refused-mail/": page(CASE_STAFF),
+    "staff/refused-mail/<id:pk>/": page(CASE_STAFF, kwargs=PK_REFUSED_MAIL),
+    "staff/refused-mail/<id:pk>/open/": page(CASE_STAFF, kwargs=PK_REFUSED_MAIL),
+    "staff/refused-mail/<id:pk>/attach/": post_only_page(CASE_STAFF, kwargs=PK_REFUSED_MAIL),
+    "staff/refused-mail/<id:pk>/discard/": post_only_page(CASE_STAFF, kwargs=PK_REFUSED_MAIL),
+    "staff/refused-mail/files/<id:pk>/": page(CASE_STAFF, kwargs={"pk": "refused_mail_file"}),
     "staff/cases/<int:pk>/": page(CASE_STAFF, kwargs=PK_TICKET),
     "staff/cases/<int:pk>/reply/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
     "staff/cases/<int:pk>/assign/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
@@ -226,6 +233,12 @@ ROUTES: dict[str, Rule] = {
     "api/tickets/<int:pk>/feedback/": api(
         HANDLERS, sees=CASE_READERS, kwargs=PK_TICKET, post_only=True
     ),
+    "api/tickets/<int:pk>/status/": api(
+        HANDLERS, sees=CASE_READERS, kwargs=PK_TICKET, post_only=True
+    ),
+    "api/tickets/<int:pk>/assignee/": api(CASE_STAFF, kwargs=PK_TICKET, post_only=True),
+    "api/tickets/<int:pk>/cos/": api(CASE_STAFF, kwargs=PK_TICKET, post_only=True),
+    "api/tickets/<int:pk>/restored/": api(CASE_STAFF, kwargs=PK_TICKET, post_only=True),
     "api/kb/search/": api(SIGNED_IN, query="q=trunk"),
     "api/noc/alerts/": api(NOC_STAFF | {INTEGRATION}, post_only=True),
     "api/availability/incidents/": api(NOC_STAFF),
@@ -248,6 +261,9 @@ ROUTES: dict[str, Rule] = {
         ENTITLEMENT_READERS, sees={PARTNER} | TIME_STAFF, kwargs={"pk": "entitlement"}
     ),
     "api/cases/<int:case_id>/time/": api(CASE_STAFF, kwargs={"case_id": "ticket"}),
+    "api/cases/<int:case_id>/interventions/": api(
+        ALL_PARTNERS, sees={PARTNER}, post_only=True, kwargs={"case_id": "ticket"}
+    ),
     "api/time-entries/": api(ENTITLEMENT_READERS),
     # The schema and its documentation describe the API, not anyone's data.
     "api/schema/": api(EVERYONE, probe=(ANONYMOUS, PARTNER, AGENT)),
@@ -308,6 +324,9 @@ ADMIN_NO_ADD = {
     "availability.credit",
     "availability.event",
     "availability.serviceday",
+    # Recorded through the NOC pages and API, which write the timeline and recompute.
+    "availability.incident",
+    "availability.maintenance",
 }
 
 ADMIN_RULE = Rule("admin", ADMINS)

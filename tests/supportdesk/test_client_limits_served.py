@@ -7,16 +7,10 @@ every request is still one client: to the limit and in the log."""
 import http.client
 import itertools
 import json
-import os
-import subprocess
-import sys
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
-from tests.celery_worker import ROOT, Worker
-from tests.supportdesk.test_faults import STARTUP_TIMEOUT, free_port, need, wait_for
+from tests.services import database_url, free_port, run_gunicorn, wait_for, web_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -41,60 +35,16 @@ def post_token(port: int, forwarded: str) -> int:
 @pytest.fixture
 def served(tmp_path):
     """gunicorn as the Dockerfile runs it, on the test database."""
-    need(connection.vendor == "postgresql", "needs PostgreSQL, reachable by gunicorn")
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}",
-        "DEBUG": "false",
-        "SECRET_KEY": "limits-test-" + "k" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "VAR_DIR": str(tmp_path / "var"),
-        "PROXY_COUNT": "1",
-        "API_AUTH_RATE": f"{RATE}/min",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("REDIS_URL", None)  # the cache is a folder of this test's own
-    env.pop("CELERY_BROKER_URL", None)
-    server = Worker(
-        subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "gunicorn", "supportdesk.wsgi:application"),
-                *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"),
-                *("--timeout", "30", "--graceful-timeout", "2", "--error-logfile", "-"),
-                *("--access-logfile", "-", "--access-logformat", ACCESS_LOG),
-                *("--logger-class", "supportdesk.accesslog.AccessLogger"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+    env = web_env(
+        database_url=database_url(reachable_by="gunicorn"),
+        secret_key="limits-test-" + "k" * 50,
+        var_dir=tmp_path / "var",  # the cache is a folder of this test's own
+        PROXY_COUNT="1",
+        API_AUTH_RATE=f"{RATE}/min",
     )
-
-    def ready() -> bool:
-        if not server.alive:
-            pytest.fail(f"gunicorn exited:\n{server.output}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/health/")
-            return conn.getresponse().status == 200
-        except OSError:
-            return False
-
-    try:
-        wait_for(ready, timeout=STARTUP_TIMEOUT, what="gunicorn to answer /health/")
+    with run_gunicorn(env=env, port=port, threads=2, access_log=ACCESS_LOG) as server:
         yield port, server
-    finally:
-        server.stop()
 
 
 def test_a_new_made_up_address_each_time_neither_dodges_the_limit_nor_enters_the_log(served):

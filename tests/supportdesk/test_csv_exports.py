@@ -33,7 +33,7 @@ PACKAGES += ("desk", "supportdesk")
 def rows_of(response) -> list[dict]:
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    return list(csv.DictReader(io.StringIO(body.decode())))
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 def neutralised(value: str) -> bool:
@@ -137,3 +137,59 @@ def test_no_export_writes_csv_by_itself():
         if "csv.writer(" in path.read_text() or "csv.DictWriter(" in path.read_text()
     ]
     assert writers == ["core/csv.py"]
+
+
+ACCENTED = "Müller GmbH"
+
+
+def opened_like_a_spreadsheet(response) -> list[dict]:
+    """The download as bytes: a byte order mark first, then UTF-8 text."""
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert not body[3:].startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_the_annex_a_export_starts_with_a_byte_order_mark(client, policies, calendars):
+    agreement = LeaseAgreementFactory(lessor__name=ACCENTED)
+    LeaseLineFactory(agreement=agreement, hardware_model=HardwareModelFactory(name=ACCENTED))
+    client.force_login(UserFactory(organisation=agreement.lessor))
+
+    (row,) = opened_like_a_spreadsheet(client.get(reverse("hwaas:annex_csv", args=[agreement.pk])))
+
+    assert row["model"] == ACCENTED
+
+
+def test_the_time_report_export_starts_with_a_byte_order_mark(client, policies):
+    organisation = OrganisationFactory(name=ACCENTED, tier="silver")
+    agent = StaffFactory(roles=[Role.AGENT])
+    time_log(
+        ticket=open_case(UserFactory(organisation=organisation)),
+        actor=agent,
+        minutes=15,
+        note="Überprüfung der Leitung",
+    )
+    client.force_login(agent)
+
+    (row,) = opened_like_a_spreadsheet(client.get(reverse("entitlements:time_report_csv")))
+
+    assert (row["organisation"], row["note"]) == (ACCENTED, "Überprüfung der Leitung")
+    assert next(iter(row)) == "worked_on"  # the header reads right after the mark
+
+
+def test_the_credits_export_starts_with_a_byte_order_mark(client, policies):
+    SubscriptionFactory(
+        organisation=OrganisationFactory(name=ACCENTED),
+        services=[ServiceFactory(name="UC Cloud EU")],
+        monthly_fee=Decimal("125.00"),
+    )
+    availability_services.credits_compute(month=NOVEMBER)
+    client.force_login(StaffFactory(roles=[Role.BILLING]))
+
+    rows = opened_like_a_spreadsheet(
+        client.get(reverse("availability:billing_csv"), {"month": "2026-11"})
+    )
+
+    assert [row["organisation"] for row in rows] == [ACCENTED]

@@ -15,18 +15,12 @@ import contextlib
 import http.client
 import json
 import logging
-import os
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
-import redis
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
@@ -34,42 +28,20 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-import supportdesk.settings as project_settings
-from partners.models import ResponseTarget
 from partners.roles import Role
-from partners.selectors import policy_in_force
 from sla import tasks
 from sla.models import Clock
-from tests.celery_worker import ROOT, Worker, app, redis_transport_options, reset_connections
-from tests.factories import OrganisationFactory, StaffFactory, UserFactory, api_token
-from tickets.models import Event, Notification, Ticket
+from tests.factories import (
+    OrganisationFactory,
+    StaffFactory,
+    UserFactory,
+    api_token,
+    only_first_response_within,
+)
+from tests.services import collect_static, database_url, free_port, need, run_gunicorn, web_env
+from tickets.models import Event, Notification, OutgoingEmail, Ticket
 
 pytestmark = [pytest.mark.fault, pytest.mark.integration]
-
-CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-STARTUP_TIMEOUT = 30
-REDIS_SERVER = shutil.which("redis-server")
-DEGRADING_CACHE = "supportdesk.cache.DegradingRedisCache"
-
-
-def need(available: bool, reason: str) -> None:
-    """Skip with ``reason`` when something is missing, except under CI, where it fails."""
-    if not available:
-        (pytest.fail if CI else pytest.skip)(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(condition, *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"Waited {timeout} s for {what}")
-        time.sleep(0.1)
 
 
 def tech_support(**overrides) -> dict:
@@ -85,97 +57,7 @@ def tech_support(**overrides) -> dict:
     }
 
 
-def first_response_within(duration: timedelta) -> None:
-    """Terms whose first response is due ``duration`` after opening, around the clock."""
-    ResponseTarget.objects.filter(
-        policy=policy_in_force(timezone.now()), metric=ResponseTarget.Metric.FIRST_RESPONSE
-    ).update(
-        kind=ResponseTarget.Kind.BUSINESS_TIME,
-        target=duration,
-        calendar=ResponseTarget.Calendar.ALWAYS,
-    )
-
-
 # --- Redis stopped -----------------------------------------------------------------------
-
-
-class RedisServer:
-    """A redis-server of the test's own on a free port, without persistence."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                *("--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--daemonize", "no"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self.answers, timeout=10, what=f"redis-server on port {self.port}")
-
-    def answers(self) -> bool:
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def queued(self, queue: str) -> list[dict]:
-        """The task messages waiting in ``queue``: name and arguments of each."""
-        client = redis.Redis.from_url(self.url)
-        try:
-            raw = client.lrange(queue, 0, -1)
-        finally:
-            client.close()
-        messages = [json.loads(item)["headers"] for item in raw]
-        return [{"task": m["task"], "args": m["argsrepr"]} for m in messages]
-
-
-@pytest.fixture
-def private_redis():
-    need(REDIS_SERVER is not None, "needs the redis-server program (apt-get install redis)")
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def desk_on(private_redis, settings):
-    """This process's broker and cache on the private Redis, as the project configures them
-    for REDIS_URL; put back afterwards."""
-    if project_settings.REDIS_URL:
-        assert project_settings.CACHES["default"]["BACKEND"] == DEGRADING_CACHE
-        cache = dict(project_settings.CACHES["default"])
-    else:
-        cache = {"BACKEND": DEGRADING_CACHE, "OPTIONS": {"socket_connect_timeout": 1}}
-    settings.CACHES = {"default": {**cache, "LOCATION": private_redis.url, "KEY_PREFIX": "f"}}
-    keys = ("broker_url", "result_backend", "broker_transport_options")
-    saved = {key: app.conf[key] for key in keys}
-    options = redis_transport_options() or {"socket_connect_timeout": 2}
-    app.conf.update(
-        broker_url=private_redis.url,
-        result_backend=private_redis.url,
-        broker_transport_options=options,
-    )
-    reset_connections()
-    yield private_redis
-    app.conf.update(saved)
-    reset_connections()
 
 
 def broker_failures(caplog, task_name: str) -> list[logging.LogRecord]:
@@ -187,14 +69,14 @@ def broker_failures(caplog, task_name: str) -> list[logging.LogRecord]:
 
 
 def test_with_redis_stopped_cases_are_still_opened_and_the_sweep_catches_up_after(
-    desk_on, transactional_db, policies, calendars, media_root, caplog, settings
+    desk_on_redis, transactional_db, policies, calendars, media_root, caplog, settings
 ):
     assert "cache" not in settings.SESSION_ENGINE  # logins must outlive Redis
-    redis_server = desk_on
+    redis_server = desk_on_redis
     organisation = OrganisationFactory(name="Alpine Unified Comms GmbH")
     partner = UserFactory(organisation=organisation)
     lead = StaffFactory(roles=[Role.LEAD], email="lead@vendor.test")
-    first_response_within(timedelta(seconds=2))
+    only_first_response_within(timedelta(seconds=2))
     browser = Client()
     browser.force_login(partner)
     api = APIClient()
@@ -257,10 +139,14 @@ def test_with_redis_stopped_cases_are_still_opened_and_the_sweep_catches_up_afte
     breach_notices = Notification.objects.filter(kind=Notification.Kind.SLA_BREACH)
     assert sorted(n.ticket_id for n in breach_notices) == sorted([portal_case.pk, api_case.pk])
     assert {n.recipient for n in breach_notices} == {lead}
-    # Their e-mails are queued for the workers, now that the broker answers again.
+    # Their e-mails are in the outbox and queued for the workers, now that the broker
+    # answers again.
+    emails = OutgoingEmail.objects.filter(kind="notice_sla_breach")
+    assert sorted(e.ticket_id for e in emails) == sorted([portal_case.pk, api_case.pk])
+    assert {tuple(e.to) for e in emails} == {(lead.email,)}
     queued = redis_server.queued("notifications")
-    assert sorted(m["args"] for m in queued) == sorted(f"({n.pk},)" for n in breach_notices)
-    assert {m["task"] for m in queued} == {"tickets.deliver_notification"}
+    assert sorted(m["args"] for m in queued) == sorted(f"({e.pk},)" for e in emails)
+    assert {m["task"] for m in queued} == {"tickets.deliver_email"}
 
     # A second sweep finds nothing more: nothing is recorded or announced twice.
     assert tasks.sweep.apply().get()["breached"] == 0
@@ -355,57 +241,18 @@ def database_proxy(transactional_db):
 def web(database_proxy, settings, tmp_path):
     """gunicorn, configured as in production (DEBUG off, persistent connections), on the
     test database through the proxy. Yields a function that sends it a GET."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    database_url = (
-        f"postgres://{credentials}@127.0.0.1:{database_proxy.port}/{quote(db['NAME'], safe='')}"
-    )
     # The sessions this process writes must be readable there: one key for both.
     settings.SECRET_KEY = "fault-test-" + "k" * 50
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DB_CONN_MAX_AGE": "60",
-        "DEBUG": "false",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "SECURE_COOKIES": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "VAR_DIR": str(tmp_path / "var"),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("REDIS_URL", None)  # the cache and the broker stay local: only the database fails
-    env.pop("CELERY_BROKER_URL", None)
-    collect = subprocess.run(
-        [
-            *(sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"),
-            *("-i", "admin", "-i", "rest_framework", "-i", "drf_spectacular_sidecar"),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    # The cache and the broker stay local to it: only the database fails.
+    env = web_env(
+        database_url=database_url(reachable_by="the web server", port=database_proxy.port),
+        secret_key=settings.SECRET_KEY,
+        var_dir=tmp_path / "var",
+        DB_CONN_MAX_AGE="60",
+        SECURE_COOKIES="false",
     )
-    assert collect.returncode == 0, collect.stderr
-    server = Worker(
-        subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "gunicorn", "supportdesk.wsgi:application"),
-                *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "1"),
-                *("--timeout", "30", "--graceful-timeout", "2", "--error-logfile", "-"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-    )
+    collect_static(env)
 
     def get(path: str, headers: dict | None = None) -> http.client.HTTPResponse:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
@@ -417,19 +264,9 @@ def web(database_proxy, settings, tmp_path):
         finally:
             conn.close()
 
-    def ready() -> bool:
-        if not server.alive:
-            pytest.fail(f"gunicorn exited:\n{server.output}")
-        with contextlib.suppress(OSError):
-            return get("/health/").status == 200
-        return False
-
-    try:
-        wait_for(ready, timeout=STARTUP_TIMEOUT, what="gunicorn to answer /health/")
+    with run_gunicorn(env=env, port=port, threads=1) as server:
         get.server = server
         yield get
-    finally:
-        server.stop()
 
 
 def test_during_a_database_outage_pages_and_the_api_answer_503_and_recover_unrestarted(

@@ -2,9 +2,9 @@
 "case received" e-mail in the outbox, and once Redis is back beat's sweep queues each one
 for a worker, which sends it once, even when the broker hands a task out twice.
 
-A ``redis-server`` of the test's own (``tests/supportdesk/test_faults.py``) is stopped and
-started again, empty, on the same port. This process plays the worker: it takes the task
-messages off the queue and runs them.
+A ``redis-server`` of the test's own (``tests/services.py``) is stopped and started again,
+empty, on the same port. This process plays the worker: it takes the task messages off the
+queue and runs them.
 """
 
 import ast
@@ -17,13 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import OrganisationFactory, UserFactory
-from tests.supportdesk.test_faults import (  # noqa: F401 (fixtures)
-    RedisServer,
-    broker_failures,
-    desk_on,
-    private_redis,
-    tech_support,
-)
+from tests.services import RedisServer
+from tests.supportdesk.test_faults import broker_failures, tech_support
 from tickets.models import OutgoingEmail, Ticket
 from tickets.tasks import deliver_pending_emails
 
@@ -44,7 +39,7 @@ def take_all(server: RedisServer, queue: str) -> list[tuple[str, tuple]]:
 
 
 def test_cases_opened_while_redis_is_down_get_their_email_once_it_is_back(
-    desk_on,  # noqa: F811
+    desk_on_redis,
     transactional_db,
     policies,
     calendars,
@@ -52,7 +47,7 @@ def test_cases_opened_while_redis_is_down_get_their_email_once_it_is_back(
     caplog,
     mailoutbox,
 ):
-    redis_server = desk_on
+    redis_server = desk_on_redis
     partner = UserFactory(organisation=OrganisationFactory(name="Alpine Unified Comms GmbH"))
     browser = Client()
     browser.force_login(partner)

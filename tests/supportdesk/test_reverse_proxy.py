@@ -10,15 +10,12 @@ sends attachment downloads (checked by the app, handed over with X-Accel-Redirec
 without a proxy (as ``make run`` serves it) sends them itself.
 """
 
-import contextlib
 import gzip
 import http.client
 import json
 import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -29,14 +26,23 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
 import supportdesk.settings as project_settings
 from tests.celery_worker import ROOT, Worker
 from tests.factories import OrganisationFactory, UserFactory
-from tests.supportdesk.test_faults import STARTUP_TIMEOUT, free_port, need, wait_for
+from tests.services import (
+    answers,
+    collect_static,
+    database_url,
+    free_port,
+    need,
+    run_gunicorn,
+    serving,
+    wait_for,
+    web_env,
+)
 from tests.tickets.factories import TicketFactory
 from tickets.models import Attachment, Ticket
 
@@ -89,12 +95,6 @@ def request(port: int, method: str, path: str, *, headers=None, body=None, timeo
         return response
     finally:
         conn.close()
-
-
-def answers(port: int) -> bool:
-    with contextlib.suppress(OSError):
-        return get(port, "/health/", timeout=2).status == 200
-    return False
 
 
 # Half the slow clients never finish their headers; the others send whole headers, then a
@@ -167,18 +167,7 @@ class Server:
 def var_dir(tmp_path_factory):
     """A VAR_DIR with the static files collected as the image collects them."""
     var = tmp_path_factory.mktemp("var")
-    collect = subprocess.run(
-        [
-            *(sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"),
-            *("-i", "admin", "-i", "rest_framework", "-i", "drf_spectacular_sidecar"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "DEBUG": "false", "VAR_DIR": str(var), "SECRET_KEY": "s" * 50},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert collect.returncode == 0, collect.stderr
+    collect_static({**os.environ, "DEBUG": "false", "VAR_DIR": str(var), "SECRET_KEY": "s" * 50})
     return var
 
 
@@ -194,63 +183,29 @@ def gunicorn(django_db_setup, var_dir, media_dir):
     the proxy; its output is its access log. One for the module, as starting it is slow:
     the tests that use it are all transactional (it reads what they commit), which also
     keeps them together when pytest-django orders the suite."""
-    need(connection.vendor == "postgresql", "needs PostgreSQL, reachable by gunicorn")
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     secret_key = "proxy-test-" + "k" * 50
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}",
-        "DB_CONN_MAX_AGE": "60",
-        "DEBUG": "false",
-        "SECRET_KEY": secret_key,
-        "SECURE_COOKIES": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "VAR_DIR": str(var_dir),
-        "MEDIA_ROOT": str(media_dir),
-        "MEDIA_X_ACCEL_REDIRECT": MEDIA_PREFIX,
-        "PROXY_COUNT": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("REDIS_URL", None)  # the cache and broker stay local: this is about the web tier
-    env.pop("CELERY_BROKER_URL", None)
-    server = Worker(
-        subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "gunicorn", "supportdesk.wsgi:application"),
-                *("--bind", f"127.0.0.1:{port}", "--workers", str(GUNICORN_WORKERS)),
-                *("--threads", str(GUNICORN_THREADS), "--timeout", "30"),
-                *("--graceful-timeout", "2", "--error-logfile", "-"),
-                *("--access-logfile", "-", "--access-logformat", ACCESS_LOG),
-                *("--logger-class", "supportdesk.accesslog.AccessLogger"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+    # The cache and broker stay local: this is about the web tier.
+    env = web_env(
+        database_url=database_url(reachable_by="gunicorn"),
+        secret_key=secret_key,
+        var_dir=var_dir,
+        DB_CONN_MAX_AGE="60",
+        SECURE_COOKIES="false",
+        MEDIA_ROOT=str(media_dir),
+        MEDIA_X_ACCEL_REDIRECT=MEDIA_PREFIX,
+        PROXY_COUNT="1",
     )
-
-    def ready() -> bool:
-        if not server.alive:
-            pytest.fail(f"gunicorn exited:\n{server.output}")
-        return answers(port)
-
-    same_key = override_settings(SECRET_KEY=secret_key)  # sessions made here are read there
-    same_key.enable()
-    try:
-        wait_for(ready, timeout=STARTUP_TIMEOUT, what="gunicorn to answer /health/")
+    served = run_gunicorn(
+        env=env,
+        port=port,
+        workers=GUNICORN_WORKERS,
+        threads=GUNICORN_THREADS,
+        access_log=ACCESS_LOG,
+    )
+    # Sessions made here are read there.
+    with override_settings(SECRET_KEY=secret_key), served as server:
         yield Server(port, server)
-    finally:
-        server.stop()
-        same_key.disable()
 
 
 @pytest.fixture(scope="module")
@@ -266,29 +221,14 @@ def proxy(gunicorn, var_dir, media_dir, tmp_path_factory):
     # As root, nginx would hand requests to workers running as `nobody`, which cannot read
     # the test's folders; the image runs it as an ordinary user.
     user = "user root;" if os.geteuid() == 0 else ""
-    server = Worker(
-        subprocess.Popen(
-            [
-                *(str(NGINX), "-p", f"{prefix}/", "-c", str(conf), "-e", "stderr"),
-                *("-g", f"daemon off; pid {prefix}/nginx.pid; error_log stderr; {user}"),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+    server = Worker.run(
+        [
+            *(str(NGINX), "-p", f"{prefix}/", "-c", str(conf), "-e", "stderr"),
+            *("-g", f"daemon off; pid {prefix}/nginx.pid; error_log stderr; {user}"),
+        ]
     )
-
-    def ready() -> bool:
-        if not server.alive:
-            pytest.fail(f"nginx exited:\n{server.output}")
-        return answers(port)
-
-    try:
-        wait_for(ready, timeout=STARTUP_TIMEOUT, what="nginx to answer /health/")
+    with serving(server, port=port, what="nginx"):
         yield Server(port, server)
-    finally:
-        server.stop()
 
 
 def signed_in(user) -> dict:
@@ -431,7 +371,7 @@ def test_the_proxy_passes_the_client_on_and_serves_static_files(proxy, gunicorn,
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_uploads_go_through_and_downloads_are_checked_by_the_app_and_sent_by_nginx(
-    proxy, gunicorn, partner
+    proxy, gunicorn, partner, calendars
 ):
     ticket = TicketFactory(organisation=partner.organisation, status=Ticket.Status.OPEN)
     headers = signed_in(partner)

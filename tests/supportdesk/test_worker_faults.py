@@ -7,135 +7,49 @@ the heartbeat and the SLA sweep run as in production, on short intervals. It rea
 database, so these tests need PostgreSQL.
 """
 
-import os
 import time
 from datetime import timedelta
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from partners.roles import Role
 from sla.models import Clock
 from supportdesk import health
-from tests.celery_worker import Worker, app, redis_transport_options, reset_connections
-from tests.factories import StaffFactory, UserFactory
-from tests.sla.test_timers_worker import (
+from tests.services import PRIVATE_CACHE_PREFIX, run_worker, worker_env
+from tests.sla.test_timers_worker import (  # noqa: F401 (fixtures)
     assert_breach_announced_once,
     assert_warned_once,
+    desk,
+    notice_emails,
     open_case,
     timers_held,
     wait_until,
 )
-from tests.supportdesk.test_faults import DEGRADING_CACHE, REDIS_SERVER, RedisServer, need
-from tickets.models import Notification
 
 pytestmark = [pytest.mark.fault, pytest.mark.integration]
-
-QUEUES = ["default", "sla", "notifications"]
-STARTUP_TIMEOUT = 30
-CACHE_PREFIX = "worker-faults"
-
-
-@pytest.fixture
-def redis_server():
-    need(REDIS_SERVER is not None, "needs the redis-server program (apt-get install redis)")
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def desk_on_redis(redis_server, settings):
-    """This process's broker and cache on the test's Redis, as the project configures them
-    for REDIS_URL; put back afterwards."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": DEGRADING_CACHE,
-            "LOCATION": redis_server.url,
-            "KEY_PREFIX": CACHE_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-    keys = ("broker_url", "result_backend", "broker_transport_options")
-    saved = {key: app.conf[key] for key in keys}
-    app.conf.update(
-        broker_url=redis_server.url,
-        result_backend=redis_server.url,
-        broker_transport_options=redis_transport_options() or {"socket_connect_timeout": 2},
-    )
-    reset_connections()
-    yield redis_server
-    app.conf.update(saved)
-    reset_connections()
-
-
-@pytest.fixture
-def worker_database_url(transactional_db) -> str:
-    """DATABASE_URL naming the test database, for the worker process, which reads what this
-    test commits (so the test runs outside a transaction)."""
-    need(
-        connection.vendor == "postgresql",
-        "needs PostgreSQL, reachable by the worker: set DATABASE_URL",
-    )
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return (
-        f"postgres://{credentials}@{db['HOST'] or 'localhost'}{port}/{quote(db['NAME'], safe='')}"
-    )
-
-
-@pytest.fixture
-def mailbox(tmp_path):
-    path = tmp_path / "mail"
-    path.mkdir()
-    return path
 
 
 @pytest.fixture
 def worker(desk_on_redis, worker_database_url, mailbox, tmp_path):
     """A worker with beat (the heartbeat every second, the SLA sweep every two), started on
     the test's Redis; stopped when the test ends, passed or failed."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url,
-        "DB_CONN_MAX_AGE": "0",
-        "REDIS_URL": desk_on_redis.url,
-        "CELERY_BROKER_URL": desk_on_redis.url,
-        "CELERY_RESULT_BACKEND": desk_on_redis.url,
-        "CACHE_KEY_PREFIX": CACHE_PREFIX,
-        "EMAIL_URL": f"filemail:///{mailbox}",
-        "VAR_DIR": str(tmp_path / "var"),
-        "WORKER_HEARTBEAT_SECONDS": "1",
-        "SLA_SWEEP_SECONDS": "2",
-    }
-    running = Worker.start(
-        env=env,
-        queues=QUEUES,
+    env = worker_env(
+        database_url=worker_database_url,
+        redis_url=desk_on_redis.url,
+        cache_key_prefix=PRIVATE_CACHE_PREFIX,
+        mailbox=mailbox,
+        var_dir=tmp_path / "var",
+    )
+    running = run_worker(
+        env={**env, "WORKER_HEARTBEAT_SECONDS": "1", "SLA_SWEEP_SECONDS": "2"},
         app_module="supportdesk",
         options=["--pool=prefork", "--concurrency=1", "--beat"],
     )
     try:
-        if not running.wait_for(" ready.", timeout=STARTUP_TIMEOUT):
-            pytest.fail(f"The worker did not start. Its log:\n{running.output}")
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture
-def desk(calendars, policies):
-    return {
-        "requester": UserFactory(),
-        "agent": StaffFactory(roles=[Role.AGENT], email="agent@vendor.test"),
-        "lead": StaffFactory(roles=[Role.LEAD], email="lead@vendor.test"),
-    }
 
 
 def worker_health(browser: Client) -> str:
@@ -143,7 +57,10 @@ def worker_health(browser: Client) -> str:
 
 
 def test_a_worker_holding_sla_timers_outlives_a_redis_restart_and_each_breach_is_recorded_once(
-    worker, desk_on_redis, desk, mailbox
+    worker,
+    desk_on_redis,
+    desk,  # noqa: F811
+    mailbox,
 ):
     redis_server = desk_on_redis
     cases = [open_case(desk, first_response_within=timedelta(seconds=20)) for _ in range(2)]
@@ -184,7 +101,7 @@ def test_a_worker_holding_sla_timers_outlives_a_redis_restart_and_each_breach_is
 
     def all_announced() -> bool:
         for ticket, _ in cases:
-            sent = Notification.objects.filter(ticket=ticket).exclude(emailed_at=None)
+            sent = notice_emails(ticket).exclude(sent_at=None)
             if sent.count() < 3:  # the warning to the assignee, the breach to them and the lead
                 return False
         return not Clock.objects.filter(

@@ -31,7 +31,7 @@ from tests.availability.factories import (
 from tests.entitlements.factories import EntitlementFactory
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory, load_policies
 from tests.hwaas.factories import HardwareModelFactory, LeaseAgreementFactory, LeaseLineFactory
-from tests.tickets.factories import ArticleFactory, open_case
+from tests.tickets.factories import ArticleFactory, RefusedMailFileFactory, open_case
 from tickets import services as ticket_services
 
 PASSWORD = "correct horse battery staple"
@@ -99,6 +99,8 @@ def build_world() -> World:
         uploaded_by=users[PARTNER],
     )
     objects["article"] = ArticleFactory(is_published=True)
+    objects["refused_mail_file"] = RefusedMailFileFactory()
+    objects["refused_mail"] = objects["refused_mail_file"].mail
 
     service = ServiceFactory()
     SubscriptionFactory(organisation=org_a, services=[service])
@@ -138,7 +140,6 @@ def build_world() -> World:
         platform=platform,
         checklist=list(entitlement_rules.REMOTE_ACCESS[platform]),
         access_description="3CX web admin at https://pbx.a.test:5001, account support-tech.",
-        free=False,
         slots=[timezone.now() + timedelta(days=5)],
     )
     return world

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from partners.models import CaseReason, CaseType, PolicyVersion
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
-from tickets.models import Article, Event, Message, Ticket
+from tickets.models import Article, Event, Message, RefusedMail, RefusedMailFile, Ticket
 
 # A Tech Support case as a partner files it, for tests that open cases through the service.
 CASE_FIELDS = {
@@ -13,6 +13,9 @@ CASE_FIELDS = {
     "description": "Every outgoing call drops after 30 seconds.",
     "wms_version": "7.02",
     "firmware_versions": "1.9.0",
+    # Asked only with the "calls drop" Critical criterion: the partner has checked that the
+    # calls drop with another operator too.
+    "reproduced_with_other_operator": True,
 }
 
 
@@ -96,3 +99,25 @@ class EventFactory(factory.django.DjangoModelFactory):
     actor = None
     public = False
     at = factory.LazyFunction(timezone.now)
+
+
+class RefusedMailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RefusedMail
+
+    sender = factory.Sequence(lambda n: f"stranger{n}@example.test")
+    subject = factory.Sequence(lambda n: f"Please help with our PBX ({n})")
+    message_id = factory.Sequence(lambda n: f"<refused-{n}@example.test>")
+    text = "Our PBX stopped taking calls this morning."
+    reason = RefusedMail.Reason.NO_REFERENCE
+
+
+class RefusedMailFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RefusedMailFile
+
+    mail = factory.SubFactory(RefusedMailFactory)
+    file = factory.django.FileField(filename="trace.txt", data=b"INVITE sip:100@pbx")
+    original_name = "trace.txt"
+    content_type = "text/plain"
+    size = 18

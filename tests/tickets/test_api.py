@@ -127,7 +127,11 @@ def test_token_authentication_lists_cases(partner, org):
 def test_list_item_shape(partner, org):
     device = DeviceFactory(organisation=org, serial_number="GOLD-CPBX-0042")
     ticket = TicketFactory(
-        organisation=org, device=device, critical_criterion="call_drops", cos="critical"
+        organisation=org,
+        device=device,
+        critical_criterion="call_drops",
+        cos="critical",
+        assignee=StaffFactory(roles=[Role.AGENT]),
     )
 
     item = client_for(partner).get(TICKETS).json()["results"][0]
@@ -135,7 +139,8 @@ def test_list_item_shape(partner, org):
     assert set(item) == {
         "id", "number", "status", "cos", "case_type", "reason", "category", "subcategory",
         "subject", "device", "organisation", "created_at", "updated_at", "first_response_at",
-        "resolved_at", "closed_at", "critical_criterion", "channel", "next_breach_at", "clocks",
+        "resolved_at", "closed_at", "critical_criterion", "assignee", "channel", "next_breach_at",
+        "clocks",
     }  # fmt: skip
     assert item["id"] == ticket.pk
     assert item["number"] == f"SD-{ticket.pk:06d}"
@@ -149,6 +154,7 @@ def test_list_item_shape(partner, org):
     assert item["critical_criterion"] == "call_drops"
     assert item["channel"] == "portal"
     assert item["resolved_at"] is None
+    assert item["assignee"] is None  # who works a case is the support team's business
 
 
 def test_case_without_device_or_reason_shows_nulls(partner, org):
@@ -243,7 +249,9 @@ def test_staff_filter_by_assignee_id_me_and_none(agent, varied_cases):
     theirs = varied_cases["theirs"]
 
     assert ids(api.get(TICKETS, {"assignee": theirs.assignee_id})) == [theirs.pk]
-    assert ids(api.get(TICKETS, {"assignee": "me"})) == [varied_cases["mine"].pk]
+    mine = api.get(TICKETS, {"assignee": "me"})
+    assert ids(mine) == [varied_cases["mine"].pk]
+    assert mine.json()["results"][0]["assignee"] == agent.pk
     unassigned = ids(api.get(TICKETS, {"assignee": "none"}))
     assert len(unassigned) == len(varied_cases) - 2
     assert varied_cases["mine"].pk not in unassigned
@@ -358,6 +366,78 @@ def test_cursor_pagination_next_link_keeps_filters(agent, policies):
     assert len(first["results"]) == 2
     assert len(second["results"]) == 1
     assert second["next"] is None
+
+
+# Page sizes every list refuses: no whole number in ASCII digits ("²" int() cannot read,
+# "٣" it reads as 3), or too many digits for int() to read.
+NOT_PAGE_SIZES = ["ten", "2.5", "1e2", " 5", "+5", "5_0", "²", "٣", "9" * 5000]
+BAD_PAGE_SIZES = ["0", "-1", "201", *NOT_PAGE_SIZES]
+
+
+def assert_page_size_refused(response, largest: int) -> None:
+    assert response.status_code == 400, response.content
+    assert response.json() == {"page_size": [f"Give a whole number from 1 to {largest}."]}
+
+
+@pytest.mark.parametrize("size", BAD_PAGE_SIZES)
+def test_a_bad_page_size_of_the_case_list_is_a_400_naming_it(partner, org, size):
+    TicketFactory(organisation=org)
+
+    response = client_for(partner).get(TICKETS, {"page_size": size})
+
+    assert_page_size_refused(response, 200)
+
+
+@pytest.mark.parametrize("size", ["0", "201", "x", "²"])
+def test_a_bad_page_size_is_refused_in_the_breach_order_too(agent, size):
+    TicketFactory()
+
+    response = client_for(agent).get(TICKETS, {"page_size": size, "ordering": "next_breach_at"})
+
+    assert_page_size_refused(response, 200)
+
+
+@pytest.mark.parametrize("ordering", ["-created_at", "next_breach_at"])
+def test_page_sizes_from_1_to_200_are_taken(agent, ordering):
+    TicketFactory.create_batch(3)
+    api = client_for(agent)
+
+    assert len(ids(api.get(TICKETS, {"page_size": "1", "ordering": ordering}))) == 1
+    assert len(ids(api.get(TICKETS, {"page_size": "200", "ordering": ordering}))) == 3
+    # Sent empty, it counts as not sent.
+    assert len(ids(api.get(TICKETS, {"page_size": "", "ordering": ordering}))) == 3
+
+
+@pytest.mark.parametrize("size", BAD_PAGE_SIZES)
+def test_a_bad_page_size_of_the_messages_is_a_400_naming_it(partner, org, size):
+    ticket = TicketFactory(organisation=org)
+    MessageFactory(ticket=ticket)
+
+    response = client_for(partner).get(ticket_url(ticket, "messages/"), {"page_size": size})
+
+    assert_page_size_refused(response, 200)
+
+
+def test_the_messages_come_in_the_page_size_asked_for(partner, org):
+    ticket = TicketFactory(organisation=org)
+    MessageFactory.create_batch(3, ticket=ticket)
+    api = client_for(partner)
+
+    first = api.get(ticket_url(ticket, "messages/"), {"page_size": "2"}).json()
+    everything = api.get(ticket_url(ticket, "messages/"), {"page_size": "200"}).json()
+
+    assert len(first["results"]) == 2
+    assert first["next"] is not None
+    assert len(everything["results"]) == 3
+
+
+def test_the_schema_states_the_page_size_range(agent):
+    schema = client_for(agent).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in (TICKETS, "/api/tickets/{id}/messages/"):
+        operation = schema["paths"][path]["get"]
+        page_size = next(p for p in operation["parameters"] if p["name"] == "page_size")
+        assert page_size["schema"] == {"type": "integer", "minimum": 1, "maximum": 200}
+        assert "400" in operation["responses"]
 
 
 # Session, user, organisation or staff roles, one page of cases, and for the whole page
@@ -1076,7 +1156,7 @@ SATURDAY_MORNING_ROME = datetime(2026, 11, 28, 10, 0, tzinfo=ROME)
 
 def open_case(partner, **overrides) -> Ticket:
     """A case opened through the service, so its SLA clocks start."""
-    fields = tech_support_body() | overrides
+    fields = tech_support_body(reproduced_with_other_operator=True) | overrides
     ticket, _ = ticket_create(requester=partner, **fields)
     return ticket
 

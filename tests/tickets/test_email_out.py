@@ -25,17 +25,7 @@ from tickets.tasks import deliver_email, deliver_pending_emails, send_ticket_mai
 NOTE = "Internal: the partner's contract lapsed last month, be careful what you promise."
 
 
-@pytest.fixture(autouse=True)
-def _mail_setup(settings, media_root, eager_celery, policies):
-    settings.SITE_URL = "https://desk.example.test"
-    settings.DEFAULT_FROM_EMAIL = "Support desk <support@supportdesk.test>"
-    settings.SUPPORT_REPLY_TO = "replies@supportdesk.test"
-
-
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run what services queue on commit, as a real commit would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
+pytestmark = pytest.mark.usefixtures("mail_setup")
 
 
 @pytest.fixture

@@ -17,24 +17,13 @@ from supportdesk.celery import app as celery_app
 from supportdesk.celery import route_by_task_name
 from tests.celery_worker import reset_connections
 from tests.factories import UserFactory
-from tests.supportdesk.test_faults import free_port
+from tests.services import free_port
 from tests.tickets.factories import TicketFactory, open_case
 from tickets import mail, services
 from tickets.models import OutgoingEmail
 from tickets.tasks import deliver_email, deliver_pending_emails, send_ticket_mail
 
-
-@pytest.fixture(autouse=True)
-def _mail_setup(settings, media_root, eager_celery, policies):
-    settings.SITE_URL = "https://desk.example.test"
-    settings.DEFAULT_FROM_EMAIL = "Support desk <support@supportdesk.test>"
-    settings.SUPPORT_REPLY_TO = "replies@supportdesk.test"
-
-
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    """Run what services queue on commit, as a real commit would."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
+pytestmark = pytest.mark.usefixtures("mail_setup")
 
 
 @contextlib.contextmanager

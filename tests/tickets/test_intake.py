@@ -186,7 +186,9 @@ def test_customer_care_needs_no_versions(logged_in):
 
 
 def test_critical_criterion_sets_critical_class_of_service(logged_in):
-    response = logged_in.post(NEW, tech_support(critical_criterion="call_drops"))
+    response = logged_in.post(
+        NEW, tech_support(critical_criterion="call_drops", reproduced_with_other_operator="yes")
+    )
 
     assert response.status_code == 302
     ticket = Ticket.objects.get()

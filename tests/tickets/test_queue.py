@@ -409,8 +409,9 @@ def test_sort_orders(agent, client):
     assert order("-organisation") == [zulu.number, mike.number, alpha.number]
     assert order("status") == [alpha.number, zulu.number, mike.number]
     assert order("-status") == [mike.number, zulu.number, alpha.number]
-    assert order("cos") == [alpha.number, zulu.number, mike.number]
-    assert order("-cos") == [zulu.number, mike.number, alpha.number]
+    # Within a class of service, nearest breach first.
+    assert order("cos") == [alpha.number, mike.number, zulu.number]
+    assert order("-cos") == [mike.number, zulu.number, alpha.number]
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -737,13 +738,14 @@ def test_breached_then_at_risk_then_later_then_cases_without_a_clock(agent, clie
     # Due on Tuesday at closing time, it breached when support hours opened on Wednesday.
     classes, text, html = row_of(response, breached)
     assert classes == "queue-row--breached"
-    assert "Breached breached 7 h 30 min ago by 24 Nov, 17:00 UTC" in text
+    assert "Breached breached 7 h 30 min ago due Tue 17:00 UTC · breached Wed 08:00 UTC" in text
     assert 'data-due-at="2026-11-24T17:00:00+00:00"' in html
     assert 'data-breach-at="2026-11-25T08:00:00+00:00"' in html
     assert '<time datetime="2026-11-24T17:00:00+00:00">' in html
     classes, text, html = row_of(response, at_risk)
     assert classes == "queue-row--at-risk"
-    assert "At risk due in 1 h 30 min by 25 Nov, 17:00 UTC" in text
+    # Due at closing time: the breach waits for the next opening.
+    assert "At risk due in 1 h 30 min due Wed 17:00 UTC · breaches Thu 08:00 UTC" in text
     assert 'data-due-at="2026-11-25T17:00:00+00:00"' in html
     classes, text, _ = row_of(response, later)
     assert classes == ""

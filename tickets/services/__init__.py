@@ -1,5 +1,5 @@
 """Writes for cases: the parts of opening one that concern the case alone, replies, status,
-assignment, class of service, feedback, the staff notices' delivery and the e-mail outbox.
+assignment, class of service, feedback, the staff notices and the e-mail outbox.
 
 Every service owns its transaction (or joins the caller's where it says so), checks the
 rules, writes the timeline, and writes its e-mail to the outbox, sent once that commits.
@@ -18,13 +18,7 @@ from tickets.services.attachments import attachments_add, attachments_validate
 from tickets.services.common import MAX_BODY
 from tickets.services.feedback import article_mark_solved, feedback_give
 from tickets.services.messages import Posted, Reply, message_write
-from tickets.services.notices import (
-    EMAIL_CLAIM,
-    MAX_EMAIL_ATTEMPTS,
-    notification_email,
-    notifications_mark_read,
-    notifications_undelivered,
-)
+from tickets.services.notices import notifications_mark_read
 from tickets.services.opening import (
     CaseRequest,
     Taxonomy,
@@ -44,9 +38,7 @@ from tickets.services.outbox import (
 from tickets.services.status import StatusChange, ticket_cos_write, ticket_status_write
 
 __all__ = [
-    "EMAIL_CLAIM",
     "MAX_BODY",
-    "MAX_EMAIL_ATTEMPTS",
     "MAX_SEND_ATTEMPTS",
     "CaseRequest",
     "Posted",
@@ -61,9 +53,7 @@ __all__ = [
     "emails_due",
     "feedback_give",
     "message_write",
-    "notification_email",
     "notifications_mark_read",
-    "notifications_undelivered",
     "opener_check",
     "taxonomy_resolve",
     "ticket_already_opened",

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from partners import extended_support
 from partners.models import CaseCategory, CaseReason, CaseType, Device, User
 from partners.roles import Role, has_role, works_cases
 from tickets import attachments as attachment_rules
@@ -35,11 +36,17 @@ class CaseRequest:
     wms_version: str = ""
     firmware_versions: str = ""
     critical_criterion: str = ""
+    # Asked with the "calls drop" criterion: did the calls drop with another operator too?
+    # None when not answered.
+    reproduced_with_other_operator: bool | None = None
     attachments: Sequence[UploadedFile] = ()
     created_by: User | None = None
     channel: str = Ticket.Channel.PORTAL
     follow_up_of: Ticket | None = None
     submission_key: uuid.UUID | None = None
+    # Staff logging a tickets-only case type (Customer Care) from a phone call: why it could
+    # not wait for the partner to open it in the portal. Written on the case's timeline.
+    phone_override_reason: str = ""
     # The vendor opens the case itself (a monitoring alert): the terms' eligibility does not
     # apply, and a NOC engineer or a monitoring integration may open it for the organisation.
     proactive: bool = False
@@ -133,6 +140,15 @@ def taxonomy_resolve(*, policy, request: CaseRequest) -> Taxonomy:
     return Taxonomy(type_obj, reason_obj, category_obj, subcategory_obj)
 
 
+def _device_allowed(device: Device, request: CaseRequest, organisation) -> bool:
+    """A case names one of the organisation's own devices; a case the vendor opens from
+    monitoring may also name the PBX of an end customer the organisation installed (18.2:
+    the installing partner is contacted about its customer's system)."""
+    if device.organisation_id == organisation.pk:
+        return True
+    return request.proactive and device.organisation.installer_id == organisation.pk
+
+
 def _request_errors(request: CaseRequest, taxonomy: Taxonomy) -> dict[str, str]:
     errors: dict[str, str] = {}
     organisation = request.requester.organisation
@@ -145,7 +161,7 @@ def _request_errors(request: CaseRequest, taxonomy: Taxonomy) -> dict[str, str]:
         errors["description"] = "Describe the problem or request."
     elif len(description) > MAX_BODY:
         errors["description"] = f"Keep the description under {MAX_BODY:,} characters."
-    if request.device is not None and request.device.organisation_id != organisation.pk:
+    if request.device is not None and not _device_allowed(request.device, request, organisation):
         errors["device"] = "Choose one of your organisation's PBXs or devices."
     if taxonomy.case_type.is_technical:
         if not request.wms_version.strip():
@@ -158,10 +174,55 @@ def _request_errors(request: CaseRequest, taxonomy: Taxonomy) -> dict[str, str]:
             errors["critical_criterion"] = "Choose one of the listed reasons for Critical."
         elif not taxonomy.case_type.is_technical:
             errors["critical_criterion"] = "Critical applies to technical cases only."
+        elif not request.proactive:
+            errors.update(_critical_claim_errors(request, taxonomy))
+    if _logged_by_phone_against_the_terms(request, taxonomy) and not (
+        request.phone_override_reason.strip()
+    ):
+        errors["phone_override_reason"] = (
+            f"{taxonomy.case_type.name} cases are opened in the portal, not by phone. Ask the "
+            "caller to open it there, or give the reason it must be logged now."
+        )
+    elif len(request.phone_override_reason.strip()) > 300:
+        errors["phone_override_reason"] = "Keep the reason under 300 characters."
     follow_up_of = request.follow_up_of
     if follow_up_of is not None and follow_up_of.organisation_id != organisation.pk:
         errors["follow_up_of"] = "A follow-up refers to one of your organisation's cases."
     return errors
+
+
+def _critical_claim_errors(request: CaseRequest, taxonomy: Taxonomy) -> dict[str, str]:
+    """A partner's Critical claim that the terms do not support (16.5), refused with what to
+    do instead; the partner may open the case as Standard.
+
+    - A case filed where extended support does not apply (hardware, internet connectivity,
+      planned work; flags on the taxonomy) is refused at any hour: see
+      ``partners.extended_support`` for why.
+    - Dropped calls are Critical only when the operator is not the cause, which the partner
+      checks first by trying another operator: unanswered, the question is asked; answered
+      no, the claim is refused.
+
+    The vendor's own monitoring cases are not claims and are not checked here."""
+    exclusion = extended_support.exclusion_for(
+        taxonomy.reason, taxonomy.category, taxonomy.subcategory
+    )
+    if exclusion:
+        return {"critical_criterion": extended_support.refusal_text(exclusion)}
+    if request.critical_criterion != Ticket.CriticalCriterion.CALL_DROPS:
+        return {}
+    if request.reproduced_with_other_operator is None:
+        return {"reproduced_with_other_operator": extended_support.OPERATOR_NOT_CHECKED}
+    if not request.reproduced_with_other_operator:
+        return {"critical_criterion": extended_support.OPERATOR_NOT_EXCLUDED}
+    return {}
+
+
+def _logged_by_phone_against_the_terms(request: CaseRequest, taxonomy: Taxonomy) -> bool:
+    """A case type the terms reach through the ticketing system only (Customer Care, 17.4)
+    taken from a phone call. The desk refuses it unless staff give a reason, which goes on
+    the timeline: the terms bind the partner's channel, and a member of staff who has the
+    caller on the line may still have to record what cannot wait."""
+    return request.channel == Ticket.Channel.PHONE and taxonomy.case_type.tickets_only
 
 
 def ticket_draft(*, request: CaseRequest, policy, taxonomy: Taxonomy, now: datetime) -> Ticket:
@@ -206,6 +267,10 @@ def ticket_insert(*, draft: Ticket, request: CaseRequest) -> Ticket:
         ticket=draft, message=None, files=request.attachments, uploaded_by=request.opener
     )
     events.created(draft, actor=request.opener)
+    if draft.channel == Ticket.Channel.PHONE and draft.case_type.tickets_only:
+        events.phone_override(
+            draft, actor=request.opener, reason=request.phone_override_reason.strip()
+        )
     return draft
 
 

@@ -1,8 +1,9 @@
-"""The outbox of the e-mails about cases, interventions and support hours and of the
-automatic answers (``OutgoingEmail``): each written whole in the transaction of the change
-it tells of (a change rolled back sends nothing), sent once that commits by whichever worker
-claims it, and sent by the beat sweep, later and later, while the broker or the mail server
-is away. Staff notices have their own outbox (``Notification``, ``.notices``)."""
+"""The outbox of every e-mail the desk sends (``OutgoingEmail``): about cases,
+interventions and support hours, the e-mail copies of staff notices, the automatic answers
+and password resets. Each is written whole in the transaction of the change it tells of (a
+change rolled back sends nothing), sent once that commits by whichever worker claims it,
+and sent by the beat sweep, later and later, while the broker or the mail server is
+away."""
 
 import base64
 import logging

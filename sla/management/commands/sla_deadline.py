@@ -74,7 +74,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Policy {used.code}, {region} calendar, {case_type}, {cos}, opened {at}")
         for d in report["targets"]:
             self.stdout.write(
-                f"  {d['metric']:<20} due {d['due']}  (breached from {d['breach_at']}, "
+                f"  {d['metric']:<26} due {d['due']}  (breached from {d['breach_at']}, "
                 f"{d['calendar']} calendar, {d['target_minutes']} business minutes)"
             )
         if not found:

@@ -1,6 +1,9 @@
 """Serve the whole product on this machine: web server, Celery worker and Celery beat.
 
 ``make run`` calls this after migrating and seeding. Ctrl-C stops every process it started.
+The links in the e-mails they send point at the port it serves on (``SITE_URL``), and each
+e-mail prints as one line (recipient, subject), so the start-up banner with the address and
+the demo logins stays in view; either can be set otherwise in the environment.
 """
 
 import contextlib
@@ -22,6 +25,8 @@ from partners.demo import DEMO_PASSWORD, ORGANISATIONS, USERS
 
 GRACE_SECONDS = 10
 PID_FILE = Path(settings.VAR_DIR) / "run_local.json"
+ONE_LINE_EMAIL_BACKEND = "core.email_console.OneLineConsoleBackend"
+WILDCARD_HOSTS = {"", "0.0.0.0", "::"}  # noqa: S104 (names them, binds nothing)
 
 
 class Command(BaseCommand):
@@ -47,8 +52,8 @@ class Command(BaseCommand):
             web.append("--noreload")
         commands = {
             "web": web,
-            "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
-            "beat": [*celery, "beat", "--loglevel=INFO"],
+            "worker": [*celery, "worker", "--loglevel=WARNING", "--concurrency=2"],
+            "beat": [*celery, "beat", "--loglevel=WARNING"],
         }
         processes: dict[str, subprocess.Popen] = {}
         stop_requested = threading.Event()
@@ -61,11 +66,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, request_stop)
 
         cwd = Path(settings.BASE_DIR)
+        env = child_environment(os.environ, host=host, port=port)
         try:
             for name, command in commands.items():
                 # Each in its own process group, so stopping one also stops what it spawned
                 # (the reloader's server, the worker's pool).
-                processes[name] = subprocess.Popen(command, cwd=cwd, start_new_session=True)  # noqa: S603
+                processes[name] = subprocess.Popen(  # noqa: S603
+                    command, cwd=cwd, env=env, start_new_session=True
+                )
             PID_FILE.write_text(json.dumps({name: p.pid for name, p in processes.items()}))
 
             url = f"http://{host}:{port}/"
@@ -107,6 +115,19 @@ class Command(BaseCommand):
             "",
         ]
         self.stdout.write("\n".join(lines))
+
+
+def child_environment(environ, *, host: str, port: int) -> dict[str, str]:
+    """The environment of the web server, worker and beat: e-mails link to this server
+    and print one line each, unless the environment already says otherwise."""
+    env = dict(environ)
+    shown = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    env.setdefault("SITE_URL", f"http://{shown}:{port}")
+    if "EMAIL_URL" not in env:
+        env.setdefault("EMAIL_BACKEND", ONE_LINE_EMAIL_BACKEND)
+    return env
 
 
 def _describe(user) -> str:
