@@ -61,6 +61,19 @@ def credits_visible_to(user: User) -> QuerySet[Credit]:
     return Credit.objects.all()
 
 
+def organisations_invoiced_together(*, user: User, credit_ids: list[int]) -> int:
+    """How many organisations the approved credits among ``credit_ids`` belong to: the
+    credits that would go on one invoice if applied together (a draft or applied one is
+    skipped by the application, so it does not count)."""
+    return (
+        credits_visible_to(user)
+        .filter(pk__in=credit_ids, state=Credit.State.APPROVED)
+        .values("subscription__organisation")
+        .distinct()
+        .count()
+    )
+
+
 def credits_for(*, user: User, query: CreditQuery, with_incidents: bool = False):
     """The month's credits (adjustment lines included) in a stable order: organisation,
     subscription, the subscription's own line before its adjustments. Rows come with what

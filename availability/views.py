@@ -90,6 +90,9 @@ class Typed:
     ticked: set[int] = field(default_factory=set)
     invoice_number: str = ""
     row_invoices: dict[int, str] = field(default_factory=dict)
+    # Set when an application to one invoice waits for the confirmation that the ticked
+    # credits of this many organisations really go on it together.
+    organisations_to_confirm: int = 0
 
 
 @role_required(Role.BILLING)
@@ -160,9 +163,30 @@ def _act(request, query: selectors.CreditQuery) -> tuple[Typed, bool]:
         if not ids:
             messages.error(request, "Tick the credits to change first.")
             return typed, False
+        if action == "apply" and not _several_organisations_confirmed(request, typed, ids):
+            return typed, False
     outcome = _change(request, action, ids=ids, invoice_number=invoice_number)
     _report(request, outcome, action=action, one=bool(one), invoice_number=invoice_number)
     return typed, not outcome.skipped and not outcome.missing
+
+
+def _several_organisations_confirmed(request, typed: Typed, ids: list[int]) -> bool:
+    """Whether the ticked credits may go on one invoice. An invoice is normally made out to
+    one organisation, so credits of several organisations on one invoice number is most
+    likely a slip of the ticks: it needs the confirmation given with the count of
+    organisations shown, so ticking another organisation's credit after confirming asks
+    again. Nothing is applied until then; the ticks and the number stay in place."""
+    count = selectors.organisations_invoiced_together(user=request.user, credit_ids=ids)
+    if count < 2 or request.POST.get("confirm_organisations") == str(count):
+        return True
+    typed.organisations_to_confirm = count
+    messages.warning(
+        request,
+        f"The ticked credits belong to {count} different organisations. Nothing was applied. "
+        f"If they really go on one invoice, tick the confirmation under the table and "
+        f"mark them applied again.",
+    )
+    return False
 
 
 def _typed(post) -> Typed:

@@ -5,7 +5,7 @@ behalf, add it to an existing case, or discard it with a reason."""
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -21,17 +21,18 @@ from desk.actions.refused_mail import (
     refused_mail_attach,
     refused_mail_open_case,
 )
+from desk.views.on_behalf import caller_search, open_for
 from desk.views.partner import _handed_to_the_proxy
-from desk.views.staff import STAFF, error_text
+from desk.views.staff import STAFF
 from partners import selectors as partner_selectors
 from partners.access import role_required
 from partners.models import User
 from sla import selectors as sla_selectors
 from tickets import selectors
-from tickets.errors import NotEligible, TicketClosed
+from tickets.errors import TicketClosed
 from tickets.models import RefusedMail, parse_number
 from tickets.services.refused_mail import AlreadyHandled, refused_mail_mark_handled
-from tickets.staff_forms import CallerSearchForm, OnBehalfForm
+from tickets.staff_forms import OnBehalfForm
 
 HANDLED = "handled"
 
@@ -186,21 +187,10 @@ def refused_mail_open(request, pk: int):
         return redirect("tickets:refused_mail_detail", pk=mail.pk)
     requester = _requester(request, mail)
     if requester is None:
-        search = CallerSearchForm(request.GET or None)
-        callers = (
-            partner_selectors.partner_users_matching(request.user, search.cleaned_data["who"])
-            if search.is_valid()
-            else []
-        )
         return render(
             request,
             "tickets/staff/refused_mail_requester.html",
-            {
-                "mail": mail,
-                "search_form": search,
-                "callers": callers,
-                "searched": search.is_valid(),
-            },
+            {"mail": mail, **caller_search(request)},
         )
     try:
         policy = sla_selectors.policy_in_force_for(
@@ -223,20 +213,17 @@ def refused_mail_open(request, pk: int):
         fields = form.case_fields()
         fields.pop("phone_override_reason")  # a written request, not a call: not shown
         try:
-            ticket, _ = refused_mail_open_case(
-                mail=mail,
-                actor=request.user,
-                request=CaseRequest(requester=requester, **fields),
+            ticket, referral = open_for(
+                form,
+                lambda: refused_mail_open_case(
+                    mail=mail,
+                    actor=request.user,
+                    request=CaseRequest(requester=requester, **fields),
+                ),
             )
         except AlreadyHandled as error:
             return _already_handled(request, error)
-        except NotEligible as refusal:
-            referral = refusal.decision
-        except ValidationError as error:
-            apply_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, error_text(error))
-        else:
+        if ticket is not None:
             messages.success(
                 request, f"{ticket.number} opened for {requester.get_full_name()} from the e-mail."
             )

@@ -310,13 +310,67 @@ def test_bulk_apply_with_one_invoice_number(client_billing, books):
         services.credit_approve(credit=credit, actor=StaffFactory(roles=[Role.BILLING]))
     response = post(
         client_billing,
-        {"action": "apply", "credits": [acme.pk, bolt.pk, calm.pk], "invoice_number": "F-100"},
+        {
+            "action": "apply",
+            "credits": [acme.pk, bolt.pk, calm.pk],
+            "invoice_number": "F-100",
+            "confirm_organisations": "2",
+        },
     )
     assert texts(response)[0] == "2 credits marked applied to invoice F-100."
     assert "Skipped 1 credit: Calm GmbH SUB-CALM" in texts(response)[1]
     assert 'value="F-100"' in response.content.decode()  # kept for the retry
     applied = Credit.objects.filter(state=Credit.State.APPLIED, invoice_number="F-100")
     assert set(applied.values_list("pk", flat=True)) == {acme.pk, bolt.pk}
+
+
+def test_several_organisations_on_one_invoice_need_a_confirmation(client_billing, books):
+    acme, bolt = credit_of(books["acme"]), credit_of(books["bolt"])
+    for credit in (acme, bolt):
+        services.credit_approve(credit=credit, actor=StaffFactory(roles=[Role.BILLING]))
+    ticked = {"action": "apply", "credits": [acme.pk, bolt.pk], "invoice_number": "F-200"}
+
+    response = post(client_billing, ticked)
+    assert response.redirect_chain == []
+    assert texts(response) == [
+        "The ticked credits belong to 2 different organisations. Nothing was applied. If "
+        "they really go on one invoice, tick the confirmation under the table and mark them "
+        "applied again."
+    ]
+    assert not Credit.objects.filter(state=Credit.State.APPLIED).exists()
+    html = response.content.decode()
+    assert 'value="F-200"' in html  # the number stays
+    assert [credit.pk for credit in response.context["page"].rows if credit.ticked] == [
+        acme.pk,
+        bolt.pk,
+    ]
+    assert 'name="confirm_organisations" value="2"' in html
+    assert "These credits of 2 organisations go on one invoice" in html
+    assert html.count('name="invoice_number"') == 1
+
+    # A confirmation given for another count does not do.
+    response = post(client_billing, {**ticked, "confirm_organisations": "3"})
+    assert not Credit.objects.filter(state=Credit.State.APPLIED).exists()
+
+    response = post(client_billing, {**ticked, "confirm_organisations": "2"})
+    assert texts(response) == ["2 credits marked applied to invoice F-200."]
+    applied = Credit.objects.filter(state=Credit.State.APPLIED, invoice_number="F-200")
+    assert set(applied.values_list("pk", flat=True)) == {acme.pk, bolt.pk}
+
+
+def test_one_organisation_on_one_invoice_needs_no_confirmation(client_billing, books):
+    acme = credit_of(books["acme"])
+    services.credit_approve(credit=acme, actor=StaffFactory(roles=[Role.BILLING]))
+    # Bolt's draft credit is ticked too, but would not go on the invoice: no confirmation.
+    bolt = credit_of(books["bolt"])
+    response = post(
+        client_billing,
+        {"action": "apply", "credits": [acme.pk, bolt.pk], "invoice_number": "F-300"},
+    )
+    assert texts(response)[0] == "1 credit marked applied to invoice F-300."
+    assert "confirm_organisations" not in response.content.decode()
+    acme.refresh_from_db()
+    assert (acme.state, acme.invoice_number) == (Credit.State.APPLIED, "F-300")
 
 
 def test_bulk_with_nothing_ticked_changes_nothing(client_billing, books):

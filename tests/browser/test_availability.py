@@ -20,7 +20,9 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
-from availability.models import Subscription
+from availability import services
+from availability.models import Credit, Subscription
+from partners.models import User
 from tests.browser.helpers import log_in
 
 pytestmark = pytest.mark.browser
@@ -103,3 +105,55 @@ def test_outage_becomes_credits_billing_approves_and_exports(
     expect(bad_day).to_have_attribute("data-availability", re.compile(r"^58\.33"))
     expect(service.locator("[data-day]").last).to_have_attribute("data-level", "ok")
     billing.context.close()
+
+
+def test_the_billing_credits_fit_a_laptop_screen(browser: Browser, site: str):
+    """At 1366×900 the demo's credits, in every state, fit the page and their card without
+    sideways scrolling; applying credits of two organisations to one invoice asks first."""
+    staff = User.objects.get(email="billing@demo.test")
+    credits = list(Credit.objects.select_related("subscription__organisation").order_by("pk"))
+    assert len(credits) >= 4, "the demo data has last month's credits"
+    for credit in credits[:3]:
+        services.credit_approve(credit=credit, actor=staff)
+    services.credit_apply(credit=credits[0], actor=staff, invoice_number="INV-2026-000123")
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        log_in(page, site, "billing@demo.test")
+        page.goto(site + "/billing/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Billing")
+        table = page.locator(".credits-table")
+        expect(table.get_by_role("row")).to_have_count(len(credits) + 1)
+        credit_header = table.get_by_role("columnheader", name="Credit", exact=True)
+        box = credit_header.bounding_box()
+        assert box["x"] + box["width"] <= 1366, box
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        fits = "table => table.scrollWidth <= table.parentElement.clientWidth"
+        assert table.evaluate(fits), table.evaluate(
+            "table => [table.scrollWidth, table.parentElement.clientWidth]"
+        )
+
+        # Two approved credits of different organisations, one invoice: asked first.
+        second, third = credits[1], credits[2]
+        assert second.subscription.organisation_id != third.subscription.organisation_id
+        for credit in (second, third):
+            page.locator(f"#pick-{credit.pk}").check()
+        bulk = page.get_by_role("group", name="With the ticked credits")
+        bulk.get_by_label("Invoice number").fill("INV-2026-000200")
+        bulk.get_by_role("button", name="Mark applied").click()
+        expect(page.get_by_role("status")).to_contain_text("2 different organisations")
+        expect(page.locator(f"#pick-{second.pk}")).to_be_checked()
+        expect(bulk.get_by_label("Invoice number")).to_have_value("INV-2026-000200")
+        assert Credit.objects.filter(state=Credit.State.APPLIED).count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        bulk.get_by_label("These credits of 2 organisations go on one invoice").check()
+        bulk.get_by_role("button", name="Mark applied").click()
+        expect(page.get_by_role("status")).to_contain_text(
+            "2 credits marked applied to invoice INV-2026-000200"
+        )
+        assert set(
+            Credit.objects.filter(invoice_number="INV-2026-000200").values_list("pk", flat=True)
+        ) == {second.pk, third.pk}
+    finally:
+        context.close()

@@ -3,11 +3,10 @@ rules' answer, opening requests, what each caller may see, and what a page of ro
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -24,31 +23,13 @@ from tests.hwaas.factories import (
 )
 from tickets.models import Ticket
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "wednesday")]
 
-# Wednesday 18 November 2026, 10:00 in Rome.
-NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 
 DEVICES = "/api/hwaas/devices/"
 AGREEMENTS = "/api/hwaas/agreements/"
 REQUESTS = "/api/hwaas/requests/"
 CHECK = "/api/hwaas/requests/check/"
-
-
-@pytest.fixture(autouse=True)
-def wednesday():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def agreement(policies, calendars):
-    return LeaseAgreementFactory(lessor__name="Alpine Unified Comms GmbH")
-
-
-@pytest.fixture
-def partner(agreement):
-    return UserFactory(organisation=agreement.lessor, time_zone="Europe/Rome")
 
 
 @pytest.fixture

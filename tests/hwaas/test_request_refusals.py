@@ -1,48 +1,27 @@
 """Requests the terms refuse before a case is opened, on the page and in the API: changes to
 a leased unit not delivered yet, and an RMA whose fault a warranty exclusion covers (22.4)."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from hwaas import capex
 from hwaas.models import HardwareModel, HardwareRequest
-from tests.factories import UserFactory
 from tests.hwaas.factories import (
     CapexPurchaseFactory,
     HardwareModelFactory,
-    LeaseAgreementFactory,
     LeaseLineFactory,
 )
 from tickets.models import Ticket
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root", "wednesday")]
 
-# Wednesday 18 November 2026, 10:00 in Rome.
-NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 NEW = reverse("hwaas:request_new")
 REQUESTS = "/api/hwaas/requests/"
 CHECK = "/api/hwaas/requests/check/"
-
-
-@pytest.fixture(autouse=True)
-def wednesday():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def agreement(policies, calendars):
-    return LeaseAgreementFactory(lessor__name="Alpine Unified Comms GmbH")
-
-
-@pytest.fixture
-def partner(agreement):
-    return UserFactory(organisation=agreement.lessor, time_zone="Europe/Rome")
 
 
 @pytest.fixture

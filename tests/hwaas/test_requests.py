@@ -22,28 +22,10 @@ from tests.hwaas.factories import (
 )
 from tickets.models import Event, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wednesday")]
 
-# Wednesday 18 November 2026, 10:00 in Rome.
-NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 18)
 NEW = reverse("hwaas:request_new")
-
-
-@pytest.fixture(autouse=True)
-def wednesday():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def agreement(policies, calendars):
-    return LeaseAgreementFactory(lessor__name="Alpine Unified Comms GmbH")
-
-
-@pytest.fixture
-def partner(agreement):
-    return UserFactory(organisation=agreement.lessor, time_zone="Europe/Rome")
 
 
 @pytest.fixture

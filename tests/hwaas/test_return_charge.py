@@ -2,40 +2,25 @@
 recording it does: only delivered units count, fees run to the end of the current term
 period, every part is shown, and the lessee then owns the units."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from hwaas.models import HardwareRequest, LeaseAgreement, LeaseLine
 from partners.roles import Role
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import StaffFactory
 from tests.hwaas.factories import HardwareModelFactory, LeaseAgreementFactory, LeaseLineFactory
 from tickets.models import Event
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wednesday")]
 
-# Wednesday 18 November 2026, 10:00 in Rome.
-NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 18)
 NEW = reverse("hwaas:request_new")
 CHECK = "/api/hwaas/requests/check/"
-
-
-@pytest.fixture(autouse=True)
-def wednesday():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def agreement(policies, calendars):
-    """Year to year from 1 January 2025: on 18 November 2026 two months are left."""
-    return LeaseAgreementFactory(lessor__name="Alpine Unified Comms GmbH")
 
 
 @pytest.fixture
@@ -60,11 +45,6 @@ def lines(agreement):
         ordered_on=date(2026, 11, 16),
     )
     return [*delivered, on_order]
-
-
-@pytest.fixture
-def partner(agreement):
-    return UserFactory(organisation=agreement.lessor, time_zone="Europe/Rome")
 
 
 @pytest.fixture
