@@ -256,7 +256,7 @@ def attachment_download(request, pk: int):
     if attachment is None:
         raise Http404("No such file.")
     if settings.MEDIA_X_ACCEL_REDIRECT:
-        return _handed_to_the_proxy(attachment)
+        return proxied_download(attachment)
     try:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError):
@@ -269,9 +269,10 @@ def attachment_download(request, pk: int):
     )
 
 
-def _handed_to_the_proxy(attachment):
-    """The same download, sent by the reverse proxy from its internal location for
-    MEDIA_ROOT (deploy/nginx.conf), so no web process is held while a client reads it."""
+def proxied_download(attachment):
+    """A stored file (an attachment, or a refused e-mail's file) as a download the reverse
+    proxy sends from its internal location for MEDIA_ROOT (deploy/nginx.conf), so no web
+    process is held while a client reads it. The caller has checked who may have it."""
     if not attachment.file.storage.exists(attachment.file.name):
         raise Http404("The file is no longer stored.")
     response = HttpResponse(content_type=attachment.content_type)

@@ -22,7 +22,7 @@ from desk.actions.refused_mail import (
     refused_mail_open_case,
 )
 from desk.views.on_behalf import caller_search, open_for
-from desk.views.partner import _handed_to_the_proxy
+from desk.views.partner import proxied_download
 from desk.views.staff import STAFF
 from partners import selectors as partner_selectors
 from partners.access import role_required
@@ -248,7 +248,7 @@ def refused_mail_file(request, pk: int):
     if kept is None:
         raise Http404("No such file.")
     if settings.MEDIA_X_ACCEL_REDIRECT:
-        return _handed_to_the_proxy(kept)
+        return proxied_download(kept)
     try:
         handle = kept.file.open("rb")
     except (FileNotFoundError, ValueError):
