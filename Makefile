@@ -25,6 +25,13 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.app-installed
 
+# axe-core, pinned in package-lock.json: the browser tests load it into each page to check
+# accessibility. Without npm those checks are skipped (with the reason shown), as the
+# browser tests are without Chromium.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility checks of the browser tests will be skipped"; fi
+
 run: $(VENV)/.app-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_policy
@@ -34,7 +41,7 @@ run: $(VENV)/.app-installed
 
 # Some tests need programs of the system: Chromium (browser tests) and nginx at
 # /usr/sbin/nginx (reverse proxy tests); .ci/run installs both.
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -58,4 +65,4 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache .hypothesis
+	rm -rf var .pytest_cache .ruff_cache .hypothesis node_modules

@@ -125,13 +125,22 @@ class MaintenanceForm(forms.Form):
     starts_at = local_datetime(label="Starts")
     ends_at = local_datetime(label="Ends")
     services = service_field()
-    notified_at = local_datetime(
-        label="Partners notified",
+    note = forms.CharField(
+        label="Note for partners",
         required=False,
-        help_text="When partners were told. Announced early enough (the terms' notice, "
-        "usually 48 hours), the window counts as available time. Empty: not announced.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Sent with the announcement and shown on the status page.",
     )
-    note = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    announce = forms.BooleanField(
+        label="Announce it now to the followers of these services",
+        required=False,
+        initial=True,
+        help_text="Sends the e-mails and puts it on the status page and the feeds. Announced "
+        "at least the terms' notice before it starts (usually 48 hours), the window counts "
+        "as available time.",
+    )
+    # Set by the "record it anyway" button of the short-notice warning.
+    short_notice_accepted = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     @staticmethod
     def initial_for(maintenance: Maintenance) -> dict:
@@ -140,9 +149,16 @@ class MaintenanceForm(forms.Form):
             "starts_at": maintenance.starts_at,
             "ends_at": maintenance.ends_at,
             "services": list(maintenance.services.all()),
-            "notified_at": maintenance.notified_at,
             "note": maintenance.note,
+            "announce": False,
         }
+
+    def record_values(self) -> dict:
+        """What the records service takes: the form's fields without its own switches."""
+        data = dict(self.cleaned_data)
+        for switch in ("announce", "short_notice_accepted"):
+            data.pop(switch, None)
+        return data
 
 
 class IncidentUpdateForm(forms.Form):

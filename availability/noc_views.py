@@ -8,15 +8,17 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from availability.models import Event, Incident, IncidentUpdate, Maintenance
+from availability.models import Event, Incident, IncidentUpdate, Maintenance, StatusNotice
 from availability.noc_forms import IncidentForm, IncidentUpdateForm, MaintenanceForm
 from availability.services import records
+from core.formatting import duration_text
 from core.forms import apply_errors
 from core.templatetags.desk import when
 from partners.access import role_required
@@ -181,56 +183,122 @@ def maintenance_list(request):
 
 @role_required(Role.NOC)
 def maintenance_new(request):
-    form = MaintenanceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            maintenance = records.maintenance_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"Maintenance “{maintenance.title}” recorded.")
-            return redirect("availability:noc_maintenance", pk=maintenance.pk)
-    return render(
-        request, "availability/noc_maintenance_form.html", {"form": form, "maintenance": None}
-    )
+    return _maintenance_form(request, None)
 
 
 @role_required(Role.NOC)
 def maintenance_edit(request, pk: int):
-    maintenance = get_object_or_404(Maintenance, pk=pk)
-    if request.method == "POST":
-        form = MaintenanceForm(request.POST)
-        if form.is_valid():
-            try:
-                records.maintenance_update(
-                    maintenance=maintenance, actor=request.user, **form.cleaned_data
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
+    return _maintenance_form(request, get_object_or_404(Maintenance, pk=pk))
+
+
+def _maintenance_form(request, maintenance: Maintenance | None):
+    """Record or change a window, and announce it when asked. A window that will count as
+    downtime (it cannot be announced in time any more, or a change leaves its notice too
+    late) is saved only once the engineer has read the warning and confirmed."""
+    if request.method != "POST":
+        initial = MaintenanceForm.initial_for(maintenance) if maintenance else None
+        form = MaintenanceForm(initial=initial)
+        return _maintenance_form_page(request, form, maintenance)
+    form = MaintenanceForm(request.POST)
+    if not form.is_valid():
+        return _maintenance_form_page(request, form, maintenance)
+    values = form.record_values()
+    try:
+        records.maintenance_check(values)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return _maintenance_form_page(request, form, maintenance)
+    missed = records.maintenance_missed_notice(
+        starts_at=values["starts_at"],
+        ends_at=values["ends_at"],
+        services=values["services"],
+        now=timezone.now(),
+        maintenance=maintenance,
+    )
+    if missed is not None and not form.cleaned_data["short_notice_accepted"]:
+        confirm = form.data.copy()
+        confirm["short_notice_accepted"] = "on"
+        return _maintenance_form_page(
+            request, MaintenanceForm(confirm), maintenance, missed_notice=missed
+        )
+    try:
+        with transaction.atomic():
+            if maintenance is None:
+                saved = records.maintenance_create(actor=request.user, **values)
             else:
-                messages.success(request, "Maintenance updated.")
-                return redirect("availability:noc_maintenance", pk=maintenance.pk)
-    else:
-        form = MaintenanceForm(initial=MaintenanceForm.initial_for(maintenance))
+                saved = records.maintenance_update(
+                    maintenance=maintenance, actor=request.user, **values
+                )
+            if form.cleaned_data["announce"] and saved.notified_at is None:
+                saved = records.maintenance_announce(maintenance=saved, actor=request.user)
+                announced = True
+            else:
+                announced = False
+    except ValidationError as error:
+        apply_errors(form, error)
+        return _maintenance_form_page(request, form, maintenance)
+    done = "recorded" if maintenance is None else "updated"
+    text = f"Maintenance “{saved.title}” {done}"
+    messages.success(request, f"{text} and announced." if announced else f"{text}.")
+    return redirect("availability:noc_maintenance", pk=saved.pk)
+
+
+def _maintenance_form_page(request, form, maintenance, *, missed_notice=None):
     return render(
         request,
         "availability/noc_maintenance_form.html",
-        {"form": form, "maintenance": maintenance},
+        {
+            "form": form,
+            "maintenance": maintenance,
+            "missed_notice": duration_text(missed_notice) if missed_notice else "",
+        },
     )
+
+
+@require_POST
+@role_required(Role.NOC)
+def maintenance_announce(request, pk: int):
+    maintenance = get_object_or_404(Maintenance, pk=pk)
+    try:
+        records.maintenance_announce(maintenance=maintenance, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"“{maintenance.title}” announced to the followers.")
+    return redirect("availability:noc_maintenance", pk=maintenance.pk)
 
 
 @role_required(Role.NOC)
 def maintenance_detail(request, pk: int):
     maintenance = get_object_or_404(
-        Maintenance.objects.select_related("created_by").prefetch_related("services", _events()),
+        Maintenance.objects.select_related("created_by").prefetch_related(
+            "services",
+            _events(),
+            Prefetch("notices", queryset=StatusNotice.objects.select_related("sent_by")),
+        ),
         pk=pk,
     )
+    now = timezone.now()
+    missed = None
+    if maintenance.notified_at is None and maintenance.ends_at > now:
+        missed = records.maintenance_missed_notice(
+            starts_at=maintenance.starts_at,
+            ends_at=maintenance.ends_at,
+            services=maintenance.services.all(),
+            now=now,
+        )
+    notice = records.maintenance_notice(maintenance.starts_at)
     return render(
         request,
         "availability/noc_maintenance.html",
         {
             "maintenance": maintenance,
             "timeline": _timeline(maintenance.events.all(), MaintenanceForm),
+            "can_announce": maintenance.notified_at is None and maintenance.ends_at > now,
+            "missed_notice": duration_text(missed) if missed else "",
+            "notice_text": duration_text(notice),
+            "in_time": maintenance.qualifies(notice),
+            "notices": list(maintenance.notices.all()),
         },
     )
 
@@ -243,6 +311,7 @@ EVENT_TEXT = {
     "incident_ended": "Incident marked as ended",
     "maintenance_scheduled": "Maintenance recorded",
     "maintenance_changed": "Maintenance changed",
+    "maintenance_announced": "Maintenance announced to the followers",
     "update_posted": "Public update posted",
 }
 
@@ -271,7 +340,10 @@ def _timeline(events, form_class) -> list[TimelineEntry]:
     choices = {
         name: dict(field.choices) for name, field in fields.items() if hasattr(field, "choices")
     }
-    labels = {name: field.label for name, field in fields.items()} | {"tickets": "Linked cases"}
+    labels = {name: field.label for name, field in fields.items()} | {
+        "tickets": "Linked cases",
+        "notified_at": "Partners notified",
+    }
 
     def shown(field: str, value) -> str:
         if value in (None, "", []):
@@ -319,4 +391,9 @@ urlpatterns = [
     path("noc/maintenance/new/", maintenance_new, name="noc_maintenance_new"),
     path("noc/maintenance/<int:pk>/", maintenance_detail, name="noc_maintenance"),
     path("noc/maintenance/<int:pk>/edit/", maintenance_edit, name="noc_maintenance_edit"),
+    path(
+        "noc/maintenance/<int:pk>/announce/",
+        maintenance_announce,
+        name="noc_maintenance_announce",
+    ),
 ]

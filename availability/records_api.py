@@ -8,7 +8,12 @@ errors, like the serializers' own.
 
 from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -93,10 +98,11 @@ class MaintenanceSerializer(serializers.ModelSerializer):
     starts_at = AwareDateTimeField(help_text=f"ISO-8601 with an offset from UTC. {TIME_RANGE}")
     ends_at = AwareDateTimeField(help_text=f"ISO-8601 with an offset from UTC. {TIME_RANGE}")
     notified_at = AwareDateTimeField(
-        required=False,
-        allow_null=True,
-        help_text="When partners were told; null: not announced. Announced at least the "
-        f"terms' notice before it starts, the window counts as available time. {TIME_RANGE}",
+        read_only=True,
+        help_text="When the desk sent the announcement to the followers of its services "
+        "(`POST …/announce/`); null: not announced. Announced at least the terms' notice "
+        "before it starts, the window counts as available time. A change that makes it start "
+        "earlier, end later or take in another service sets it back to null.",
     )
     services = _services_field()
     created_by = serializers.EmailField(source="created_by.email", read_only=True)
@@ -238,6 +244,46 @@ class MaintenanceDetail(RecordDetail):
     record_argument = "maintenance"
 
 
+@extend_schema(
+    summary="Announce a maintenance window (NOC)",
+    description="E-mails the followers of its services, shows it on the status page and the "
+    "feeds, and sets `notified_at` to now. A window announced already, or over, is refused "
+    "(400), so a repeated request sends nothing twice. `short_notice` says the announcement "
+    "came later than the terms' notice: the window counts as downtime.",
+    request=None,
+    responses={
+        200: inline_serializer(
+            "MaintenanceAnnounced",
+            {
+                "maintenance": MaintenanceSerializer(),
+                "recipients": serializers.IntegerField(),
+                "short_notice": serializers.BooleanField(),
+            },
+        ),
+        400: FIELD_ERRORS,
+        **DENIED,
+    },
+)
+class MaintenanceAnnounce(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated, NocOnly]
+    parser_classes = [JSONParser]
+    serializer_class = MaintenanceSerializer
+    queryset = MAINTENANCE_QUERYSET
+
+    def post(self, request, *args, **kwargs):
+        window = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        window = records.maintenance_announce(maintenance=window, actor=request.user)
+        window = self.get_queryset().get(pk=window.pk)
+        notice = window.notices.order_by("-sent_at", "-pk").first()
+        return Response(
+            {
+                "maintenance": self.get_serializer(window).data,
+                "recipients": notice.recipient_count,
+                "short_notice": not window.qualifies(records.maintenance_notice(window.starts_at)),
+            }
+        )
+
+
 class IncidentUpdateSerializer(serializers.ModelSerializer):
     posted_by = serializers.EmailField(source="posted_by.email", read_only=True)
 
@@ -315,5 +361,10 @@ urlpatterns = [
         "availability/maintenance/<int:pk>/",
         MaintenanceDetail.as_view(),
         name="api-availability-maintenance",
+    ),
+    path(
+        "availability/maintenance/<int:pk>/announce/",
+        MaintenanceAnnounce.as_view(),
+        name="api-availability-maintenance-announce",
     ),
 ]

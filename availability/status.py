@@ -4,6 +4,9 @@ each service's state, month-to-date figure and last 90 days.
 Staff see every active service and every incident. A partner sees the services their
 organisation's subscriptions cover today, the incidents of those whole services and the
 incidents scoped to their own organisation, never one scoped to another organisation.
+The public (no one signed in: the public status page and the feeds, ``user=None``) sees
+every active service and the incidents of whole services only: nothing that names or
+concerns one organisation.
 
 The page costs the same few queries however many services, days and incidents it shows:
 the daily figures come in one query, the records in a handful, and the live figures (today
@@ -45,10 +48,10 @@ FULL_DAY = Decimal(100)
 # --- Who sees what -------------------------------------------------------------------------
 
 
-def services_visible_to(user: User, *, today: date) -> QuerySet[Service]:
+def services_visible_to(user: User | None, *, today: date) -> QuerySet[Service]:
     """Active services; for a partner, those their organisation subscribes to on ``today``."""
     services = Service.objects.filter(is_active=True)
-    if not user.is_partner:
+    if user is None or not user.is_partner:
         return services
     running = (
         Subscription.objects.filter(organisation_id=user.organisation_id, starts_on__lte=today)
@@ -58,7 +61,9 @@ def services_visible_to(user: User, *, today: date) -> QuerySet[Service]:
     return services.filter(pk__in=running)
 
 
-def incidents_visible_to(user: User, *, today: date) -> QuerySet[Incident]:
+def incidents_visible_to(user: User | None, *, today: date) -> QuerySet[Incident]:
+    if user is None:
+        return Incident.objects.filter(scope=Incident.Scope.SERVICE)
     if not user.is_partner:
         return Incident.objects.all()
     on_their_services = Incident.services.through.objects.filter(
@@ -73,10 +78,10 @@ def incidents_visible_to(user: User, *, today: date) -> QuerySet[Incident]:
     )
 
 
-def maintenance_visible_to(user: User, *, today: date) -> QuerySet[Maintenance]:
+def maintenance_visible_to(user: User | None, *, today: date) -> QuerySet[Maintenance]:
     """Announced maintenance (partners were told) on the services the user sees."""
     announced = Maintenance.objects.filter(notified_at__isnull=False)
-    if not user.is_partner:
+    if user is None or not user.is_partner:
         return announced
     on_their_services = Maintenance.services.through.objects.filter(
         service__in=services_visible_to(user, today=today)
@@ -218,7 +223,7 @@ class StatusBoard:
         return all(status.state == State.OPERATIONAL for status in self.services)
 
 
-def status_board(*, user: User, now: datetime) -> StatusBoard:
+def status_board(*, user: User | None, now: datetime) -> StatusBoard:
     now = now.astimezone(UTC)
     today = now.date()
     first_day = today - timedelta(days=DAYS_SHOWN - 1)
@@ -245,7 +250,9 @@ def status_board(*, user: User, now: datetime) -> StatusBoard:
     current.sort(key=lambda i: (i.ended_at is not None, -i.started_at.timestamp()))
     past = [i for i in incidents if i.ended_at is not None and i.ended_at < now - RECENT]
 
-    states = _states(services, incidents, maintenance, now=now, partner=user.is_partner)
+    states = _states(
+        services, incidents, maintenance, now=now, partner=user is not None and user.is_partner
+    )
     bars = _bars(services, first_day=first_day, today=today, now=now)
     month_to_date = {}
     if services:
@@ -353,3 +360,107 @@ def incident_status(incident: Incident) -> str:
     if updates:
         return updates[0].get_status_display()
     return IncidentUpdate.Status.INVESTIGATING.label
+
+
+# --- Feeds and cases -----------------------------------------------------------------------
+
+FEED_DAYS = 90
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    key: str
+    title: str
+    text: str
+    at: datetime
+    link_incident: int | None = None
+
+
+def feed_entries(service: Service, *, now: datetime) -> list[FeedEntry]:
+    """A service's public news, newest first: the updates of its whole-service incidents
+    (an incident without updates by its start and public note) and its announced
+    maintenance, of the last ``FEED_DAYS`` days. Nothing scoped to organisations."""
+    since = now - timedelta(days=FEED_DAYS)
+    incidents = (
+        incidents_visible_to(None, today=now.date())
+        .filter(services=service)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=since))
+        .prefetch_related(
+            Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-posted_at", "-pk"))
+        )
+    )
+    entries = []
+    for incident in incidents:
+        updates = list(incident.updates.all())
+        for update in updates:
+            entries.append(
+                FeedEntry(
+                    key=f"update-{update.pk}",
+                    title=f"{update.get_status_display()}: {incident.title}",
+                    text=update.body,
+                    at=update.posted_at,
+                    link_incident=incident.pk,
+                )
+            )
+        if not updates:
+            entries.append(
+                FeedEntry(
+                    key=f"incident-{incident.pk}",
+                    title=f"Incident: {incident.title}",
+                    text=incident.public_note or incident.get_impact_display(),
+                    at=incident.started_at,
+                    link_incident=incident.pk,
+                )
+            )
+    windows = (
+        maintenance_visible_to(None, today=now.date())
+        .filter(services=service, ends_at__gte=since)
+        .order_by("-notified_at")
+    )
+    for window in windows:
+        when = f"{window.starts_at:%a %-d %b %Y %H:%M} to {window.ends_at:%a %-d %b %Y %H:%M} UTC"
+        entries.append(
+            FeedEntry(
+                key=f"maintenance-{window.pk}",
+                title=f"Planned maintenance: {window.title}",
+                text=f"{when}. {window.note}".strip(),
+                at=window.notified_at,
+            )
+        )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+@dataclass(frozen=True)
+class CaseIncident:
+    incident: Incident
+    standing: str
+    latest: IncidentUpdate | None
+    can_open: bool
+
+
+def incidents_of_case(ticket, *, user: User, now: datetime) -> list[CaseIncident]:
+    """The incidents the NOC linked to a case, as the case's reader sees them: title, where
+    each stands and its latest public update. Linking says the case is affected, so each is
+    shown; its status page opens where the reader may see it."""
+    linked = list(
+        ticket.incidents.prefetch_related(
+            Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-posted_at", "-pk"))
+        ).order_by("-started_at", "-pk")
+    )
+    if not linked:
+        return []
+    visible = set(
+        incidents_visible_to(user, today=now.astimezone(UTC).date())
+        .filter(pk__in=[incident.pk for incident in linked])
+        .values_list("pk", flat=True)
+    )
+    return [
+        CaseIncident(
+            incident=incident,
+            standing=incident_status(incident),
+            latest=next(iter(incident.updates.all()), None),
+            can_open=incident.pk in visible,
+        )
+        for incident in linked
+    ]

@@ -21,7 +21,7 @@ from django.utils import dateformat, timezone, translation
 DATETIME_STYLES = {
     "long": ("D j M Y", ", "),  # Wed 25 Nov 2026, 14:05 CET
     "long_padded": ("D d M Y", ", "),  # Wed 05 Nov 2026, 14:05 CET
-    "short": ("j M", ", "),  # 25 Nov, 14:05 CET
+    "short": ("j M", ", "),  # 25 Nov, 14:05 CET; 25 Nov 2025, 14:05 CET in another year
     "clock": ("D", " "),  # Wed 14:05 CET
 }
 
@@ -31,16 +31,25 @@ def _zone(tz: tzinfo | str) -> tzinfo:
 
 
 def local_datetime_text(
-    at: datetime, style: str = "long", *, tz: tzinfo | str | None = None
+    at: datetime,
+    style: str = "long",
+    *,
+    tz: tzinfo | str | None = None,
+    now: datetime | None = None,
 ) -> str:
     """``at`` in ``tz`` (the active zone when not given) with the zone's abbreviation.
 
     ``style`` is one of ``DATETIME_STYLES``: "long" (the default), "long_padded" (the day
-    of the month in two digits), "short" (no weekday or year) or "clock" (weekday and
-    time only, for instants within the coming or past week).
+    of the month in two digits), "short" (no weekday, and the year only when it is not the
+    current one in that zone, as ``date_text`` writes dates; ``now`` is the current instant,
+    by default the real one) or "clock" (weekday and time only, for instants within the
+    coming or past week).
     """
     local = timezone.localtime(at) if tz is None else at.astimezone(_zone(tz))
     day_format, separator = DATETIME_STYLES[style]
+    if style == "short":
+        this_year = (now or timezone.now()).astimezone(local.tzinfo).year
+        day_format = "j M" if local.year == this_year else "j M Y"
     day = _day_text(local.date(), day_format, translation.get_language())
     # The abbreviation comes from the instant itself: Django's "T" gives none in the hour
     # that repeats when the clocks go back, where naming the zone matters most.

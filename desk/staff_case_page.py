@@ -9,16 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django import forms
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
+from core import paging
+from desk.documents_panel import DocumentsPanel, documents_panel
+from desk.step_in import StepInForm, StepInPanel, step_in_panel
 from entitlements.forms import InterventionActionForm, TimeForm
 from entitlements.models import Intervention, TimeEntry
 from entitlements.selectors import interventions_for
 from partners.models import User
 from sla.display import ServiceLevel
 from sla.models import Clock
+from sla.queue import queue_filter, queue_page
 from sla.selectors import service_levels_for_staff
 from tickets import filters
+from tickets.document_forms import ActivationDateForm, DocumentRequestForm
 from tickets.models import Attachment, Feedback, Message, Ticket
 from tickets.selectors import (
     attachments_visible_to,
@@ -26,6 +33,7 @@ from tickets.selectors import (
     messages_visible_to,
     tickets_visible_to,
 )
+from tickets.services.macros import MacroChoice, macro_choices, may_manage_macros
 from tickets.staff_forms import AssignForm, CosForm, ReplyForm, RestoredForm, StatusForm
 from tickets.timeline import Entry as TimelineEntry
 from tickets.timeline import describe as timeline_in_words
@@ -38,6 +46,7 @@ class Conversation:
     messages: list[Message]
     intake_attachments: list[Attachment]  # sent with the case itself, not with a message
     reply_form: ReplyForm
+    macros: list[MacroChoice]  # the canned replies the reply box offers
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,22 @@ class CaseActions:
 
 
 @dataclass(frozen=True)
+class QueueView:
+    """The queue view the case was opened from, and the case after it there."""
+
+    query: str  # the view's query string, as the queue had it
+    next_case: Ticket | None
+
+    @property
+    def queue_url(self) -> str:
+        return reverse("tickets:queue") + (f"?{self.query}" if self.query else "")
+
+    @property
+    def next_url(self) -> str:
+        return case_url(self.next_case.pk, self.query) if self.next_case else ""
+
+
+@dataclass(frozen=True)
 class StaffCasePage:
     ticket: Ticket
     critical_requested: str  # the partner's Critical criterion while nobody has confirmed it
@@ -92,6 +117,12 @@ class StaffCasePage:
     time: TimeSpent
     interventions: Interventions
     actions: CaseActions
+    view: QueueView | None  # only when the case was opened from a queue view
+    may_manage_macros: bool
+    # The "vendor steps in" panel: None hides its spot on the page.
+    step_in: StepInPanel | None = None
+    # Documents asked of the partner, and a CLASSOUND case's activation date.
+    documents: DocumentsPanel | None = None
 
 
 # The forms a staff case page can come back with, one per action.
@@ -103,11 +134,19 @@ BOUND_FORMS = (
     RestoredForm,
     TimeForm,
     InterventionActionForm,
+    DocumentRequestForm,
+    ActivationDateForm,
+    StepInForm,
 )
 
 
 def staff_case_page(
-    *, user: User, ticket: Ticket, now: datetime, bound: forms.Form | None = None
+    *,
+    user: User,
+    ticket: Ticket,
+    now: datetime,
+    bound: forms.Form | None = None,
+    view_query: str = "",
 ) -> StaffCasePage:
     """The page for ``ticket``, which ``user`` got through ``ticket_for``. ``bound`` is the
     form of an action that came back with errors: it takes the place of its panel's empty
@@ -134,6 +173,7 @@ def staff_case_page(
                 attachments_visible_to(user).filter(ticket=ticket, message__isnull=True)
             ),
             reply_form=form(ReplyForm, ReplyForm),
+            macros=macro_choices(),
         ),
         timeline=timeline_in_words(list(events_visible_to(user, ticket))),
         feedback=_feedback_of(ticket),
@@ -160,7 +200,55 @@ def staff_case_page(
             status_form=form(StatusForm, lambda: StatusForm(ticket=ticket)),
             cos_form=form(CosForm, lambda: CosForm(initial={"cos": ticket.cos}, ticket=ticket)),
         ),
+        view=(
+            QueueView(query=view_query, next_case=next_case(user, ticket, view_query, now=now))
+            if view_query
+            else None
+        ),
+        may_manage_macros=may_manage_macros(user),
+        documents=documents_panel(
+            ticket=ticket, tz=user.effective_time_zone, now=now, staff=True, bound=bound
+        ),
+        step_in=step_in_panel(
+            ticket, now=now, bound=bound if isinstance(bound, StepInForm) else None
+        ),
     )
+
+
+def case_url(pk: int, view_query: str = "") -> str:
+    """The staff page of case ``pk``; with the queue view it was opened from, if any."""
+    url = reverse("tickets:staff_case", args=[pk])
+    if not view_query:
+        return url
+    params = QueryDict(mutable=True)
+    params["from"] = view_query
+    return f"{url}?{params.urlencode()}"
+
+
+def next_case(user: User, ticket: Ticket, view_query: str, *, now: datetime) -> Ticket | None:
+    """The case after ``ticket`` in the queue view ``view_query`` (its filters, its order,
+    its page), read with the queue's own ``queue_filter`` and ``queue_page``:
+
+    - the row after it on its page, or the first row of the next page when it is the last;
+    - once it has left the view (resolved, given to someone else, out of the filter), the
+      first other case on that page of the view: the one now at the top of what is left;
+    - None when nothing else is there.
+    """
+    params = QueryDict(view_query)
+    filterset = queue_filter(user, params, now=now)
+    number, size = paging.page_params(params)
+    page = queue_page(filterset, number=number, size=size, now=now)
+    tickets = [row.ticket for row in page.rows]
+    ids = [case.pk for case in tickets]
+    if ticket.pk in ids:
+        after = ids.index(ticket.pk) + 1
+        if after < len(tickets):
+            return tickets[after]
+        if page.has_next:
+            following = queue_page(filterset, number=number + 1, size=size, now=now)
+            return following.rows[0].ticket if following.rows else None
+        return None
+    return next((case for case in tickets if case.pk != ticket.pk), None)
 
 
 def _feedback_of(ticket: Ticket) -> Feedback | None:

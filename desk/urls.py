@@ -5,14 +5,18 @@ to that app's namespace."""
 from django.urls import path
 
 from desk.views import (
+    documents,
     hardware,
     interventions,
+    macros,
     noc,
     on_behalf,
     partner,
+    partner_requests,
     queue,
     refused_mail,
     staff_case,
+    step_in,
 )
 
 case_patterns = [
@@ -20,7 +24,11 @@ case_patterns = [
     *queue.urlpatterns,
     *on_behalf.urlpatterns,
     *staff_case.urlpatterns,
+    *macros.urlpatterns,
     *refused_mail.urlpatterns,
+    *partner_requests.urlpatterns,
+    *documents.urlpatterns,
+    *step_in.urlpatterns,
 ]
 
 noc_patterns = [

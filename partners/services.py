@@ -174,6 +174,7 @@ def _check_policy_data(code: str, data: dict) -> None:
         raise PolicyDataError(f"{code}: no eligibility rule for {', '.join(sorted(missing))}")
     _check_credit_bands(code, data["credit_bands"])
     _check_exclusions(code, data["case_types"])
+    _check_waiting_limits(code, data)
     if "support_lines" in data:
         found = support_line_problems(
             data["support_lines"], regions=frozenset(Organisation.Region.values)
@@ -194,9 +195,38 @@ def _load_version(code: str, data: dict) -> PolicyVersion:
             "maintenance_notice": timedelta(hours=data.get("maintenance_notice_hours", 48)),
             "summary": " ".join(data.get("summary", "").split()),
             "support_lines": data.get("support_lines", {}),
+            **_waiting_limits(data),
         },
     )
     return policy
+
+
+def _waiting_limits(data: dict) -> dict:
+    """How long a case may wait on the partner (``[waiting_on_partner]``, in business
+    days): the reminder, the resolution after it, and, only where the version's terms
+    allow the vendor to contact end customers (14.5), ``step_in_days``."""
+    waiting = data.get("waiting_on_partner", {})
+    return {
+        "waiting_reminder_days": waiting.get(
+            "reminder_days", PolicyVersion._meta.get_field("waiting_reminder_days").default
+        ),
+        "waiting_resolve_days": waiting.get(
+            "resolve_days", PolicyVersion._meta.get_field("waiting_resolve_days").default
+        ),
+        "step_in_days": waiting.get("step_in_days"),
+    }
+
+
+def _check_waiting_limits(code: str, data: dict) -> None:
+    limits = _waiting_limits(data)
+    values = [value for value in limits.values() if value is not None]
+    if any(not isinstance(value, int) or value < 1 for value in values):
+        raise PolicyDataError(f"{code}: waiting_on_partner limits are whole business days, >= 1")
+    total = limits["waiting_reminder_days"] + limits["waiting_resolve_days"]
+    if limits["step_in_days"] is not None and limits["step_in_days"] >= total:
+        raise PolicyDataError(
+            f"{code}: step_in_days must be shorter than reminder_days + resolve_days"
+        )
 
 
 def _load_case_types(

@@ -48,3 +48,34 @@ def critical_override(ticket: Ticket, *, actor, exclusion: str, reason: str, at:
         exclusion=exclusion,
         reason=reason,
     )
+
+
+def waiting_reminder(
+    ticket: Ticket, *, waited_days: int, resolve_at: datetime, at: datetime
+) -> Event:
+    """The partner was reminded that the case waits on them."""
+    return record(
+        ticket,
+        "waiting_reminder",
+        public=True,
+        at=at,
+        days=waited_days,
+        resolve_at=iso(resolve_at),
+    )
+
+
+def vendor_stepped_in(
+    ticket: Ticket, *, actor, end_customer: str, recipients: list[str], body: str, at: datetime
+) -> Event:
+    """Staff wrote to the end customer directly (14.5): shown to the partner, with the
+    message as sent."""
+    return record(
+        ticket,
+        "vendor_stepped_in",
+        actor=actor,
+        public=True,
+        at=at,
+        end_customer=end_customer,
+        recipients=recipients,
+        body=body,
+    )

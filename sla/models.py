@@ -221,3 +221,59 @@ class MonitoringAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} alert from {self.source}: {self.summary}"
+
+
+class WaitingEpisode(models.Model):
+    """One stretch of a case waiting on the partner, from the move to "waiting on partner"
+    until it moves on (a reply, a staff move, the resolution for want of an answer).
+
+    The limits are worked out when it starts (``sla.waiting``, the case's policy version)
+    and kept here, so the beat sweep finds what is due with an indexed query, and the
+    reminder and the resolution each happen once: each is taken only while its marker
+    (``reminded_at``, ``resolved_at``) is empty and the episode has not ended, under a row
+    lock. A reply that ends the wait ends the episode, which cancels both; a new wait is a
+    new episode."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="waiting_episodes"
+    )
+    started_at = models.DateTimeField()
+    remind_at = models.DateTimeField(help_text="When the partner is reminded.")
+    resolve_at = models.DateTimeField(
+        help_text="When the case is resolved for want of an answer (moved later if the "
+        "reminder went out late)."
+    )
+    step_in_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="From when staff may write to the end customer (14.5); empty when the "
+        "case's terms do not allow it.",
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(ended_at__isnull=True),
+                name="waiting_one_open_episode",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["remind_at"],
+                condition=models.Q(ended_at__isnull=True, reminded_at__isnull=True),
+                name="waiting_reminder_pending",
+            ),
+            models.Index(
+                fields=["resolve_at"],
+                condition=models.Q(ended_at__isnull=True, reminded_at__isnull=False),
+                name="waiting_resolution_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Waiting on the partner on {self.ticket_id} from {self.started_at:%Y-%m-%d %H:%M}"

@@ -10,7 +10,7 @@ from django.db.models.lookups import GreaterThanOrEqual
 from django.http import QueryDict
 from django.utils import timezone
 
-from core.formatting import deadline_text, duration_text
+from core.formatting import count_text, deadline_text, duration_text
 from core.paging import Page, page_of
 from partners.models import User
 from sla.models import Clock
@@ -169,3 +169,32 @@ def queue_page(filterset: QueueFilter, *, number: int, size: int, now: datetime)
         for ticket in page.rows
     ]
     return replace(page, rows=rows)
+
+
+# --- How many cases match ------------------------------------------------------------------
+
+# Counting every case a filter matches costs as much as reading them all, so the count
+# stops here: up to it the number is exact, past it the page says "over 1,000 cases".
+COUNT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class CaseCount:
+    number: int  # exact when ``exact``, else the limit the counting stopped at
+    exact: bool
+
+    @property
+    def text(self) -> str:
+        if self.exact:
+            return count_text(self.number, "case")
+        return f"over {self.number:,} cases"
+
+
+def queue_count(filterset: QueueFilter, *, limit: int | None = None) -> CaseCount:
+    """How many cases the filters match, read through at most ``limit`` + 1 of them (one
+    bounded query: the rows' countdowns and sort order are left out of it)."""
+    limit = COUNT_LIMIT if limit is None else limit
+    found = filterset.qs.order_by().values("pk")[: limit + 1].count()
+    if found > limit:
+        return CaseCount(number=limit, exact=False)
+    return CaseCount(number=found, exact=True)

@@ -54,3 +54,23 @@ def _critical_override(data: dict, names: dict[int, str]) -> tuple[str, str]:
     return f"Critical confirmed as an exception: not covered by extended support ({what})", (
         data.get("reason", "")
     )
+
+
+@wording("waiting_reminder")
+def _waiting_reminder(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    days = data.get("days")
+    waited = f" after {days} business day{'' if days == 1 else 's'}" if days else ""
+    return (
+        f"Reminder sent{waited} without an answer",
+        "Without an answer it will be resolved; a reply reopens it.",
+    )
+
+
+@wording("vendor_stepped_in")
+def _vendor_stepped_in(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    who = data.get("end_customer") or "the end customer"
+    to = ", ".join(data.get("recipients") or [])
+    text = f"Support stepped in and wrote to {who} directly"
+    if to:
+        text += f" ({to})"
+    return text, data.get("body", "")

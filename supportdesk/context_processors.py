@@ -11,6 +11,7 @@ from tickets.views.inbox import unread_badge
 NAVIGATION = [
     ("My cases", "tickets:my_cases", (Role.PARTNER,)),
     ("Open a case", "tickets:case_new", (Role.PARTNER,)),
+    ("Requests", "tickets:partner_requests", (Role.PARTNER,)),
     ("Devices", "hwaas:inventory", (Role.PARTNER,)),
     ("Queue", "tickets:queue", (Role.AGENT, Role.NOC)),
     ("Hardware", "hwaas:staff_requests", (Role.AGENT,)),

@@ -28,6 +28,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public address, for links in e-mails sent outside a request (notifications).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# A status page and per-service feeds anyone can read without signing in, at /status/public/
+# (services and whole-service incidents only, no organisation's data). Off: those are 404.
+PUBLIC_STATUS_PAGE = env.bool("PUBLIC_STATUS_PAGE", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -320,6 +323,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentUpdateStatusEnum": "availability.models.IncidentUpdate.Status",
         "HardwareRequestKindEnum": "hwaas.models.HardwareRequest.Kind",
         "HardwareRequestCauseEnum": "hwaas.models.HardwareRequest.Cause",
+        "DocumentItemKindEnum": "tickets.models.DocumentItem.Kind",
     },
 }
 
@@ -334,6 +338,12 @@ SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
 SLA_TIMER_HORIZON = env.int("SLA_TIMER_HORIZON", default=45 * 60)
 # How often beat sweeps for intervention reminders that are due (seconds).
 INTERVENTION_SWEEP_SECONDS = env.float("INTERVENTION_SWEEP_SECONDS", default=300.0)
+# How often beat sweeps for document reminders due and document requests past their due
+# date (seconds): how late after the due instant a partner is recorded non-responsive.
+DOCUMENT_SWEEP_SECONDS = env.float("DOCUMENT_SWEEP_SECONDS", default=60.0)
+# How often beat sweeps for cases waiting on the partner whose reminder or resolution is
+# due (seconds; the limits are in business days, so a minute late is nothing).
+WAITING_SWEEP_SECONDS = env.float("WAITING_SWEEP_SECONDS", default=60.0)
 
 # --- Celery ------------------------------------------------------------------------------
 
@@ -396,6 +406,8 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "supportdesk.heartbeat", "schedule": WORKER_HEARTBEAT_SECONDS},
     "sla-sweep": {"task": "sla.sweep", "schedule": SLA_SWEEP_SECONDS},
     "emails-pending": {"task": "tickets.deliver_pending_emails", "schedule": 60.0},
+    "document-requests": {"task": "tickets.documents_sweep", "schedule": DOCUMENT_SWEEP_SECONDS},
+    "waiting-on-partner": {"task": "desk.waiting_sweep", "schedule": WAITING_SWEEP_SECONDS},
     "intervention-reminders": {
         "task": "entitlements.intervention_sweep",
         "schedule": INTERVENTION_SWEEP_SECONDS,
@@ -405,6 +417,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "availability.daily_figures",
         "schedule": crontab(minute=5),
     },
+    # Files kept for intake forms that were never sent again (tickets.kept_uploads).
+    "kept-uploads-sweep": {"task": "tickets.sweep_kept_uploads", "schedule": crontab(minute=35)},
 }
 
 # --- Logging -----------------------------------------------------------------------------

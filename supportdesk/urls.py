@@ -39,6 +39,7 @@ api_patterns = [
     path("", include("desk.api.alerts")),
     path("", include("availability.records_api")),
     path("", include("availability.api")),
+    path("", include("availability.status_api")),
     path("", include("hwaas.api")),
     path("", include("desk.api.hardware")),
     path("", include("entitlements.api")),

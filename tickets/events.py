@@ -92,3 +92,16 @@ def feedback_given(ticket: Ticket, *, actor, rating: int) -> Event:
 
 def follow_up_opened(ticket: Ticket, *, actor, follow_up_number: str) -> Event:
     return record(ticket, "follow_up_opened", actor=actor, public=True, number=follow_up_number)
+
+
+def opened_from_request(ticket: Ticket, *, actor, request_number: str, sender: str) -> Event:
+    """The case was opened from a request another organisation handed on to its owner."""
+    return record(
+        ticket,
+        "opened_from_request",
+        actor=actor,
+        public=True,
+        at=ticket.created_at,
+        request=request_number,
+        sender=sender,
+    )

@@ -8,6 +8,12 @@ documents them in a subclass of its own. Both take the query string
 (``?status=new&status=open&assignee=me&q=…``) and the queryset to narrow. The queue's
 default sort is "nearest breach first": breached cases on top, then the ones about to
 breach, then those with no clock waiting, oldest first.
+
+A Critical case with no clock running (answered, or paused while waiting on the partner)
+"sorts with the Critical cases" where the class of service is the order: sorted by class
+(the queue's column header) and in the Critical view it stays with them, after the
+Critical cases whose clocks run. The default order stays strictly "nearest breach first":
+such a case has nothing left to breach, and its row is still marked Critical.
 """
 
 import copy
@@ -62,6 +68,8 @@ SORT_KEYS = {
     "status": STATUS_RANK,
     "cos": COS_RANK,
     "organisation": F("organisation__name"),
+    # Unassigned cases come after the assigned ones, whichever way round.
+    "assignee": F("assignee__full_name"),
 }
 
 ORDERING_CHOICES = [
@@ -76,6 +84,8 @@ ORDERING_CHOICES = [
     ("-cos", "Class of service, standard first"),
     ("organisation", "Organisation, A to Z"),
     ("-organisation", "Organisation, Z to A"),
+    ("assignee", "Assigned to, A to Z"),
+    ("-assignee", "Assigned to, Z to A"),
 ]
 
 
@@ -87,7 +97,10 @@ def order_for(key: str | None) -> tuple[OrderBy, ...]:
     name = key.removeprefix("-")
     if name not in SORT_KEYS:
         return DUE_FIRST_ORDER
-    primary = SORT_KEYS[name].desc() if descending else SORT_KEYS[name].asc()
+    # Only the assignee can be missing; the other keys keep the plain order their indexes
+    # serve.
+    nulls = {"nulls_last": True} if name == "assignee" else {}
+    primary = SORT_KEYS[name].desc(**nulls) if descending else SORT_KEYS[name].asc(**nulls)
     if name == "created_at":
         return (primary, F("id").desc() if descending else F("id").asc())
     if name == "cos":
@@ -259,7 +272,9 @@ class QueueFilter(CaseFilter):
         "q": {
             "label": "Search",
             "help_text": "A case number (SD-000123) or words from the subject or description.",
-            "widget": forms.TextInput(attrs={"type": "search"}),
+            "widget": forms.TextInput(
+                attrs={"type": "search", "placeholder": "Search: SD-000123 or words"}
+            ),
         },
         "status": {"label": "Status", "widget": forms.CheckboxSelectMultiple},
         "case_type": {
@@ -326,8 +341,14 @@ class QueueFilter(CaseFilter):
         # Choices are read from the database once per use of the filters, however many
         # times the form checks or renders them.
         self.filters["case_type"].extra["choices"] = cache(case_type_choices)
-        self.filters["assignee"].extra["choices"] = cache(assignee_choices)
+        # The staff list is read once for the assignee filter and whatever else the page
+        # offers people from (the queue's bulk assignment).
+        self.staff_choices = cache(staff_choices)
+        self.filters["assignee"].extra["choices"] = cache(self._assignee_choices)
         self.filters["reason"].extra["widget"] = PlainSelect(choices=cache(reason_choices))
+
+    def _assignee_choices(self) -> list[tuple[str, str]]:
+        return [(ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Nobody (unassigned)"), *self.staff_choices()]
 
     def filter_organisation_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(organisation__name__icontains=value.strip())

@@ -237,6 +237,23 @@ class IntakeForm(ServiceErrorsMixin, forms.Form):
             self.add_error("critical_criterion", "Critical applies to Tech Support cases only.")
         return data
 
+    def error_links(self) -> list[tuple[str, str]]:
+        """Every error on the form as (the id of the control to go to, the message), in the
+        order of the form; the id is empty for errors about the form as a whole."""
+        links = [("", str(message)) for message in self.non_field_errors()]
+        for name, field in self.fields.items():
+            if name not in self.errors:
+                continue
+            bound = self[name]
+            if field.widget.is_hidden:
+                anchor = ""
+            elif isinstance(field.widget, forms.RadioSelect):
+                anchor = f"{bound.auto_id}_0"  # the first choice: focus lands in the group
+            else:
+                anchor = bound.auto_id
+            links.extend((anchor, str(message)) for message in self.errors[name])
+        return links
+
     def values_for_referral(self) -> dict[str, str]:
         """Everything typed, as plain strings, to carry through the referral page."""
         names = [n for n in self.fields if n != "attachments"]

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.formatting import local_datetime_text
 from tickets.models import NUMBER_PREFIX, Message, Ticket, parse_number
 
 # Asks Exchange and Outlook not to send out-of-office or other automatic answers back.
@@ -40,6 +41,7 @@ KINDS = {
     "partner_replied": Kind("Partner replied", to_assignee=True, carries_message=True),
     "status_changed": Kind("Status changed"),
     "hardware_step": Kind("Hardware request update"),
+    "waiting_reminder": Kind("We are still waiting for you"),
 }
 
 STATUS_HEADLINES = {
@@ -224,6 +226,13 @@ def build(
         "new_status_label": _status_label(new_status),
         "update": extra.get("update", ""),
         "update_detail": extra.get("detail", ""),
+        "notice": extra.get("notice", ""),
+        "resolve_at": (
+            local_datetime_text(extra["resolve_at"], tz=reader.effective_time_zone)
+            if extra.get("resolve_at")
+            else None
+        ),
+        "waited_days": extra.get("waited_days"),
     }
     return _email(
         subject=subject_for(ticket, headline),
@@ -240,6 +249,32 @@ def build(
             auto="auto-generated" if spec.auto_generated else None,
             in_reply_to="",
             references=case_thread_id(ticket),
+        ),
+    )
+
+
+def build_end_customer_message(
+    ticket: Ticket, *, to: list[str], body: str, sender
+) -> EmailMultiAlternatives:
+    """Staff writing to the end customer of a case about their system (14.5, 2026-03): the
+    message as typed, who sent it, and why the vendor writes to them directly. Written by
+    a person, so not marked as automatic; answers come back to the support inbox."""
+    context = {
+        "ticket": ticket,
+        "body": body,
+        "sender": sender,
+        "installer": ticket.organisation,
+        "headline": "A message from support about your system",
+        "messages_url": site_url(reverse("tickets:support_messages")),
+    }
+    return _email(
+        subject=numbered_subject(ticket, f"About your system: {ticket.subject}"),
+        template="end_customer_message",
+        context=context,
+        to=to,
+        reply_to=[settings.SUPPORT_REPLY_TO] if settings.SUPPORT_REPLY_TO else None,
+        headers=_headers(
+            ticket=ticket, auto=None, in_reply_to="", references=case_thread_id(ticket)
         ),
     )
 

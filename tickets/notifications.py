@@ -14,7 +14,7 @@ e-mail copy goes through the same outbox, written with the notice.
 
 from django.utils import timezone
 
-from core.formatting import deadline_text
+from core.formatting import deadline_text, local_datetime_text
 from tickets import mail
 from tickets.models import Message, Notification, Ticket
 from tickets.services.outbox import email_queue
@@ -40,9 +40,24 @@ def partner_replied(ticket: Ticket, message: Message) -> None:
         _queue("partner_replied", ticket, message)
 
 
-def status_changed(ticket: Ticket, *, old: str) -> None:
+def status_changed(ticket: Ticket, *, old: str, notice: str = "") -> None:
     if ticket.status != old:
-        _queue("status_changed", ticket, old_status=old, new_status=ticket.status)
+        _queue("status_changed", ticket, old_status=old, new_status=ticket.status, notice=notice)
+
+
+def waiting_reminder(ticket: Ticket, *, resolve_at, waited_days: int) -> None:
+    """The case has waited on the partner ``waited_days`` business days; it is resolved at
+    ``resolve_at`` unless they answer."""
+    _queue("waiting_reminder", ticket, resolve_at=resolve_at, waited_days=waited_days)
+
+
+def end_customer_written(ticket: Ticket, *, to: list[str], body: str, sender) -> None:
+    """Staff wrote to the end customer of a case about their system (14.5)."""
+    email_queue(
+        mail.build_end_customer_message(ticket, to=to, body=body, sender=sender),
+        kind="end_customer_message",
+        ticket=ticket,
+    )
 
 
 def hardware_step(ticket: Ticket, *, update: str, detail: str = "") -> None:
@@ -86,13 +101,16 @@ def notify(
     body: str = "",
     due=None,
     breach=None,
+    moments=(),
 ) -> list[Notification]:
     """Write one notice per distinct active recipient, and its e-mail copy to the outbox,
     in the caller's transaction.
 
     ``due`` and ``breach`` (instants: a clock's due time and when it breaches) are added to
     the body in each recipient's own zone, worded as the pages word them ("Due Thu 18:00 CET
-    · breaches Fri 09:00 CET"), without "2 h ago": the notice is read later."""
+    · breaches Fri 09:00 CET"), without "2 h ago": the notice is read later. ``moments``
+    (pairs of a label and an instant) are added as lines "Occurred at: Wed 4 Mar 2026,
+    09:55 CET", the instant too in the recipient's zone."""
     seen, rows = set(), []
     now = timezone.now()
     for user in recipients:
@@ -100,6 +118,8 @@ def notify(
             continue
         seen.add(user.pk)
         text = body
+        for label, at in moments:
+            text += f"\n{label}: {local_datetime_text(at, tz=user.effective_time_zone)}"
         if due is not None:
             when = deadline_text(due, breach, tz=user.effective_time_zone, now=now, relative=False)
             text = f"{body}\n{when[:1].upper()}{when[1:]}.".strip()

@@ -1,15 +1,19 @@
 """Reads for cases, scoped by who asks. A partner sees its organisation's cases and only
 their public side; support staff (agents, NOC, admins) see everything."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from partners.models import User
 from partners.roles import CASE_WORKERS, GROUP_NAMES, works_cases
 from tickets.models import (
     Article,
     Attachment,
+    DocumentItem,
+    DocumentRequest,
     Event,
     Message,
+    PartnerRequest,
+    PartnerRequestFile,
     RefusedMail,
     RefusedMailFile,
     Ticket,
@@ -54,7 +58,12 @@ def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
 
 
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:
-    attachments = Attachment.objects.filter(ticket__in=tickets_visible_to(user))
+    """Files of the cases the user sees; for a partner also those of its installed
+    customers' cases (``customer_tickets_visible_to``), which it reads and answers."""
+    cases = Q(ticket__in=tickets_visible_to(user))
+    if user.is_authenticated and user.is_partner:
+        cases |= Q(ticket__in=customer_tickets_visible_to(user))
+    attachments = Attachment.objects.filter(cases)
     if not works_cases(user):
         attachments = attachments.filter(
             Q(message__isnull=True) | Q(message__visibility=Message.Visibility.PUBLIC)
@@ -114,3 +123,119 @@ def refused_mail_files_visible_to(user: User) -> QuerySet[RefusedMailFile]:
     if not works_cases(user):
         return RefusedMailFile.objects.none()
     return RefusedMailFile.objects.all()
+
+
+# --- Requests handed on, and the cases of customers a partner installed -------------------
+
+
+def partner_requests_received(user: User) -> QuerySet[PartnerRequest]:
+    """Requests sent to the user's organisation (drafts are their author's alone), newest
+    first."""
+    if not user.is_authenticated or not user.is_partner:
+        return PartnerRequest.objects.none()
+    return (
+        PartnerRequest.objects.filter(recipient_id=user.organisation_id)
+        .exclude(status=PartnerRequest.Status.DRAFT)
+        .order_by("-sent_at", "-id")
+    )
+
+
+def partner_requests_sent(user: User) -> QuerySet[PartnerRequest]:
+    """Requests the user's organisation has sent on, newest first."""
+    if not user.is_authenticated or not user.is_partner:
+        return PartnerRequest.objects.none()
+    return (
+        PartnerRequest.objects.filter(sender_id=user.organisation_id)
+        .exclude(status=PartnerRequest.Status.DRAFT)
+        .order_by("-sent_at", "-id")
+    )
+
+
+def partner_requests_visible_to(user: User) -> QuerySet[PartnerRequest]:
+    """What the user's organisation wrote (drafts included) or received (once sent).
+    Support staff see none: the request is between the two organisations."""
+    if not user.is_authenticated or not user.is_partner:
+        return PartnerRequest.objects.none()
+    organisation = user.organisation_id
+    return PartnerRequest.objects.filter(
+        Q(sender_id=organisation)
+        | (Q(recipient_id=organisation) & ~Q(status=PartnerRequest.Status.DRAFT))
+    )
+
+
+def partner_request_for(*, user: User, pk: int) -> PartnerRequest:
+    """Raises PartnerRequest.DoesNotExist for a missing request and someone else's alike."""
+    return (
+        partner_requests_visible_to(user)
+        .select_related("sender", "recipient", "sent_by", "handled_by", "ticket")
+        .prefetch_related("files")
+        .get(pk=pk)
+    )
+
+
+def partner_request_files_visible_to(user: User) -> QuerySet[PartnerRequestFile]:
+    return PartnerRequestFile.objects.filter(request__in=partner_requests_visible_to(user))
+
+
+def customer_tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    """The cases of the end customers the user's organisation installed, and the
+    monitoring cases filed under it about those customers' systems. Kept apart from
+    ``tickets_visible_to`` (the organisation's own cases) on purpose: the installer reads
+    and answers these on its customers' behalf, but it does not close them or give
+    feedback, and their lists are shown apart."""
+    if not user.is_authenticated or not user.is_partner:
+        return Ticket.objects.none()
+    organisation = user.organisation_id
+    return Ticket.objects.filter(
+        Q(organisation__installer_id=organisation)
+        | Q(
+            organisation_id=organisation,
+            channel=Ticket.Channel.MONITORING,
+            device__organisation__installer_id=organisation,
+        )
+    )
+
+
+def partner_ticket_for(*, user: User, pk: int) -> Ticket:
+    """A case a partner may read and answer: its organisation's own, or one of its
+    installed customers' (``customer_tickets_visible_to``). Raises Ticket.DoesNotExist for
+    a missing case and for anyone else's alike. Staff get ``ticket_for``."""
+    if not user.is_authenticated or not user.is_partner:
+        return ticket_for(user=user, pk=pk)
+    try:
+        return ticket_for(user=user, pk=pk)
+    except Ticket.DoesNotExist:
+        pass
+    return (
+        customer_tickets_visible_to(user)
+        .select_related("organisation", "requester", "assignee", "case_type", "reason")
+        .prefetch_related(
+            "organisation__upstream_partner",
+            "created_by",
+            "policy",
+            "category",
+            "subcategory",
+            "device",
+            "follow_up_of",
+        )
+        .get(pk=pk)
+    )
+
+
+def is_customer_case(user: User, ticket: Ticket) -> bool:
+    """The case belongs to an end customer the user's organisation installed (not to the
+    organisation itself)."""
+    return bool(user.is_partner) and ticket.organisation_id != user.organisation_id
+
+
+def document_requests_of(ticket: Ticket) -> QuerySet[DocumentRequest]:
+    """The documents asked for on ``ticket`` (which the caller got through ``ticket_for``,
+    so it is the reader's to see), with their items and files: three queries in all."""
+    return ticket.document_requests.select_related("asked_by").prefetch_related(
+        Prefetch("items", queryset=DocumentItem.objects.select_related("attachment"))
+    )
+
+
+def document_item_for(*, ticket: Ticket, pk: int) -> DocumentItem:
+    """Raises DocumentItem.DoesNotExist for a missing item and one of another case alike."""
+    return DocumentItem.objects.select_related("request").get(pk=pk, request__ticket=ticket)

@@ -146,6 +146,14 @@ class ContactSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
+class HandUpSerializer(serializers.Serializer):
+    request = serializers.IntegerField(help_text="Id of the draft kept with what you sent.")
+    number = serializers.CharField()
+    recipient = OrganisationRefSerializer(help_text="The organisation it would go to.")
+    status = serializers.CharField(help_text='"draft" until sent.')
+    send = serializers.CharField(help_text="POST here to send it to them.")
+
+
 class NotEligibleSerializer(serializers.Serializer):
     detail = serializers.CharField()
     # Both are left out of the answer to staff, who may not open cases through the API.
@@ -158,6 +166,12 @@ class NotEligibleSerializer(serializers.Serializer):
         child=serializers.CharField(),
         required=False,
         help_text="With limited access: the reasons the organisation may still open itself.",
+    )
+    hand_up = HandUpSerializer(
+        allow_null=True,
+        required=False,
+        help_text="The refused case, kept as a draft you may send to your partner or "
+        "installer; null when none is on file.",
     )
 
 

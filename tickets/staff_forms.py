@@ -13,7 +13,7 @@ from partners.models import CaseReason, Device, ExtendedSupportExclusion, Policy
 from tickets import selectors, workflow
 from tickets.errors import IllegalTransition
 from tickets.filters import ASSIGNEE_ME, ASSIGNEE_NONE, staff_choices
-from tickets.models import Message, Ticket
+from tickets.models import Macro, Message, SavedView, Ticket
 
 STATUS_LABELS = dict(Ticket.Status.choices)
 
@@ -91,7 +91,9 @@ class BulkForm(forms.Form):
     )
     return_query = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, staff=staff_choices, **kwargs):
+        """``staff`` gives the (id, name) of everyone a case can go to, when the page has
+        read them already."""
         kwargs.setdefault("prefix", "bulk")
         super().__init__(*args, **kwargs)
         self.user = user
@@ -99,7 +101,7 @@ class BulkForm(forms.Form):
             ("", "Choose a person"),
             (ASSIGNEE_ME, "Me"),
             (ASSIGNEE_NONE, "Nobody (unassigned)"),
-            *staff_choices(),
+            *staff(),
         ]
 
     def clean(self):
@@ -119,6 +121,24 @@ class BulkForm(forms.Form):
         return data
 
 
+class SavedViewForm(forms.Form):
+    """Name and sharing of a saved view of the queue; its filters come from the address of
+    the queue being looked at (``query``), checked by the saved-view service."""
+
+    name = forms.CharField(label="View name", max_length=60)
+    visibility = forms.ChoiceField(
+        label="Who sees it",
+        choices=SavedView.Visibility.choices,
+        initial=SavedView.Visibility.PRIVATE,
+        widget=forms.RadioSelect,
+    )
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "view")
+        super().__init__(*args, **kwargs)
+
+
 # --- Staff case page -----------------------------------------------------------------------
 
 
@@ -136,6 +156,14 @@ class ReplyForm(forms.Form):
     attachments = MultipleFileField(
         label="Attachments",
         help_text="Optional. Several files at once: PDF, images, logs, traces, archives.",
+    )
+    # Picking one fills the message in (the page's script asks for its text); sending
+    # applies its status and assignment as well.
+    macro = forms.ModelChoiceField(
+        label="Macro",
+        queryset=Macro.objects.filter(is_active=True),
+        required=False,
+        empty_label="No macro",
     )
 
     @property

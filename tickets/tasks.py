@@ -8,8 +8,9 @@ from smtplib import SMTPException
 from django.utils import timezone
 
 from core.tasks import task
-from tickets import mail, notifications, services
+from tickets import kept_uploads, mail, notifications, services
 from tickets.models import Message, Ticket
+from tickets.services import documents
 from tickets.services.outbox import QUICK_TRIES
 
 
@@ -33,6 +34,14 @@ def deliver_pending_emails() -> int:
         if deliver_email.delay(email_id) is None:
             break  # the broker is down again: a sweep in a few minutes tries these
     return len(ids)
+
+
+@task(name="tickets.documents_sweep", queue="notifications", soft_time_limit=240, time_limit=280)
+def documents_sweep() -> dict:
+    """Reminders of requested documents, and the partners non-responsive once their due
+    date has passed (``tickets.services.documents``)."""
+    result = documents.documents_sweep(now=timezone.now())
+    return {"overdue": result.overdue, "reminded": result.reminded}
 
 
 @task(name="tickets.send_ticket_mail", queue="notifications")
@@ -63,3 +72,9 @@ def send_auto_reply(*, kind: str, to: str, **context) -> bool:
     """An automatic answer queued as a task (see ``send_ticket_mail``): to the outbox."""
     notifications.auto_reply(kind, to=to, **context)
     return True
+
+
+@task(name="tickets.sweep_kept_uploads")
+def sweep_kept_uploads() -> int:
+    """Delete the files kept for intake forms never sent again (``tickets.kept_uploads``)."""
+    return kept_uploads.sweep(now=timezone.now())

@@ -143,6 +143,11 @@ def _follow_up_opened(data: dict, names: dict[int, str]) -> tuple[str, str]:
     return f"Follow-up case {data.get('number', '')} opened", ""
 
 
+@wording("opened_from_request")
+def _opened_from_request(data: dict, names: dict[int, str]) -> tuple[str, str]:
+    return f"Opened from request {data.get('request', '')}", f"sent by {data.get('sender', '')}"
+
+
 def _via(data: dict) -> str:
     channel = data.get("channel")
     return f"by {channel}" if channel and channel != "web" else ""

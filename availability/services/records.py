@@ -17,9 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from availability import tasks
+from availability.announcements import Window, announcement_covers, is_short_notice
 from availability.models import Credit, Event, Incident, IncidentUpdate, Maintenance, Service
+from availability.services import notices
 from availability.services.credits import month_start, next_month
-from partners.models import Organisation, User
+from partners.models import Organisation, PolicyVersion, User
+from partners.selectors import NoPolicyInForce, policy_in_force
 from tickets.models import Ticket
 
 INCIDENT_FIELDS = (
@@ -194,6 +197,83 @@ def maintenance_delete(*, maintenance: Maintenance, actor: User) -> None:
     _record_delete(MAINTENANCE, record=maintenance, actor=actor)
 
 
+def maintenance_announce(*, maintenance: Maintenance, actor: User) -> Maintenance:
+    """Send the window's notice to the followers of its services, and record that it was
+    announced now: its "notified at" is the time the desk sent the notice
+    (``availability.announcements`` says why). A window announced already, or over, is
+    refused, so a second press of the button sends nothing twice."""
+    with transaction.atomic():
+        locked = Maintenance.objects.select_for_update().get(pk=maintenance.pk)
+        now = timezone.now()
+        if locked.notified_at is not None:
+            raise ValidationError("This maintenance has already been announced.")
+        if locked.ends_at <= now:
+            raise ValidationError("This maintenance is over: there is nothing to announce.")
+        notice = notices.maintenance_notice_send(maintenance=locked, actor=actor, at=now)
+        locked.notified_at = notice.sent_at
+        locked.save(update_fields=["notified_at", "updated_at"])
+        _event(
+            "maintenance_announced",
+            actor=actor,
+            maintenance=locked,
+            changes={"notified_at": [None, _shown(notice.sent_at)]},
+            recipients=notice.recipient_count,
+        )
+        services = list(locked.services.all())
+        _recompute_on_commit((locked.starts_at, locked.ends_at, services))
+    return locked
+
+
+def maintenance_notice(starts_at: datetime) -> timedelta:
+    """How long before ``starts_at`` a window must be announced to count as available: the
+    notice of the terms in force then (read in UTC, as the service figures are)."""
+    try:
+        return policy_in_force(starts_at, zone="UTC").maintenance_notice
+    except NoPolicyInForce:
+        return PolicyVersion._meta.get_field("maintenance_notice").get_default()
+
+
+def maintenance_missed_notice(
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    services: Iterable[Service],
+    now: datetime,
+    maintenance: Maintenance | None = None,
+) -> timedelta | None:
+    """The notice a window (new, or ``maintenance`` changed to these values) misses, so that
+    it will count as downtime: announced now, or by the notice already sent when that still
+    covers it. None when it is or can still be announced in time."""
+    notice = maintenance_notice(starts_at)
+    if maintenance is not None and maintenance.notified_at is not None:
+        announced = Window.of(
+            maintenance.starts_at, maintenance.ends_at, (s.pk for s in maintenance.services.all())
+        )
+        if announcement_covers(announced, Window.of(starts_at, ends_at, (s.pk for s in services))):
+            return None if starts_at - maintenance.notified_at >= notice else notice
+    return notice if is_short_notice(starts_at, now=now, notice=notice) else None
+
+
+def _announcement_kept(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """An announced window changed so that its notice no longer covers it is no longer
+    announced (``announcement_covers``)."""
+    if old["notified_at"] is None or new["notified_at"] != old["notified_at"]:
+        return new
+    if new["starts_at"] is None or new["ends_at"] is None:
+        return new
+    announced = Window.of(old["starts_at"], old["ends_at"], (s.pk for s in old["services"]))
+    current = Window.of(new["starts_at"], new["ends_at"], (s.pk for s in new["services"]))
+    if announcement_covers(announced, current):
+        return new
+    return {**new, "notified_at": None}
+
+
+def maintenance_check(values: dict[str, Any]) -> None:
+    """Refuse, as ``maintenance_create`` would, values it would refuse; for a form to
+    report them before asking anything else."""
+    _maintenance_clean({"notified_at": None, **values})
+
+
 def _maintenance_clean(values: dict[str, Any]) -> dict[str, Any]:
     values = {**values, "title": (values["title"] or "").strip()}
     values["note"] = (values["note"] or "").strip()
@@ -279,6 +359,8 @@ def _record_update(kind: RecordKind, *, record, actor: User, changes: dict[str, 
         locked = kind.model.objects.select_for_update().get(pk=record.pk)
         old = _values(kind, locked)
         new = kind.clean({**old, **changes})
+        if kind is MAINTENANCE:
+            new = _announcement_kept(old, new)
         changed = _save(locked, old=old, new=new)
         if changed:
             _event(kind.changed, actor=actor, changes=changed, **{kind.name: locked})
@@ -391,8 +473,18 @@ def _label(item) -> str:
     return item.number if isinstance(item, Ticket) else str(item)
 
 
-def _event(kind: str, *, actor: User, changes: dict, record: int | None = None, **fields) -> Event:
+def _event(
+    kind: str,
+    *,
+    actor: User,
+    changes: dict,
+    record: int | None = None,
+    recipients: int | None = None,
+    **fields,
+) -> Event:
     data = {"changes": changes} if record is None else {"changes": changes, "record": record}
+    if recipients is not None:
+        data["recipients"] = recipients
     return Event.objects.create(kind=kind, actor=actor, data=data, **fields)
 
 
@@ -475,4 +567,5 @@ def incident_update_post(
             at=update.posted_at,
             data={"update": update.pk, "status": status, "body": body},
         )
+        notices.incident_notice_send(update=update, actor=actor)
     return update

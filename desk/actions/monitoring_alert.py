@@ -219,7 +219,8 @@ def _unmatched(alert: MonitoringAlert, problems: dict[str, list[str]]) -> AlertR
         kind=Notification.Kind.MONITORING,
         ticket=None,
         title=f"Monitoring alert needs review: {alert.summary}",
-        body=f"{reasons}\n\n{_alert_text(alert)}",
+        body=f"{reasons}\n\n{_alert_text(alert, occurred=False)}",
+        moments=[("Occurred at", alert.occurred_at)],
     )
     return AlertResult(alert=alert, problems=problems)
 
@@ -303,14 +304,16 @@ def _note_add(*, ticket: Ticket, author: User, body: str) -> Message:
     )
 
 
-def _alert_text(alert: MonitoringAlert) -> str:
-    occurred = alert.occurred_at.astimezone(UTC)
+def _alert_text(alert: MonitoringAlert, *, occurred: bool = True) -> str:
+    """The alert as text. A note on a case, read by every agent, gives the time in UTC; a
+    notice leaves it out (``occurred=False``) and names it in each reader's own zone."""
     lines = [
         f"{alert.get_severity_display()} alert from {alert.source}: {alert.summary}",
         f"PBX serial: {alert.pbx_serial}",
-        f"Occurred at: {occurred:%Y-%m-%d %H:%M:%S} UTC",
-        f"Fingerprint: {alert.fingerprint}",
     ]
+    if occurred:
+        lines.append(f"Occurred at: {alert.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
+    lines.append(f"Fingerprint: {alert.fingerprint}")
     if alert.details:
         lines += ["", alert.details]
     return "\n".join(lines)

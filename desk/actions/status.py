@@ -10,13 +10,16 @@ from tickets.errors import IllegalTransition
 from tickets.models import Ticket
 
 
-def ticket_set_status(*, ticket: Ticket, actor: User, status: str, note: str = "") -> Ticket:
+def ticket_set_status(
+    *, ticket: Ticket, actor: User | None, status: str, note: str = "", notice: str = ""
+) -> Ticket:
     """Move a case along the transition table (partners may only close a resolved case):
     waiting on the partner pauses the clocks that allow it, leaving it resumes them,
-    resolving stops them all."""
+    resolving stops them all. ``actor`` None is the desk itself, with ``notice`` telling
+    the partner why (``desk.actions.waiting``)."""
     with transaction.atomic():
         change = ticket_services.ticket_status_write(
-            ticket=ticket, actor=actor, status=status, note=note
+            ticket=ticket, actor=actor, status=status, note=note, notice=notice
         )
         sla.clocks_after_status_change(
             ticket=change.ticket, old=change.old, new=change.new, at=change.at, actor=actor

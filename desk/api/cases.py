@@ -18,7 +18,8 @@ from rest_framework.response import Response
 
 from core.api.errors import FIELD_ERRORS
 from desk.actions.open_case import CaseRequest, case_open
-from desk.api import case_actions, messages
+from desk.api import case_actions, documents, messages
+from desk.api import partner_requests as partner_requests_api
 from desk.api.access import (
     NO_ACCESS,
     NOT_FOUND,
@@ -137,7 +138,9 @@ class TicketListCreate(generics.ListAPIView):
         try:
             ticket, created = case_open(_case_request(request, data, **named))
         except NotEligible as exc:
-            return Response(not_eligible_body(exc), status=status.HTTP_403_FORBIDDEN)
+            body = not_eligible_body(exc)
+            body["hand_up"] = partner_requests_api.hand_up_body(request, data, exc.decision)
+            return Response(body, status=status.HTTP_403_FORBIDDEN)
         if created:
             # The new case is in hand with every relation and clock the answer shows.
             clocks_in_hand(ticket, ticket.started_clocks, request.user)
@@ -238,4 +241,6 @@ urlpatterns = [
     path("tickets/<int:pk>/", TicketDetail.as_view(), name="api-ticket"),
     *messages.urlpatterns,
     *case_actions.urlpatterns,
+    *partner_requests_api.urlpatterns,
+    *documents.urlpatterns,
 ]

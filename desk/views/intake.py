@@ -2,11 +2,17 @@
 knowledge-base suggestions shown beside it and the response time to expect.
 
 Every list is built from what the partner may see (the policy in force, the organisation's
-own devices); the service decides whether the case may be opened.
+own devices); the service decides whether the case may be opened. Before that, the place
+under the case type shows what the terms give for what is picked so far: the response time
+when the organisation may open the case, otherwise whom it goes to (``case_outlook``).
+
+Files picked are kept on the server whenever the form comes back (``tickets.kept_uploads``)
+and attached when it is finally sent.
 """
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -16,6 +22,8 @@ from django.utils import timezone
 
 from core.converters import as_id
 from desk.actions.open_case import CaseRequest, case_open
+from desk.views import hand_up
+from entitlements import rules as entitlement_rules
 from entitlements import selectors as entitlement_selectors
 from partners import selectors as partner_selectors
 from partners.access import role_required
@@ -23,14 +31,16 @@ from partners.roles import Role
 from sla import display as sla_display
 from sla import selectors as sla_selectors
 from sla.calendars import business_calendar, support_zone
-from tickets import kb, selectors
+from tickets import kb, kept_uploads, selectors
 from tickets.errors import NotEligible
-from tickets.forms import FILES_NOT_KEPT, IntakeForm
+from tickets.forms import IntakeForm
 from tickets.models import Ticket, parse_number
 
 DEVICE_OPTIONS_SHOWN = 200
 # Which submit button asked only to update the lists (the page without JavaScript).
 REFRESH = "_refresh"
+# The button that removes one kept file (its value names the file); the form comes back.
+FORGET = "_forget"
 
 
 def _policy_or_none(user):
@@ -45,22 +55,53 @@ def _devices(user):
     return partner_selectors.devices_visible_to(user).order_by("kind", "name", "pk")
 
 
-def device_options(user, *, query: str = "", selected: str = "") -> dict:
+def versions_on_record(device) -> tuple[str, str]:
+    """The WMS version and the firmware we have on record for ``device``, as the form asks
+    for them: a phone registered on a PBX runs its PBX's WMS; the firmware with the model it
+    belongs to."""
+    wms = device.wms_version or (device.pbx.wms_version if device.pbx_id else "")
+    firmware = ""
+    if device.firmware_version:
+        firmware = f"{device.model} {device.firmware_version}".strip()
+    return wms, firmware
+
+
+def device_options(user, *, query: str = "", selected: str = "", pick_single=False) -> dict:
     """The devices to list in the picker: the organisation's own, narrowed by serial or
-    name, always keeping the one already chosen."""
-    devices = _devices(user)
+    name, always keeping the one already chosen. With ``pick_single`` (the partner searched),
+    a search that finds exactly one device chooses it."""
+    devices = _devices(user).select_related("pbx")
     query = query.strip()
     if query:
         devices = devices.filter(Q(serial_number__icontains=query) | Q(name__icontains=query))
     shown = list(devices[: DEVICE_OPTIONS_SHOWN + 1])
     more = len(shown) > DEVICE_OPTIONS_SHOWN
     shown = shown[:DEVICE_OPTIONS_SHOWN]
+    picked = pick_single and bool(query) and len(shown) == 1
+    if picked:
+        selected = str(shown[0].pk)
     selected_id = as_id(selected)
     if selected_id and all(d.pk != selected_id for d in shown):
-        chosen = _devices(user).filter(pk=selected_id).first()
+        chosen = _devices(user).select_related("pbx").filter(pk=selected_id).first()
         if chosen is not None:
             shown.insert(0, chosen)
-    return {"device_list": shown, "device_more": more, "device_query": query}
+    for device in shown:
+        device.wms_on_record, device.firmware_on_record = versions_on_record(device)
+    return {
+        "device_list": shown,
+        "device_more": more,
+        "device_query": query,
+        "selected_device": str(selected_id) if selected_id else "",
+        "device_picked": picked,
+    }
+
+
+def _current_device(user, form: IntakeForm):
+    current = form.data if form.is_bound else form.initial
+    device_id = as_id(str(current.get("device") or ""))
+    if device_id is None:
+        return None
+    return _devices(user).filter(pk=device_id).first()
 
 
 def _follow_up_initial(ticket: Ticket, policy) -> dict:
@@ -130,14 +171,117 @@ def out_of_hours_line(user, form: IntakeForm):
     return partner_selectors.support_line_for(organisation, policy=form.policy)
 
 
-def _render_form(request, form: IntakeForm, *, follow_up=None, status: int = 200):
+def case_outlook(user, form: IntakeForm, *, decision=None) -> dict:
+    """What the place under the case type shows for what is picked so far, as template
+    context: the response time (and the out-of-hours line) only when the organisation may
+    open the case; otherwise whom it goes to (``referral``, the decision).
+
+    Before a reason is picked for a type that has reasons, the answer may still depend on
+    it. An organisation limited to some reasons (Bronze under 2026-03), or with an
+    entitlement that covers some reasons of the type, sees which reasons it may open with us
+    (``open_reasons``) and whom the others go to. One whose tier refers the whole type
+    elsewhere, with nothing on file that covers any of its reasons, sees the referral at
+    once: no reason it could pick would change the answer.
+
+    ``decision``: the access decision the caller already has for exactly what is picked."""
+    organisation = user.organisation
+    case_type = form.case_type_obj
+    if case_type is None or organisation is None:
+        return {"response_preview": []}
+    reason_pending = bool(form.reasons) and form.reason_obj is None
+    if decision is None:
+        decision = entitlement_selectors.access_for(
+            organisation=organisation,
+            case_type=case_type.code,
+            reason=None if reason_pending else getattr(form.reason_obj, "code", None),
+            category=getattr(form.category_obj, "code", None),
+            device=_current_device(user, form),
+            at=timezone.now(),
+            policy=form.policy,
+            case_type_obj=case_type,
+            reason_obj=None if reason_pending else form.reason_obj,
+        )
+    if decision.allowed:
+        return {
+            "response_preview": response_preview(user, form),
+            "out_of_hours_line": out_of_hours_line(user, form),
+        }
+    if reason_pending:
+        prefix = f"{case_type.name}: "
+        open_reasons = [n.removeprefix(prefix) for n in decision.limited_to if n.startswith(prefix)]
+        if decision.notes:
+            open_reasons += _reasons_entitled(user, form, tier=decision.tier)
+        if open_reasons:
+            names = {r.name for r in form.reasons}
+            return {
+                "response_preview": [],
+                "open_reasons": [n for n in dict.fromkeys(open_reasons) if n in names],
+                "referral": decision,
+                "case_type": case_type,
+            }
+    return {
+        "response_preview": [],
+        "referral": decision,
+        "case_type": case_type,
+        "reason": form.reason_obj,
+    }
+
+
+def _reasons_entitled(user, form: IntakeForm, *, tier) -> list[str]:
+    """The names of the reasons of the picked type that an entitlement on file covers, for
+    what else is picked (category, device), where the tier refers the case elsewhere."""
+    organisation = user.organisation
+    grants = [
+        entitlement_selectors.as_grant(e)
+        for e in entitlement_selectors.entitlements_of(organisation)
+    ]
+    device = _current_device(user, form)
+    now = timezone.now()
+    return [
+        reason.name
+        for reason in form.reasons
+        if entitlement_rules.decide(
+            tier=tier,
+            channel=entitlement_rules.Channel.PORTAL,
+            topic=entitlement_rules.Topic(
+                case_type=form.case_type_obj.code,
+                reason=reason.code,
+                category=getattr(form.category_obj, "code", None),
+            ),
+            serial=device.serial_number if device is not None else None,
+            grants=grants,
+            at=now,
+            tz=organisation.time_zone,
+        ).allowed
+    ]
+
+
+def _render_form(
+    request,
+    form: IntakeForm,
+    *,
+    follow_up=None,
+    decision=None,
+    kept=(),
+    kept_notes=(),
+    status: int = 200,
+):
     current = form.data if form.is_bound else form.initial
     device = str(current.get("device") or "")
+    organisation = request.user.organisation
     context = {
         "form": form,
         "follow_up": follow_up,
-        "response_preview": response_preview(request.user, form),
-        "out_of_hours_line": out_of_hours_line(request.user, form),
+        "organisation": organisation,
+        # What the organisation may open, shown until a case type is picked.
+        "overview": (
+            None
+            if form.case_type_obj
+            else partner_selectors.support_overview(organisation=organisation, policy=form.policy)
+        ),
+        **case_outlook(request.user, form, decision=decision),
+        "kept_files": kept,
+        "kept_notes": kept_notes,
         "suggestions": _suggestions_for(
             request,
             text=str(current.get("subject") or ""),
@@ -146,13 +290,12 @@ def _render_form(request, form: IntakeForm, *, follow_up=None, status: int = 200
             device=device,
         ),
         "suggestion_query": str(current.get("subject") or ""),
-        "selected_device": device,
         **device_options(request.user, query=str(current.get("device_q") or ""), selected=device),
     }
     return render(request, "tickets/partner/case_new.html", context, status=status)
 
 
-def _render_referral(request, form: IntakeForm, decision):
+def _render_referral(request, form: IntakeForm, decision, *, kept=()):
     return render(
         request,
         "tickets/partner/referral.html",
@@ -163,6 +306,8 @@ def _render_referral(request, form: IntakeForm, decision):
             "case_type": form.case_type_obj,
             "reason": form.reason_obj,
             "had_files": bool(request.FILES),
+            "kept_files": kept,
+            **hand_up.referral_context(request, form, decision, kept=kept),
         },
     )
 
@@ -181,17 +326,15 @@ def case_new(request):
         return render(request, "tickets/partner/no_policy.html", status=503)
     devices = _devices(request.user)
 
-    if request.method == "POST" and REFRESH not in request.POST:
-        form = IntakeForm(request.POST, request.FILES, policy=policy, devices=devices)
-        return _submit(request, form)
-
     if request.method == "POST":
-        # Without JavaScript: rebuild the dependent lists from what was picked, keep the rest.
-        initial = {key: request.POST.get(key, "") for key in request.POST if key != REFRESH}
-        initial["submission_key"] = initial.get("submission_key") or uuid.uuid4()
-        form = IntakeForm(initial=initial, policy=policy, devices=devices)
-        follow_up = _follow_up_from(request, initial.get("follow_up_of"))
-        return _render_form(request, form, follow_up=follow_up)
+        data = request.POST.copy()
+        if not _is_key(data.get("submission_key")):
+            # Files are kept under the key: a form without one gets one.
+            data["submission_key"] = str(uuid.uuid4())
+        if REFRESH in data or FORGET in data:
+            return _refresh(request, data, policy=policy, devices=devices)
+        form = IntakeForm(data, request.FILES, policy=policy, devices=devices)
+        return _submit(request, form)
 
     initial: dict = {"submission_key": uuid.uuid4()}
     follow_up = None
@@ -205,23 +348,83 @@ def case_new(request):
     return _render_form(request, form, follow_up=follow_up)
 
 
+def _is_key(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _keep_picked(request, submission: str) -> tuple[list, list[str]]:
+    """Keep the files just picked (those the attachment rules accept) with the ones kept
+    before; what is kept now, and why any file was not."""
+    return kept_uploads.keep(
+        request.session,
+        submission,
+        request.FILES.getlist("attachments"),
+        now=timezone.now(),
+    )
+
+
+def _refresh(request, data, *, policy, devices):
+    """The form back as it was, with its lists rebuilt from what is picked: "Update the
+    lists" and "Search devices" without JavaScript, "Change the case type" on the referral
+    page, and removing a kept file. Nothing typed or picked is lost."""
+    submission = data["submission_key"]
+    if FORGET in data:
+        kept_uploads.forget(request.session, submission, data[FORGET])
+    kept, refused = _keep_picked(request, submission)
+    initial = {key: data.get(key, "") for key in data if key not in (REFRESH, FORGET)}
+    device_query = str(initial.get("device_q") or "")
+    if REFRESH in data and device_query:
+        # A search that finds one device chooses it, as it does with JavaScript.
+        found = device_options(request.user, query=device_query, pick_single=True)
+        if found["device_picked"]:
+            initial["device"] = found["selected_device"]
+    device_id = as_id(str(initial.get("device") or ""))
+    device = _devices(request.user).select_related("pbx").filter(pk=device_id).first()
+    if device_id and device is not None:
+        wms, firmware = versions_on_record(device)
+        initial["wms_version"] = initial.get("wms_version") or wms
+        initial["firmware_versions"] = initial.get("firmware_versions") or firmware
+    form = IntakeForm(initial=initial, policy=policy, devices=devices)
+    follow_up = _follow_up_from(request, initial.get("follow_up_of"))
+    return _render_form(request, form, follow_up=follow_up, kept=kept, kept_notes=refused)
+
+
 def _submit(request, form: IntakeForm):
+    submission = form.data["submission_key"]
+    kept = kept_uploads.kept_files(request.session, submission, now=timezone.now())
     valid = form.is_valid()
     follow_up = _follow_up_checked(request, form)
+    decision = None
     if valid and not form.errors:
-        # Complete: the service decides eligibility, once, and refuses with NotEligible.
-        response = _open(request, form, follow_up=follow_up)
-        if response is not None:
-            return response
+        picked = form.cleaned_data.get("attachments") or []
+        if len(kept) + len(picked) > settings.TICKET_ATTACHMENT_MAX_COUNT:
+            form.add_error(
+                "attachments",
+                f"A case takes at most {settings.TICKET_ATTACHMENT_MAX_COUNT} files: "
+                "remove some of the files kept.",
+            )
+        else:
+            # Complete: the service decides eligibility, once, and refuses with NotEligible.
+            response = _open(request, form, follow_up=follow_up, kept=kept)
+            if response is not None:
+                return response
     else:
         # Not complete yet: someone who will be referred elsewhere should not have to
         # complete the form before learning it.
         decision = _eligibility_so_far(request, form)
         if decision is not None and not decision.allowed:
-            return _render_referral(request, form, decision)
-    if request.FILES:
-        form.add_error("attachments", FILES_NOT_KEPT)
-    return _render_form(request, form, follow_up=follow_up)
+            kept, _ = _keep_picked(request, submission)
+            return _render_referral(request, form, decision, kept=kept)
+    kept, refused = _keep_picked(request, submission)
+    already = set(form.errors.get("attachments", []))
+    for message in refused:
+        if message not in already:
+            form.add_error("attachments", message)
+    return _render_form(request, form, follow_up=follow_up, decision=decision, kept=kept)
 
 
 def _follow_up_checked(request, form: IntakeForm) -> Ticket | None:
@@ -255,16 +458,23 @@ def _eligibility_so_far(request, form: IntakeForm):
     )
 
 
-def _open(request, form: IntakeForm, *, follow_up: Ticket | None):
-    """Open the case and go to it, or show the referral; None when the service found
-    errors, which are then on the form."""
+def _open(request, form: IntakeForm, *, follow_up: Ticket | None, kept):
+    """Open the case with the files picked and those kept, and go to it, or show the
+    referral; None when the service found errors, which are then on the form."""
+    submission = form.data["submission_key"]
+    kept_files = kept_uploads.opened(kept)
+    files = [*kept_files, *(form.cleaned_data.get("attachments") or [])]
     try:
-        ticket, created = case_open(_case_request(request, form.cleaned_data, follow_up))
+        ticket, created = case_open(_case_request(request, form.cleaned_data, follow_up, files))
     except NotEligible as refusal:
-        return _render_referral(request, form, refusal.decision)
+        kept, _ = _keep_picked(request, submission)
+        return _render_referral(request, form, refusal.decision, kept=kept)
     except ValidationError as error:
         form.add_service_errors(error)
         return None
+    finally:
+        kept_uploads.close_all(kept_files)
+    kept_uploads.discard(request.session, submission)
     if created:
         messages.success(
             request,
@@ -278,7 +488,7 @@ def _open(request, form: IntakeForm, *, follow_up: Ticket | None):
     return redirect("tickets:case_detail", pk=ticket.pk)
 
 
-def _case_request(request, data: dict, follow_up: Ticket | None) -> CaseRequest:
+def _case_request(request, data: dict, follow_up: Ticket | None, files: list) -> CaseRequest:
     return CaseRequest(
         requester=request.user,
         case_type=data.get("case_type"),
@@ -292,7 +502,7 @@ def _case_request(request, data: dict, follow_up: Ticket | None) -> CaseRequest:
         firmware_versions=data.get("firmware_versions", ""),
         critical_criterion=data.get("critical_criterion", ""),
         reproduced_with_other_operator=data.get("reproduced_with_other_operator"),
-        attachments=data.get("attachments") or [],
+        attachments=files,
         follow_up_of=follow_up,
         submission_key=data.get("submission_key"),
     )
@@ -309,7 +519,15 @@ def intake_options(request):
         for name in ("case_type", "reason", "category", "subcategory")
     }
     form = IntakeForm(initial=initial, policy=policy, devices=_devices(request.user))
-    return render(request, "tickets/partner/_taxonomy.html", {"form": form})
+    organisation = request.user.organisation
+    overview = None
+    if not form.case_type_obj:
+        overview = partner_selectors.support_overview(organisation=organisation, policy=policy)
+    return render(
+        request,
+        "tickets/partner/_taxonomy.html",
+        {"form": form, "organisation": organisation, "overview": overview},
+    )
 
 
 @role_required(Role.PARTNER)
@@ -320,29 +538,25 @@ def intake_response_time(request):
         return render(request, "tickets/partner/_response_time.html", {"response_preview": []})
     initial = {
         name: request.GET.get(name, "")[:60]
-        for name in ("case_type", "reason", "critical_criterion")
+        for name in ("case_type", "reason", "category", "critical_criterion", "device")
     }
     form = IntakeForm(initial=initial, policy=policy, devices=_devices(request.user))
     return render(
         request,
         "tickets/partner/_response_time.html",
-        {
-            "response_preview": response_preview(request.user, form),
-            "out_of_hours_line": out_of_hours_line(request.user, form),
-        },
+        {"organisation": request.user.organisation, **case_outlook(request.user, form)},
     )
 
 
 @role_required(Role.PARTNER)
 def intake_devices(request):
-    """The device picker narrowed to serials or names containing ``q`` (htmx fragment)."""
+    """The device picker narrowed to serials or names containing ``q`` (htmx fragment); a
+    search with exactly one match chooses it."""
     selected = request.GET.get("device", "")
     query = request.GET.get("q", request.GET.get("device_q", ""))[:100]
-    context = device_options(request.user, query=query, selected=selected)
+    context = device_options(request.user, query=query, selected=selected, pick_single=True)
     return render(
-        request,
-        "tickets/partner/_device_select.html",
-        {**context, "selected_device": selected, "device_field_errors": []},
+        request, "tickets/partner/_device_select.html", {**context, "device_field_errors": []}
     )
 
 
@@ -357,8 +571,9 @@ def kb_suggestions(request):
         reason=request.GET.get("reason", "")[:60],
         device=request.GET.get("device", ""),
     )
+    # The list beside the form, and (out of band) the one under the subject on a phone.
     return render(
         request,
-        "tickets/partner/_kb_suggestions.html",
+        "tickets/partner/_kb_suggestions_live.html",
         {"suggestions": suggestions, "suggestion_query": subject},
     )

@@ -19,8 +19,11 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from availability.status import incidents_of_case
 from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_set_status
+from desk.documents_panel import documents_panel
+from desk.step_in import has_messages_from_support
 from desk.support_line import support_line_now
 from desk.views import intake
 from entitlements.selectors import interventions_for
@@ -49,6 +52,15 @@ CASES_PER_PAGE = 20
 def _ticket_or_404(user, pk: int) -> Ticket:
     try:
         return selectors.ticket_for(user=user, pk=pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such case.") from None
+
+
+def _readable_case_or_404(user, pk: int) -> Ticket:
+    """The organisation's own case, or one of the end customers it installed, which it
+    reads and answers (never closes or rates): ``selectors.partner_ticket_for``."""
+    try:
+        return selectors.partner_ticket_for(user=user, pk=pk)
     except Ticket.DoesNotExist:
         raise Http404("No such case.") from None
 
@@ -89,6 +101,8 @@ def my_cases(request):
         overview = None
     devices = partner_selectors.devices_visible_to(request.user).select_related("pbx")
     context.update({"organisation": organisation, "overview": overview, "devices": devices})
+    context["has_customers"] = organisation.installed_customers.exists()
+    context["has_messages_from_support"] = has_messages_from_support(organisation)
     return render(request, "tickets/my_cases.html", context)
 
 
@@ -139,7 +153,8 @@ def _render_case(
     feedback = _feedback_of(ticket)
     is_closed = ticket.status == workflow.Status.CLOSED
     is_resolved = ticket.status == workflow.Status.RESOLVED
-    wants_feedback = feedback is None and (is_closed or is_resolved)
+    customer_case = selectors.is_customer_case(user, ticket)
+    wants_feedback = feedback is None and (is_closed or is_resolved) and not customer_case
     # Partners see the promises made to them; triage and warnings are support's business.
     clocks = sla_display.clocks_for_viewer(
         ticket.clocks.filter(metric__in=sla_display.PARTNER_METRICS), internal=False
@@ -157,7 +172,12 @@ def _render_case(
         "reply_form": None if is_closed else (reply_form or ReplyForm()),
         "feedback_form": (feedback_form or FeedbackForm()) if wants_feedback else None,
         "unsent_reply": unsent_reply,
+        "customer_case": customer_case,
         "interventions": interventions_for(ticket),
+        "linked_incidents": incidents_of_case(ticket, user=user, now=now),
+        "documents": documents_panel(
+            ticket=ticket, tz=user.effective_time_zone, now=now, staff=False
+        ),
         "critical_label": (
             Ticket.CriticalCriterion(ticket.critical_criterion).label
             if ticket.critical_criterion in Ticket.CriticalCriterion.values
@@ -170,13 +190,13 @@ def _render_case(
 
 @role_required(Role.PARTNER)
 def case_detail(request, pk: int):
-    return _render_case(request, _ticket_or_404(request.user, pk))
+    return _render_case(request, _readable_case_or_404(request.user, pk))
 
 
 @require_POST
 @role_required(Role.PARTNER)
 def case_reply(request, pk: int):
-    ticket = _ticket_or_404(request.user, pk)
+    ticket = _readable_case_or_404(request.user, pk)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -190,7 +210,7 @@ def case_reply(request, pk: int):
                 ),
             )
         except TicketClosed:
-            ticket = _ticket_or_404(request.user, pk)
+            ticket = _readable_case_or_404(request.user, pk)
             messages.error(
                 request,
                 f"{ticket.number} is closed, so your reply was not added. Your text is below: "

@@ -10,17 +10,19 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.formatting import duration_text
 from core.forms import apply_errors
-from desk.actions.reply import Reply, message_post
+from desk import presence
+from desk.actions.macro import macro_effects, macro_text, reply_with_macro
+from desk.actions.reply import Reply
 from desk.actions.status import ticket_change_cos, ticket_set_status
-from desk.staff_case_page import staff_case_page
+from desk.staff_case_page import case_url, staff_case_page
 from desk.views.staff import STAFF, error_text
 from entitlements.forms import TimeForm
 from entitlements.services import time_log
@@ -29,7 +31,7 @@ from partners.models import User
 from sla import services as sla_services
 from tickets import services
 from tickets.errors import IllegalTransition, TicketClosed
-from tickets.models import Ticket
+from tickets.models import Macro, Ticket
 from tickets.selectors import ticket_for
 from tickets.staff_forms import (
     STATUS_LABELS,
@@ -50,20 +52,63 @@ def _ticket(request, pk: int) -> Ticket:
         raise Http404("No such case.") from None
 
 
+def view_query(request) -> str:
+    """The queue view the agent came from (``?from=`` on the page, a hidden ``from`` field
+    on its forms), re-encoded from a parsed QueryDict: only a query string goes on, never
+    a URL."""
+    raw = request.POST.get("from") if request.method == "POST" else request.GET.get("from")
+    return QueryDict(raw or "").urlencode()
+
+
 def case_page(request, ticket: Ticket, *, bound: forms.Form | None = None, status: int = 200):
     """The staff case page; ``bound`` is the form of an action that came back with errors."""
-    page = staff_case_page(user=request.user, ticket=ticket, now=timezone.now(), bound=bound)
+    page = staff_case_page(
+        user=request.user,
+        ticket=ticket,
+        now=timezone.now(),
+        bound=bound,
+        view_query=view_query(request),
+    )
     return render(request, "tickets/staff/case.html", {"case": page}, status=status)
 
 
-def _to_case(ticket: Ticket, anchor: str = ""):
-    url = reverse("tickets:staff_case", args=[ticket.pk])
+def _to_case(request, ticket: Ticket, anchor: str = ""):
+    """Back to the case after an action, keeping the queue view it was opened from, so the
+    page can offer the next case in that view."""
+    url = case_url(ticket.pk, view_query(request))
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
 @role_required(*STAFF)
 def staff_case(request, pk: int):
-    return case_page(request, _ticket(request, pk))
+    ticket = _ticket(request, pk)
+    presence.presence_mark(ticket_id=ticket.pk, user=request.user, now=timezone.now())
+    return case_page(request, ticket)
+
+
+@role_required(*STAFF)
+def staff_case_presence(request, pk: int):
+    """Who else has the case open (htmx fragment, polled). A POST reports whether the
+    reply box holds text (``writing=1`` or ``0``) and answers with nothing."""
+    ticket = _ticket(request, pk)
+    now = timezone.now()
+    if request.method == "POST":
+        writing = request.POST.get("writing") == "1"
+        presence.presence_mark(ticket_id=ticket.pk, user=request.user, now=now, writing=writing)
+        return HttpResponse(status=204)
+    presence.presence_mark(ticket_id=ticket.pk, user=request.user, now=now)
+    others = presence.presence_others(ticket_id=ticket.pk, user=request.user, now=now)
+    return render(request, "tickets/staff/_presence.html", {"others": others})
+
+
+@role_required(*STAFF)
+def staff_case_macro(request, pk: int, macro_pk: int):
+    """A macro's text with this case's values filled in, and what sending it also does
+    (JSON, for the reply box's script)."""
+    ticket = _ticket(request, pk)
+    macro = get_object_or_404(Macro, pk=macro_pk)
+    text = macro_text(macro=macro, ticket=ticket, agent=request.user, now=timezone.now())
+    return JsonResponse({"text": text, "effects": macro_effects(macro)})
 
 
 @role_required(*STAFF)
@@ -72,8 +117,9 @@ def staff_case_reply(request, pk: int):
     ticket = _ticket(request, pk)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
+        macro = form.cleaned_data["macro"]
         try:
-            message_post(
+            reply_with_macro(
                 ticket=ticket,
                 reply=Reply(
                     author=request.user,
@@ -81,7 +127,10 @@ def staff_case_reply(request, pk: int):
                     internal=form.internal,
                     attachments=form.cleaned_data["attachments"],
                 ),
+                macro=macro,
             )
+        except IllegalTransition as error:
+            form.add_error("macro", move_refusal(ticket.number, error) + " Nothing was sent.")
         except ValidationError as error:
             apply_errors(form, error)
         except TicketClosed:
@@ -93,11 +142,16 @@ def staff_case_reply(request, pk: int):
         except PermissionDenied as error:
             form.add_error(None, error_text(error))
         else:
+            presence.presence_mark(
+                ticket_id=ticket.pk, user=request.user, now=timezone.now(), writing=False
+            )
             if form.internal:
                 messages.success(request, "Internal note added. The partner cannot see it.")
             else:
                 messages.success(request, "Reply sent to the partner.")
-            return _to_case(ticket, "conversation")
+            if macro is not None and (effects := macro_effects(macro)):
+                messages.info(request, f"Macro “{macro.name}”: {'; '.join(effects)}.")
+            return _to_case(request, ticket, "conversation")
     return case_page(request, ticket, bound=form)
 
 
@@ -125,7 +179,7 @@ def staff_case_time(request, pk: int):
         else:
             logged = duration_text(timedelta(minutes=entry.minutes), "compact")
             messages.success(request, f"{logged} logged.")
-            return _to_case(ticket, "time")
+            return _to_case(request, ticket, "time")
     return case_page(request, ticket, bound=form, status=400)
 
 
@@ -145,7 +199,7 @@ def staff_case_assign(request, pk: int):
         else:
             who = assignee.get_full_name() if assignee else "nobody"
             messages.success(request, f"{ticket.number} is now assigned to {who}.")
-            return _to_case(ticket)
+            return _to_case(request, ticket)
     return case_page(request, ticket, bound=form)
 
 
@@ -160,7 +214,7 @@ def staff_case_take(request, pk: int):
         messages.error(request, error_text(error))
     else:
         messages.success(request, f"{ticket.number} is now assigned to you.")
-    return _to_case(ticket)
+    return _to_case(request, ticket)
 
 
 @role_required(*STAFF)
@@ -180,7 +234,7 @@ def staff_case_status(request, pk: int):
             form.add_error(None, error_text(error))
         else:
             messages.success(request, f"{ticket.number} is now {STATUS_LABELS[target]}.")
-            return _to_case(ticket)
+            return _to_case(request, ticket)
         ticket = _ticket(request, pk)  # someone else may have moved it meanwhile
     return case_page(request, ticket, bound=form)
 
@@ -206,7 +260,7 @@ def staff_case_cos(request, pk: int):
         else:
             label = ticket.get_cos_display()
             messages.success(request, f"Class of service of {ticket.number} set to {label}.")
-            return _to_case(ticket)
+            return _to_case(request, ticket)
     return case_page(request, ticket, bound=form)
 
 
@@ -227,7 +281,7 @@ def staff_case_restored(request, pk: int):
             messages.success(
                 request, f"{ticket.number}: service marked restored; the restoration clock stopped."
             )
-            return _to_case(ticket, "service-levels")
+            return _to_case(request, ticket, "service-levels")
     return case_page(request, ticket, bound=form)
 
 
@@ -240,4 +294,10 @@ urlpatterns = [
     path("staff/cases/<int:pk>/status/", staff_case_status, name="staff_case_status"),
     path("staff/cases/<int:pk>/cos/", staff_case_cos, name="staff_case_cos"),
     path("staff/cases/<int:pk>/restored/", staff_case_restored, name="staff_case_restored"),
+    path("staff/cases/<int:pk>/presence/", staff_case_presence, name="staff_case_presence"),
+    path(
+        "staff/cases/<int:pk>/macros/<int:macro_pk>/",
+        staff_case_macro,
+        name="staff_case_macro",
+    ),
 ]

@@ -2,7 +2,8 @@
 
 A version holds who may open which cases (eligibility), the case taxonomy, the response
 targets, the availability commitment with its credit table, the maintenance notice, and
-the support phone numbers and chat links by country.
+the support phone numbers and chat links by country, and how long a case may wait on the
+partner (reminder, resolution, and from 2026-03 the vendor stepping in, 14.5).
 Versions are loaded from ``partners/policy_data/*.toml`` and can be edited in the admin.
 """
 
@@ -36,6 +37,27 @@ class PolicyVersion(models.Model):
         default=timedelta(hours=48),
         help_text="Maintenance announced at least this long before it starts counts as available.",
     )
+    # Waiting on the partner (see ``sla.waiting`` for how the days are counted, and why
+    # these defaults: the terms give no numbers for either).
+    waiting_reminder_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text="Business days a case waits on the partner before the partner is reminded.",
+    )
+    waiting_resolve_days = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Further business days after the reminder before the case is resolved "
+        "for want of an answer.",
+    )
+    step_in_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Business days a case about an end customer's system waits on the partner "
+        "before staff may write to the end customer directly (14.5, from March 2026). "
+        "Empty: the terms of this version do not allow it.",
+    )
     summary = models.TextField(blank=True, help_text="What changed in this version, in brief.")
     support_lines = models.JSONField(
         default=dict,
@@ -54,6 +76,15 @@ class PolicyVersion(models.Model):
         return self.code
 
     def clean(self) -> None:
+        if self.step_in_days is not None and self.step_in_days >= (
+            (self.waiting_reminder_days or 0) + (self.waiting_resolve_days or 0)
+        ):
+            raise ValidationError(
+                {
+                    "step_in_days": "Make it shorter than the whole wait before a case is "
+                    "resolved, or staff could never step in."
+                }
+            )
         if self.support_lines:
             found = support_line_problems(
                 self.support_lines, regions=frozenset(Organisation.Region.values)

@@ -8,7 +8,8 @@ retry and the sweep all try to record is recorded, announced and notified once.
 Callers use this package as one module (``from sla import services as sla``); each concern
 lives in its own module: ``lifecycle`` (start, pause, resume, stop, restoration),
 ``class_of_service`` (triage and recomputation), ``timed`` (warnings, breaches, the sweep),
-``alerts`` (monitoring alerts reviewed), ``common`` (what they share).
+``alerts`` (monitoring alerts reviewed), ``waiting`` (how long a case may wait on the
+partner, and stepping in), ``common`` (what they share).
 """
 
 from sla.services.alerts import alerts_mark_reviewed
@@ -25,9 +26,17 @@ from sla.services.lifecycle import (
     service_mark_restored,
 )
 from sla.services.timed import SweepResult, clock_breach, clock_warn, sla_sweep
+from sla.services.waiting import (
+    StepIn,
+    current_episode,
+    step_in_for,
+    waiting_adopt,
+    waiting_remind,
+)
 
 __all__ = [
     "Calendars",
+    "StepIn",
     "SweepResult",
     "alerts_mark_reviewed",
     "clock_breach",
@@ -40,8 +49,12 @@ __all__ = [
     "clocks_resume",
     "clocks_start",
     "clocks_stop_all",
+    "current_episode",
     "nearest_breach",
     "service_mark_restored",
     "sla_sweep",
+    "step_in_for",
+    "waiting_adopt",
+    "waiting_remind",
     "warning_fraction",
 ]

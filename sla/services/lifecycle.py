@@ -26,6 +26,7 @@ from sla.services.common import (
     timers_arm,
     warning_fraction,
 )
+from sla.services.waiting import waiting_end, waiting_start
 from tickets.models import Ticket
 
 # --- Starting ----------------------------------------------------------------------------
@@ -167,14 +168,18 @@ def clocks_stop_all(*, ticket: Ticket, at: datetime, actor=None) -> int:
 
 
 def clocks_after_status_change(*, ticket: Ticket, old: str, new: str, at: datetime, actor=None):
-    """Waiting on the partner pauses, leaving it resumes, resolving stops."""
+    """Waiting on the partner pauses, leaving it resumes, resolving stops. Each wait is
+    also an episode with its reminder and resolution (``sla.services.waiting``)."""
     waiting, resolved, closed = (
         Ticket.Status.WAITING,
         Ticket.Status.RESOLVED,
         Ticket.Status.CLOSED,
     )
     if old == waiting and new != waiting:
+        waiting_end(ticket=ticket, at=at)
         clocks_resume(ticket=ticket, at=at)
+    elif new == waiting and old != waiting:
+        waiting_start(ticket=ticket, at=at)
     if new in (resolved, closed):
         clocks_stop_all(ticket=ticket, at=at, actor=actor)
     elif new == waiting and old != waiting:

@@ -68,7 +68,7 @@
     var badge = cell.querySelector(".countdown__label");
     if (!badge) {
       badge = document.createElement("span");
-      cell.insertBefore(document.createElement("br"), cell.firstChild);
+      cell.insertBefore(document.createTextNode(" "), cell.firstChild);
       cell.insertBefore(badge, cell.firstChild);
     }
     badge.className = "badge countdown__label " + (to === "breached" ? "badge--bad" : "badge--warn");

@@ -10,6 +10,7 @@ from availability.models import (
     Maintenance,
     Service,
     ServiceDay,
+    StatusSubscription,
     Subscription,
 )
 from tests.factories import OrganisationFactory, StaffFactory
@@ -97,3 +98,13 @@ class ServiceDayFactory(factory.django.DjangoModelFactory):
     availability = Decimal(100)
     outage_seconds = 0
     incident_count = 0
+
+
+class StatusSubscriptionFactory(factory.django.DjangoModelFactory):
+    """Someone following a service for both kinds of notice; pass ``user`` and ``service``."""
+
+    class Meta:
+        model = StatusSubscription
+
+    incidents = True
+    maintenance = True

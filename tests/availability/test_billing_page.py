@@ -488,7 +488,8 @@ def late_starter(books) -> Credit:
 
 def test_the_page_shows_the_active_days_and_the_fee_for_them(client_billing, books):
     credit = late_starter(books)
-    response = page(client_billing)
+    with time_machine.travel(utc(2026, 12, 3, 10)):
+        response = page(client_billing)
     text = response.content.decode()
     row = text[text.index(f'id="credit-{credit.pk}"') :]
     row = row[: row.index("</tr>")]
@@ -498,6 +499,15 @@ def test_the_page_shows_the_active_days_and_the_fee_for_them(client_billing, boo
     assert "100.000 %" in row
     acme = text[text.index(f'id="credit-{credit_of(books["acme"]).pk}"') :]
     assert "Whole month" in acme[: acme.index("</tr>")]
+
+
+def test_active_days_of_a_month_in_another_year_carry_the_year(client, billing_user, books):
+    credit = late_starter(books)
+    with time_machine.travel(utc(2027, 1, 12, 10)):
+        client.force_login(billing_user)
+        text = page(client).content.decode()
+    row = text[text.index(f'id="credit-{credit.pk}"') :]
+    assert "20 Nov 2026 – 30 Nov 2026" in row[: row.index("</tr>")]
 
 
 def test_csv_gives_the_active_days_and_the_prorated_fee(client_billing, books):

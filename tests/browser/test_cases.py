@@ -211,7 +211,9 @@ def test_case_from_intake_to_follow_up(visitors, site, eager_celery, mailoutbox)
     desk = agent.log_in("agent@demo.test")
     expect(desk.get_by_role("heading", level=1)).to_have_text("Queue")
     desk.wait_for_load_state("load")
-    # Typing part of the name narrows the organisation list to the organisations so named.
+    # Typing part of the name narrows the organisation list to the organisations so named
+    # (under "More filters" in the queue's filter bar).
+    desk.get_by_text("More filters").click()
     desk.get_by_label("Organisation name").fill("alpine")
     organisations = desk.get_by_label("Organisation", exact=True)
     expect(organisations.locator("option")).to_have_text(

@@ -32,7 +32,11 @@ STAFF_NAV = [
 
 # role -> (landing path, its h1, the navigation links that role sees, in order)
 EXPECTED = {
-    Role.PARTNER: ("/cases/", "My cases", ["My cases", "Open a case", "Devices", "Status"]),
+    Role.PARTNER: (
+        "/cases/",
+        "My cases",
+        ["My cases", "Open a case", "Requests", "Devices", "Status"],
+    ),
     Role.AGENT: ("/queue/", "Queue", ["Queue", "Hardware", "Refused mail", "Time", "Status"]),
     Role.NOC: (
         "/noc/",

@@ -26,8 +26,10 @@ from tests.supportdesk.world import (
     BILLING,
     END_CUSTOMER,
     INTEGRATION,
+    LEAD,
     NOC,
     PARTNER,
+    PARTNER_BRONZE,
     PARTNERS,
     ROLES,
     STAFF,
@@ -51,6 +53,7 @@ CASE_STAFF = frozenset({AGENT, NOC, ADMIN, SUPERUSER})
 NOC_STAFF = frozenset({NOC, ADMIN, SUPERUSER})
 BILLING_STAFF = frozenset({BILLING, ADMIN, SUPERUSER})
 TIME_STAFF = CASE_STAFF | {BILLING}
+MACRO_KEEPERS = frozenset({LEAD, ADMIN, SUPERUSER})
 ALL_STAFF = frozenset(STAFF)
 # Who sees organisation A's case, and the attachments on it.
 CASE_READERS = frozenset({PARTNER}) | CASE_STAFF
@@ -106,6 +109,9 @@ def post_only_page(allowed, *, method_checked_first: bool = False, **options) ->
 
 PK_TICKET = {"pk": "ticket"}
 PK_REFUSED_MAIL = {"pk": "refused_mail"}
+PK_PARTNER_REQUEST = {"pk": "partner_request"}
+# A Bronze partner's request, sent to A: its sender and A see it.
+REQUEST_PARTIES = frozenset({PARTNER, PARTNER_BRONZE})
 
 ROUTES: dict[str, Rule] = {
     # --- accounts
@@ -127,6 +133,8 @@ ROUTES: dict[str, Rule] = {
     "no-role/": page(SIGNED_IN, overrides={role: S403 for role in SIGNED_IN}),
     # --- partners' cases
     "cases/": page(ALL_PARTNERS),
+    # What support wrote to an end customer about its systems (14.5); each sees its own.
+    "cases/from-support/": page(ALL_PARTNERS),
     "cases/new/": page(ALL_PARTNERS),
     "cases/new/options/": page(ALL_PARTNERS, query="case_type=tech_support"),
     "cases/new/devices/": page(ALL_PARTNERS),
@@ -143,6 +151,25 @@ ROUTES: dict[str, Rule] = {
         ALL_PARTNERS, sees={PARTNER}, kwargs=PK_TICKET, method_checked_first=True
     ),
     "attachments/<id:pk>/": page(SIGNED_IN, sees=CASE_READERS, kwargs={"pk": "attachment"}),
+    # --- requests handed up the chain, and the cases of customers a partner installed
+    "cases/customers/": page(ALL_PARTNERS),
+    "requests/": page(ALL_PARTNERS),
+    "requests/<id:pk>/": page(ALL_PARTNERS, sees=REQUEST_PARTIES, kwargs=PK_PARTNER_REQUEST),
+    "requests/<id:pk>/send/": post_only_page(
+        ALL_PARTNERS, sees={PARTNER_BRONZE}, kwargs=PK_PARTNER_REQUEST, method_checked_first=True
+    ),
+    "requests/<id:pk>/convert/": post_only_page(
+        ALL_PARTNERS, sees={PARTNER}, kwargs=PK_PARTNER_REQUEST, method_checked_first=True
+    ),
+    "requests/<id:pk>/answer/": post_only_page(
+        ALL_PARTNERS, sees={PARTNER}, kwargs=PK_PARTNER_REQUEST, method_checked_first=True
+    ),
+    "requests/<id:pk>/decline/": post_only_page(
+        ALL_PARTNERS, sees={PARTNER}, kwargs=PK_PARTNER_REQUEST, method_checked_first=True
+    ),
+    "requests/files/<id:pk>/": page(
+        ALL_PARTNERS, sees=REQUEST_PARTIES, kwargs={"pk": "partner_request_file"}
+    ),
     "kb/<slug:slug>/": page(SIGNED_IN, kwargs={"slug": "article.slug"}),
     "kb/<slug:slug>/solved/": page(ALL_PARTNERS, kwargs={"slug": "article.slug"}),
     "cases/<id:pk>/intervention/": page(ALL_PARTNERS, sees={PARTNER}, kwargs=PK_TICKET),
@@ -156,6 +183,12 @@ ROUTES: dict[str, Rule] = {
     "queue/": page(CASE_STAFF),
     "queue/bulk/": post_only_page(CASE_STAFF),
     "queue/organisations/": page(CASE_STAFF),
+    "queue/rows/": page(CASE_STAFF),
+    "queue/views/": page(CASE_STAFF),
+    # A view the agent shared with the team: every case worker opens it (a redirect to the
+    # queue); renaming and deleting are POSTs, refused to the rest of the team (403).
+    "queue/views/<id:pk>/": page(CASE_STAFF, kwargs={"pk": "saved_view"}),
+    "queue/views/<id:pk>/delete/": post_only_page(CASE_STAFF, kwargs={"pk": "saved_view"}),
     "staff/cases/new/": page(CASE_STAFF),
     "staff/refused-mail/": page(CASE_STAFF),
     "staff/refused-mail/<id:pk>/": page(CASE_STAFF, kwargs=PK_REFUSED_MAIL),
@@ -171,6 +204,28 @@ ROUTES: dict[str, Rule] = {
     "staff/cases/<int:pk>/status/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
     "staff/cases/<int:pk>/cos/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
     "staff/cases/<int:pk>/restored/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
+    # Who else has the case open (polled fragment; a POST says "writing"), and a macro's
+    # text filled in for the case.
+    "staff/cases/<int:pk>/presence/": page(CASE_STAFF, kwargs=PK_TICKET),
+    "staff/cases/<int:pk>/macros/<int:macro_pk>/": page(
+        CASE_STAFF, kwargs={"pk": "ticket", "macro_pk": "macro"}
+    ),
+    # Macros are kept by team leads (and administrators); agents only apply them.
+    "staff/macros/": page(MACRO_KEEPERS),
+    "staff/macros/new/": page(MACRO_KEEPERS),
+    "staff/macros/<int:pk>/": page(MACRO_KEEPERS, kwargs={"pk": "macro"}),
+    "staff/macros/<int:pk>/active/": post_only_page(MACRO_KEEPERS, kwargs={"pk": "macro"}),
+    "staff/cases/<int:pk>/documents/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
+    "staff/cases/<int:pk>/activation-date/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
+    "cases/<id:pk>/documents/<id:item>/": post_only_page(
+        ALL_PARTNERS,
+        sees={PARTNER},
+        kwargs={"pk": "ticket", "item": "document_item"},
+        method_checked_first=True,
+    ),
+    # Writing to the end customer (14.5): a staff action; on a case where it is not open,
+    # staff get 403 too (tests/sla/test_waiting.py).
+    "staff/cases/<int:pk>/step-in/": post_only_page(CASE_STAFF, kwargs=PK_TICKET),
     "staff/cases/<id:pk>/intervention/<id:iid>/": post_only_page(
         CASE_STAFF, kwargs={"pk": "ticket", "iid": "intervention"}
     ),
@@ -195,6 +250,9 @@ ROUTES: dict[str, Rule] = {
     "noc/maintenance/new/": page(NOC_STAFF),
     "noc/maintenance/<int:pk>/": page(NOC_STAFF, kwargs={"pk": "maintenance"}),
     "noc/maintenance/<int:pk>/edit/": page(NOC_STAFF, kwargs={"pk": "maintenance"}),
+    "noc/maintenance/<int:pk>/announce/": post_only_page(
+        NOC_STAFF, kwargs={"pk": "maintenance"}, method_checked_first=True
+    ),
     # --- billing and status
     "billing/": page(BILLING_STAFF),
     "billing/credits.csv": page(BILLING_STAFF),
@@ -202,6 +260,24 @@ ROUTES: dict[str, Rule] = {
     # A's incident is on a service only A subscribes to; staff see every incident.
     "status/incidents/<int:pk>/": page(
         SIGNED_IN, sees={PARTNER} | ALL_STAFF, kwargs={"pk": "incident"}
+    ),
+    "status/subscriptions/": page(SIGNED_IN),
+    "status/subscriptions/feed-key/": post_only_page(SIGNED_IN, method_checked_first=True),
+    # A signed link from an e-mail, without signing in: a token not signed here is a 404.
+    "status/unsubscribe/<str:token>/": page(
+        EVERYONE, kwargs={"token": "not-signed-here"}, overrides=dict.fromkeys(ROLES, S404)
+    ),
+    # The key in the address is the access: an unknown key is a 404, signed in or not.
+    "status/feeds/<str:key>/<slug:code>.atom": page(
+        EVERYONE,
+        kwargs={"key": "no-such-key", "code": "no-such-service"},
+        overrides=dict.fromkeys(ROLES, S404),
+    ),
+    # Off by default (PUBLIC_STATUS_PAGE): a 404 to everyone; on, open to everyone
+    # (tests/availability/test_status_notices.py).
+    "status/public/": page(EVERYONE, overrides=dict.fromkeys(ROLES, S404)),
+    "status/public/<slug:code>.atom": page(
+        EVERYONE, kwargs={"code": "any-service"}, overrides=dict.fromkeys(ROLES, S404)
     ),
     # --- hardware
     "hardware/": page(HANDLERS),
@@ -239,6 +315,30 @@ ROUTES: dict[str, Rule] = {
     "api/tickets/<int:pk>/assignee/": api(CASE_STAFF, kwargs=PK_TICKET, post_only=True),
     "api/tickets/<int:pk>/cos/": api(CASE_STAFF, kwargs=PK_TICKET, post_only=True),
     "api/tickets/<int:pk>/restored/": api(CASE_STAFF, kwargs=PK_TICKET, post_only=True),
+    # Partners and case staff read the requests; only staff ask (a partner's POST: 403).
+    "api/tickets/<int:pk>/document-requests/": api(HANDLERS, sees=CASE_READERS, kwargs=PK_TICKET),
+    "api/tickets/<int:pk>/document-items/<int:item>/upload/": api(
+        ALL_PARTNERS,
+        sees={PARTNER},
+        kwargs={"pk": "ticket", "item": "document_item"},
+        post_only=True,
+    ),
+    "api/partner-requests/": api(ALL_PARTNERS),
+    "api/partner-requests/<int:pk>/": api(
+        ALL_PARTNERS, sees=REQUEST_PARTIES, kwargs=PK_PARTNER_REQUEST
+    ),
+    "api/partner-requests/<int:pk>/send/": api(
+        ALL_PARTNERS, sees={PARTNER_BRONZE}, kwargs=PK_PARTNER_REQUEST, post_only=True
+    ),
+    "api/partner-requests/<int:pk>/convert/": api(
+        ALL_PARTNERS, sees={PARTNER}, kwargs=PK_PARTNER_REQUEST, post_only=True
+    ),
+    "api/partner-requests/<int:pk>/answer/": api(
+        ALL_PARTNERS, sees={PARTNER}, kwargs=PK_PARTNER_REQUEST, post_only=True
+    ),
+    "api/partner-requests/<int:pk>/decline/": api(
+        ALL_PARTNERS, sees={PARTNER}, kwargs=PK_PARTNER_REQUEST, post_only=True
+    ),
     "api/kb/search/": api(SIGNED_IN, query="q=trunk"),
     "api/noc/alerts/": api(NOC_STAFF | {INTEGRATION}, post_only=True),
     "api/availability/incidents/": api(NOC_STAFF),
@@ -246,6 +346,14 @@ ROUTES: dict[str, Rule] = {
     "api/availability/incidents/<int:pk>/updates/": api(NOC_STAFF, kwargs={"pk": "incident"}),
     "api/availability/maintenance/": api(NOC_STAFF),
     "api/availability/maintenance/<int:pk>/": api(NOC_STAFF, kwargs={"pk": "maintenance"}),
+    "api/availability/maintenance/<int:pk>/announce/": api(
+        NOC_STAFF, kwargs={"pk": "maintenance"}, post_only=True
+    ),
+    "api/status/subscriptions/": api(SIGNED_IN),
+    # PUT only; the service named is none the caller may see.
+    "api/status/subscriptions/<slug:code>/": api(
+        SIGNED_IN, post_only=True, kwargs={"code": "no-such-service"}
+    ),
     "api/availability/credits/": api(BILLING_STAFF, query="month=2026-01"),
     "api/hwaas/devices/": api(HANDLERS),
     "api/hwaas/devices/<int:pk>/": api(HANDLERS, sees=LEASE_READERS, kwargs={"pk": "device"}),

@@ -49,6 +49,8 @@ RIGHTLY_REFUSED = {
     "POST /api/hwaas/requests/check/": [positive_data_acceptance],
     # The first day may not come after the last.
     "GET /api/time-entries/": [positive_data_acceptance],
+    # A due date must leave the partner a whole working day, counted from today.
+    "POST /api/tickets/{id}/document-requests/": [positive_data_acceptance],
 }
 # Which object of the world a path's identifier names, by the path's first words.
 PATH_OBJECTS = {

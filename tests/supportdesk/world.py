@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.http import QueryDict
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -31,8 +32,17 @@ from tests.availability.factories import (
 from tests.entitlements.factories import EntitlementFactory
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory, load_policies
 from tests.hwaas.factories import HardwareModelFactory, LeaseAgreementFactory, LeaseLineFactory
-from tests.tickets.factories import ArticleFactory, RefusedMailFileFactory, open_case
+from tests.tickets.factories import (
+    ArticleFactory,
+    MacroFactory,
+    RefusedMailFileFactory,
+    TicketFactory,
+    open_case,
+)
 from tickets import services as ticket_services
+from tickets.saved_views import saved_view_create
+from tickets.services import documents as document_services
+from tickets.services import partner_requests as partner_request_services
 
 PASSWORD = "correct horse battery staple"
 
@@ -98,7 +108,27 @@ def build_world() -> World:
         files=[SimpleUploadedFile("trace.txt", b"INVITE sip:100@pbx", "text/plain")],
         uploaded_by=users[PARTNER],
     )
+    objects["document_item"] = document_services.document_request_create(
+        ticket=ticket,
+        actor=users[AGENT],
+        due_date=timezone.localdate() + timedelta(days=7),
+        due_at=timezone.now() + timedelta(days=7),
+        reminders={},
+        note="",
+        items=[document_services.ItemSpec(kind="identity")],
+        now=timezone.now(),
+    ).items.get()
+    objects["partner_request"] = _partner_request(users[PARTNER_BRONZE], org_a)
+    objects["partner_request_file"] = objects["partner_request"].files.get()
+    objects["customer_ticket"] = TicketFactory(organisation=customer, requester=users[END_CUSTOMER])
     objects["article"] = ArticleFactory(is_published=True)
+    objects["macro"] = MacroFactory(created_by=users[LEAD])
+    objects["saved_view"] = saved_view_create(
+        owner=users[AGENT],
+        name="Critical in Europe",
+        visibility="team",
+        params=QueryDict("cos=critical&region=eu"),
+    )
     objects["refused_mail_file"] = RefusedMailFileFactory()
     objects["refused_mail"] = objects["refused_mail_file"].mail
 
@@ -143,6 +173,21 @@ def build_world() -> World:
         slots=[timezone.now() + timedelta(days=5)],
     )
     return world
+
+
+def _partner_request(author: User, recipient: Organisation):
+    """A Bronze partner's refused case, sent to its upstream partner with one file."""
+    draft = partner_request_services.partner_request_keep(
+        partner_request_services.RefusedCase(
+            author=author,
+            recipient=recipient,
+            referral="upstream",
+            subject="Echo on outside calls",
+            description="Outside callers hear their own voice back.",
+            files=[SimpleUploadedFile("trace.txt", b"INVITE sip:100@pbx", "text/plain")],
+        )
+    )
+    return partner_request_services.partner_request_send(request=draft, actor=author)
 
 
 def world_fixture(django_db_blocker):

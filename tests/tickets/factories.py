@@ -3,7 +3,15 @@ from django.utils import timezone
 
 from partners.models import CaseReason, CaseType, PolicyVersion
 from tests.factories import DeviceFactory, OrganisationFactory, StaffFactory, UserFactory
-from tickets.models import Article, Event, Message, RefusedMail, RefusedMailFile, Ticket
+from tickets.models import (
+    Article,
+    Event,
+    Macro,
+    Message,
+    RefusedMail,
+    RefusedMailFile,
+    Ticket,
+)
 
 # A Tech Support case as a partner files it, for tests that open cases through the service.
 CASE_FIELDS = {
@@ -72,6 +80,15 @@ class MessageFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(StaffFactory)
     body = "Thanks, we are looking into it."
     visibility = Message.Visibility.PUBLIC
+
+
+class MacroFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Macro
+
+    name = factory.Sequence(lambda n: f"Canned reply {n}")
+    body = "Hello {requester_name}, about {case_number}: we are on it."
+    created_by = factory.SubFactory(StaffFactory)
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from desk.actions.reply import Reply, message_post
 from partners.models import CaseReason, CaseType, Organisation
 from partners.roles import Role
+from sla import queue as case_queue
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.partners.pages import Page
 from tests.tickets.factories import MessageFactory, TicketFactory, open_case, policy_2026
@@ -29,9 +30,9 @@ QUEUE = reverse("tickets:queue")
 BULK = reverse("tickets:queue_bulk")
 ACTIVE = "status=new&status=open&status=waiting_on_partner"
 # Whatever the page size or the number of cases, the queue page runs at most this many
-# queries (session, user, roles, the filter form's choices, the rows, the bulk form, the
-# header's unread notifications).
-MAX_QUEUE_QUERIES = 11
+# queries (session, user, roles, the filter form's choices and staff list, the rows, their
+# bounded count, the saved views, the header's unread notifications).
+MAX_QUEUE_QUERIES = 12
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def numbers(response) -> list[str]:
     table = re.search(r'<table class="queue-table">.*?</table>', response.content.decode(), re.S)
     if table is None:
         return []
-    ids = re.findall(r'href="/staff/cases/(\d+)/"', table.group(0))
+    ids = re.findall(r'href="/staff/cases/(\d+)/(?:\?from=[^"]*)?"', table.group(0))
     return [f"SD-{int(pk):06d}" for pk in ids]
 
 
@@ -121,7 +122,8 @@ def test_a_row_shows_what_an_agent_needs(agent, client):
     assert "Sofia Marino" in text
     assert "3 h" in text
     assert f'<time datetime="{ticket.created_at.astimezone(UTC).isoformat()}"' in row
-    assert f'href="{reverse("tickets:staff_case", args=[ticket.pk])}"' in row
+    # The link carries the view it was opened from, so the case page can offer the next case.
+    assert f'href="{reverse("tickets:staff_case", args=[ticket.pk])}?from=status%3D' in row
     page = Page(response)
     assert page.find_all("input", type="checkbox", name="bulk-tickets", value=str(ticket.pk))
     assert page.find_all("a", href=reverse("tickets:staff_case_new"))
@@ -428,7 +430,10 @@ def test_pages_go_forward_and_back_without_counting_the_table(agent, client):
     with CaptureQueriesContext(connection) as queries:
         first = client.get(QUEUE, {"cos": "standard"})
 
-    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    # The one count the page shows stops after COUNT_LIMIT + 1 cases: never the whole table.
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1
+    assert f"LIMIT {case_queue.COUNT_LIMIT + 1}" in counts[0]
     assert numbers(first) == [t.number for t in tickets[:25]]
     assert pager_link(first, "prev") is None
     next_href = pager_link(first, "next")
@@ -705,7 +710,7 @@ def row_of(response, ticket) -> tuple[str, str, str]:
     """(class attribute, text as read, html) of the queue row of ``ticket``."""
     html = response.content.decode()
     rows = re.findall(r"<tr( class=\"[^\"]*\")?>(.*?)</tr>", html, re.S)
-    href = f'href="{reverse("tickets:staff_case", args=[ticket.pk])}"'
+    href = f'href="{reverse("tickets:staff_case", args=[ticket.pk])}?from='
     for classes, row in rows:
         if href in row:
             text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
@@ -797,3 +802,16 @@ def test_countdowns_cost_no_query_per_row(agent, client, django_assert_max_num_q
 
     assert len(numbers(response)) == 14
     assert response.content.decode().count("queue-row--breached") == 7
+
+
+def test_a_case_opened_from_the_default_view_offers_the_next_case_of_that_view(agent, client):
+    first = TicketFactory(created_at=ago(hours=3))
+    second = TicketFactory(created_at=ago(hours=2))
+    TicketFactory(status=Ticket.Status.RESOLVED, created_at=ago(hours=1))  # not in the view
+
+    html = client.get(QUEUE).content.decode()
+    link = re.search(rf'href="([^"]*/staff/cases/{first.pk}/[^"]*)"', html).group(1)
+    page = client.get(link.replace("&amp;", "&")).content.decode()
+
+    assert "Next case in my view" in page
+    assert second.number in page

@@ -120,6 +120,12 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    activation_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="CLASSOUND cases: the date the vendor completed the technical activation or "
+        "the porting (terms 7.9.1); charges for the service start on it.",
+    )
     next_breach_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -19,6 +19,7 @@ class Notification(models.Model):
         SLA_BREACH = "sla_breach", "SLA breach"
         OUT_OF_HOURS = "out_of_hours", "Critical case out of hours"
         MONITORING = "monitoring", "Monitoring alert"
+        DOCUMENTS_OVERDUE = "documents_overdue", "Documents overdue (partner non-responsive)"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from partners.models import User
+from partners.models import Organisation, User
 from partners.roles import Role, has_role, works_cases
 from tickets import attachments as attachment_rules
 from tickets import events, notifications, workflow
@@ -90,7 +90,7 @@ def _reply_checked(*, ticket: Ticket, reply: Reply) -> str:
     """The body to write, stripped; PermissionDenied or ValidationError for a reply that
     this author may not add or that the case may not hold."""
     author, internal = reply.author, reply.internal
-    if reply.partner_side and author.organisation_id != ticket.organisation_id:
+    if reply.partner_side and not _partner_may_answer(author, ticket):
         raise PermissionDenied("Only members of the case's organisation can reply.")
     # Monitoring integrations add their alerts to a case, as internal notes only.
     integration_note = internal and has_role(author, Role.INTEGRATION)
@@ -105,6 +105,16 @@ def _reply_checked(*, ticket: Ticket, reply: Reply) -> str:
         raise ValidationError({"body": f"Keep messages under {MAX_BODY:,} characters."})
     attachment_rules.validate_uploads(list(reply.attachments))
     return body
+
+
+def _partner_may_answer(author: User, ticket: Ticket) -> bool:
+    """A member of the case's organisation, or of the partner that installed that end
+    customer's system (it answers its customers' cases on their behalf)."""
+    if author.organisation_id == ticket.organisation_id:
+        return True
+    return Organisation.objects.filter(
+        pk=ticket.organisation_id, installer_id=author.organisation_id
+    ).exists()
 
 
 def _message_create(*, ticket: Ticket, reply: Reply, body: str) -> Message:

@@ -27,10 +27,14 @@ class StatusChange:
 
 
 def ticket_status_write(
-    *, ticket: Ticket, actor: User, status: str, note: str = ""
+    *, ticket: Ticket, actor: User | None, status: str, note: str = "", notice: str = ""
 ) -> StatusChange:
-    """Move a case along the transition table. Partners may only close a resolved case."""
-    if actor.is_partner:
+    """Move a case along the transition table. Partners may only close a resolved case.
+    ``actor`` None is the desk itself (a case resolved after waiting on the partner too
+    long); ``notice`` is a sentence for the requester's e-mail saying why."""
+    if actor is None:
+        pass  # the desk itself, on a rule of the terms
+    elif actor.is_partner:
         if actor.organisation_id != ticket.organisation_id:
             raise PermissionDenied
         if status != workflow.Status.CLOSED:
@@ -55,7 +59,7 @@ def ticket_status_write(
             fields.append("resolved_at")
         locked.save(update_fields=fields)
         events.status_changed(locked, actor=actor, old=old, new=status, note=note.strip())
-        notifications.status_changed(locked, old=old)
+        notifications.status_changed(locked, old=old, notice=notice)
     return StatusChange(locked, old, status, now)
 
 
