@@ -94,8 +94,9 @@ def write(model, columns: list[str], rows) -> None:
             for row in rows:
                 buffer.write("\t".join(copy_text(value) for value in row))
                 buffer.write("\n")
-            buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
+            # psycopg 3: the text format, written in one piece.
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                copy.write(buffer.getvalue())
             return
         prepared = [
             [
