@@ -13,9 +13,13 @@ from supportdesk.celery import app as celery_app
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.policy_rows import PolicyRows
 from tests.services import (  # noqa: F401 (fixtures for the tests that start services)
+    broker,
     desk_on_redis,
+    key_prefix,
     mailbox,
     private_redis,
+    redis_url,
+    start_worker,
     worker_database_url,
 )
 

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,7 +28,17 @@ import redis
 from django.db import connection
 
 import supportdesk.settings as project_settings
-from tests.celery_worker import ROOT, Worker, app, redis_transport_options, reset_connections
+from tests.celery_worker import (
+    KEY_PREFIX_VARIABLE,
+    ROOT,
+    Worker,
+    app,
+    delete_prefixed,
+    prefixed,
+    redis_transport_options,
+    reset_connections,
+    separate_database,
+)
 
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 STARTUP_TIMEOUT = 30
@@ -295,3 +306,59 @@ def run_worker(*, env: dict, app_module: str, options: list[str]) -> Worker:
         worker.stop()
         pytest.fail(f"The worker did not start. Its log:\n{worker.output}")
     return worker
+
+
+# --- A Celery worker of the test's own -----------------------------------------------------
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return separate_database(os.environ["REDIS_URL"])
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    return f"test-worker-{uuid.uuid4().hex}:"
+
+
+@pytest.fixture
+def broker(redis_url, key_prefix):
+    """This process sends its tasks where the test's worker listens; restored afterwards."""
+    keys = ("broker_url", "result_backend")
+    saved = {key: app.conf[key] for key in (*keys, *prefixed(key_prefix))}
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, **prefixed(key_prefix))
+    reset_connections()
+    yield app
+    app.conf.update(saved)
+    reset_connections()
+    delete_prefixed(redis_url, key_prefix)
+
+
+@pytest.fixture
+def start_worker(worker_database_url, redis_url, key_prefix, broker, mailbox, tmp_path):
+    """Start a worker (with beat if asked) on the test database and a Redis database and key
+    prefix of the test's own; every worker started is stopped when the test ends, passed
+    or failed."""
+    started: list[Worker] = []
+    env = worker_env(
+        database_url=worker_database_url,
+        redis_url=redis_url,
+        cache_key_prefix=key_prefix,
+        mailbox=mailbox,
+        var_dir=tmp_path / "var",
+    )
+
+    def start(*, beat: bool = False, concurrency: int = 1, **settings: str) -> Worker:
+        pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork"]
+        options = [*pool, f"--concurrency={concurrency}", *(["--beat"] if beat else [])]
+        worker = run_worker(
+            env={**env, KEY_PREFIX_VARIABLE: key_prefix, **settings},
+            app_module="tests.celery_worker",
+            options=options,
+        )
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -17,12 +17,8 @@ from tests.availability.factories import (
 )
 from tests.factories import OrganisationFactory, StaffFactory, UserFactory
 from tests.services import mailbox, worker_database_url  # noqa: F401
-from tests.sla.test_timers_worker import (  # noqa: F401
-    broker,
-    key_prefix,
-    redis_url,
+from tests.sla.test_timers_worker import (
     sent_mail,
-    start_worker,
     wait_until,
 )
 from tickets.models import OutgoingEmail
@@ -33,7 +29,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.integration]
 
 def test_each_follower_gets_the_announcement_once_from_the_worker(
     policies,
-    start_worker,  # noqa: F811
+    start_worker,
     mailbox,  # noqa: F811
 ):
     service = ServiceFactory(code="uc-cloud-eu", name="UC Cloud EU")

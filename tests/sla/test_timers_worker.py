@@ -11,10 +11,8 @@ other worker on that server takes these tasks and this worker takes no one else'
 
 import email
 import json
-import os
 import re
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -26,16 +24,9 @@ from partners.roles import Role
 from sla import tasks
 from sla.models import Clock
 from tests.celery_worker import (
-    KEY_PREFIX_VARIABLE,
     Worker,
-    app,
-    delete_prefixed,
-    prefixed,
-    reset_connections,
-    separate_database,
 )
 from tests.factories import DeviceFactory, StaffFactory, UserFactory, only_first_response_within
-from tests.services import run_worker, worker_env
 from tests.tickets.factories import ticket_create
 from tickets import services
 from tickets.models import Event, Notification, OutgoingEmail, Ticket
@@ -44,58 +35,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.integration]
 
 # How late after its breach instant a breach may be recorded and still count as on time.
 ON_TIME = timedelta(seconds=5)
-
-
-@pytest.fixture
-def redis_url() -> str:
-    return separate_database(os.environ["REDIS_URL"])
-
-
-@pytest.fixture
-def key_prefix() -> str:
-    return f"test-sla-{uuid.uuid4().hex}:"
-
-
-@pytest.fixture
-def broker(redis_url, key_prefix):
-    """This process sends its tasks where the test's worker listens; restored afterwards."""
-    keys = ("broker_url", "result_backend")
-    saved = {key: app.conf[key] for key in (*keys, *prefixed(key_prefix))}
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, **prefixed(key_prefix))
-    reset_connections()
-    yield app
-    app.conf.update(saved)
-    reset_connections()
-    delete_prefixed(redis_url, key_prefix)
-
-
-@pytest.fixture
-def start_worker(worker_database_url, redis_url, key_prefix, broker, mailbox, tmp_path):
-    """Start a worker on the sla, notifications and default queues; every worker started is
-    stopped when the test ends, passed or failed."""
-    started: list[Worker] = []
-    env = worker_env(
-        database_url=worker_database_url,
-        redis_url=redis_url,
-        cache_key_prefix=key_prefix,
-        mailbox=mailbox,
-        var_dir=tmp_path / "var",
-    )
-
-    def start(*, beat: bool = False, concurrency: int = 1, **settings: str) -> Worker:
-        pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork"]
-        options = [*pool, f"--concurrency={concurrency}", *(["--beat"] if beat else [])]
-        worker = run_worker(
-            env={**env, KEY_PREFIX_VARIABLE: key_prefix, **settings},
-            app_module="tests.celery_worker",
-            options=options,
-        )
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 @pytest.fixture

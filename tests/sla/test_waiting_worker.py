@@ -16,12 +16,8 @@ from desk.actions.status import ticket_set_status
 from sla.models import Clock, WaitingEpisode
 from tests.factories import DeviceFactory
 from tests.sla.test_timers_worker import (  # noqa: F401  (fixtures)
-    broker,
     desk,
-    key_prefix,
-    redis_url,
     sent_mail,
-    start_worker,
     wait_until,
 )
 from tests.tickets.factories import ticket_create

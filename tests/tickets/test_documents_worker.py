@@ -7,9 +7,7 @@ The worker reads the test database (so these tests need PostgreSQL) and writes i
 as files the test reads; its broker keys carry a prefix of the test's own.
 """
 
-import os
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -18,16 +16,9 @@ from django.utils import timezone
 
 from partners.roles import Role
 from tests.celery_worker import (
-    KEY_PREFIX_VARIABLE,
     Worker,
-    app,
-    delete_prefixed,
-    prefixed,
-    reset_connections,
-    separate_database,
 )
 from tests.factories import StaffFactory, UserFactory
-from tests.services import run_worker, worker_env
 from tests.sla.test_timers_worker import sent_mail, wait_until
 from tests.tickets.factories import open_case
 from tickets import tasks
@@ -38,55 +29,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.integration]
 
 # How late after its instant a step may be taken with a sweep every second.
 ON_TIME = timedelta(seconds=4)
-
-
-@pytest.fixture
-def redis_url() -> str:
-    return separate_database(os.environ["REDIS_URL"])
-
-
-@pytest.fixture
-def key_prefix() -> str:
-    return f"test-docs-{uuid.uuid4().hex}:"
-
-
-@pytest.fixture
-def broker(redis_url, key_prefix):
-    keys = ("broker_url", "result_backend")
-    saved = {key: app.conf[key] for key in (*keys, *prefixed(key_prefix))}
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, **prefixed(key_prefix))
-    reset_connections()
-    yield app
-    app.conf.update(saved)
-    reset_connections()
-    delete_prefixed(redis_url, key_prefix)
-
-
-@pytest.fixture
-def start_worker(worker_database_url, redis_url, key_prefix, broker, mailbox, tmp_path):
-    started: list[Worker] = []
-    env = worker_env(
-        database_url=worker_database_url,
-        redis_url=redis_url,
-        cache_key_prefix=key_prefix,
-        mailbox=mailbox,
-        var_dir=tmp_path / "var",
-    )
-
-    def start(*, beat: bool = False, concurrency: int = 1, **settings: str) -> Worker:
-        pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork"]
-        options = [*pool, f"--concurrency={concurrency}", *(["--beat"] if beat else [])]
-        worker = run_worker(
-            env={**env, KEY_PREFIX_VARIABLE: key_prefix, **settings},
-            app_module="tests.celery_worker",
-            options=options,
-        )
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 @pytest.fixture
