@@ -122,9 +122,35 @@ class MeSerializer(serializers.ModelSerializer):
         return sorted(role.value for role in roles_of(user))
 
 
+def me_data(user: User) -> dict:
+    """``MeSerializer(user).data``, written out: the answer of the cheapest authenticated
+    request, which many clients make first. ``MeSerializer`` describes it in the schema, and
+    a test holds the two equal."""
+    role = primary_role(user)
+    organisation = user.organisation
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": role.value if role else None,
+        "roles": sorted(role.value for role in roles_of(user)),
+        "time_zone": user.effective_time_zone,
+        "organisation": None
+        if organisation is None
+        else {
+            "id": organisation.pk,
+            "name": organisation.name,
+            "kind": organisation.kind,
+            "tier": organisation.tier,
+            "region": organisation.region,
+            "country": organisation.country,
+        },
+    }
+
+
 class MeView(APIView):
     """The signed-in user: role, staff roles and organisation."""
 
     @extend_schema(responses=MeSerializer)
     def get(self, request):
-        return Response(MeSerializer(request.user).data)
+        return Response(me_data(request.user))

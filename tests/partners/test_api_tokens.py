@@ -60,6 +60,19 @@ def test_only_a_hash_of_the_token_is_kept():
     assert works(token)
 
 
+def test_an_expired_token_is_refused_and_deleted_while_the_users_others_work():
+    user = UserFactory(password=PASSWORD)
+    expired = api_token(user, expires_at=timezone.now() + timedelta(minutes=5))
+    working = api_token(user)
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        assert with_token(expired).get(ME_URL).status_code == 401
+        assert with_token(working).get(ME_URL).status_code == 200
+
+    assert ApiToken.objects.filter(user=user).count() == 1
+    assert with_token(working).get(ME_URL).json()["email"] == user.email
+
+
 def test_a_token_expires_after_the_configured_days(settings):
     settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": timedelta(days=2)}
     user = UserFactory(password=PASSWORD)
