@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from availability import calc, figures
@@ -354,12 +354,19 @@ def _bars(services, *, first_day: date, today: date, now: datetime) -> dict[int,
 def incident_status(incident: Incident) -> str:
     """Where an incident stands, as partners read it: an ended one is resolved; an ongoing
     one stands where its latest public update says (updates come newest first)."""
+    updates = list(incident.updates.all())
+    return _standing(incident, updates[0].status if updates else None)
+
+
+def _standing(incident: Incident, latest_status: str | None) -> str:
     if incident.ended_at is not None:
         return IncidentUpdate.Status.RESOLVED.label
-    updates = list(incident.updates.all())
-    if updates:
-        return updates[0].get_status_display()
+    if latest_status:
+        return _UPDATE_STATUS_LABELS.get(latest_status, latest_status)
     return IncidentUpdate.Status.INVESTIGATING.label
+
+
+_UPDATE_STATUS_LABELS = dict(IncidentUpdate.Status.choices)
 
 
 # --- Feeds and cases -----------------------------------------------------------------------
@@ -432,35 +439,41 @@ def feed_entries(service: Service, *, now: datetime) -> list[FeedEntry]:
 
 
 @dataclass(frozen=True)
+class LatestUpdate:
+    posted_at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
 class CaseIncident:
     incident: Incident
     standing: str
-    latest: IncidentUpdate | None
+    latest: LatestUpdate | None
     can_open: bool
 
 
 def incidents_of_case(ticket, *, user: User, now: datetime) -> list[CaseIncident]:
     """The incidents the NOC linked to a case, as the case's reader sees them: title, where
     each stands and its latest public update. Linking says the case is affected, so each is
-    shown; its status page opens where the reader may see it."""
-    linked = list(
-        ticket.incidents.prefetch_related(
-            Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-posted_at", "-pk"))
-        ).order_by("-started_at", "-pk")
-    )
-    if not linked:
-        return []
-    visible = set(
-        incidents_visible_to(user, today=now.astimezone(UTC).date())
-        .filter(pk__in=[incident.pk for incident in linked])
-        .values_list("pk", flat=True)
-    )
+    shown; its status page opens where the reader may see it. One query, however many."""
+    latest = IncidentUpdate.objects.filter(incident=OuterRef("pk")).order_by("-posted_at", "-pk")
+    visible = incidents_visible_to(user, today=now.astimezone(UTC).date())
+    linked = ticket.incidents.annotate(
+        can_open=Exists(visible.filter(pk=OuterRef("pk"))),
+        latest_status=Subquery(latest.values("status")[:1]),
+        latest_posted_at=Subquery(latest.values("posted_at")[:1]),
+        latest_body=Subquery(latest.values("body")[:1]),
+    ).order_by("-started_at", "-pk")
     return [
         CaseIncident(
             incident=incident,
-            standing=incident_status(incident),
-            latest=next(iter(incident.updates.all()), None),
-            can_open=incident.pk in visible,
+            standing=_standing(incident, incident.latest_status),
+            latest=(
+                LatestUpdate(posted_at=incident.latest_posted_at, body=incident.latest_body)
+                if incident.latest_posted_at is not None
+                else None
+            ),
+            can_open=incident.can_open,
         )
         for incident in linked
     ]

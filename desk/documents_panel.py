@@ -10,7 +10,7 @@ from django import forms
 from tickets.document_forms import ActivationDateForm, DocumentRequestForm
 from tickets.document_mail import due_words
 from tickets.models import DocumentItem, DocumentRequest, Ticket
-from tickets.selectors import document_requests_of
+from tickets.selectors import document_requests_with_items
 from tickets.services.documents import is_classound
 
 
@@ -41,9 +41,10 @@ class DocumentsPanel:
 def documents_panel(
     *, ticket: Ticket, tz: str, now: datetime, staff: bool, bound: forms.Form | None = None
 ) -> DocumentsPanel:
+    # The staff case page's read of the case knows whether any were asked for.
+    asked = getattr(ticket, "has_document_requests", True)
     rows = []
-    for request in document_requests_of(ticket):
-        items = list(request.items.all())
+    for request, items in document_requests_with_items(ticket) if asked else []:
         missing = any(not item.is_fulfilled for item in items)
         rows.append(
             RequestRow(

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django import forms
 
+from core.renderers import PLAIN
 from desk.actions.waiting import Contact, end_customer_contacts
 from partners.models import Organisation
 from sla import services as sla
@@ -17,6 +18,8 @@ MESSAGES_SHOWN = 50
 
 
 class StepInForm(forms.Form):
+    default_renderer = PLAIN  # one of the many forms on the staff case page
+
     recipients = forms.MultipleChoiceField(
         label="Send to",
         widget=forms.CheckboxSelectMultiple,

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from core.formatting import duration_text
 from core.forms import ServiceErrorsMixin, local_datetime
+from core.renderers import PLAIN
+from core.widgets import PlainSelect
 from entitlements import intervention_checks, rules, selectors
 from entitlements.models import Entitlement, Intervention
 
@@ -25,6 +27,8 @@ class TimeForm(forms.Form):
     contract; picking a bundle ticks it too (``static/js/time_form.js``) unless the agent
     already set it (``rules.billable_by_default``)."""
 
+    default_renderer = PLAIN  # one of the many forms on the staff case page
+
     minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=24 * 60)
     billable = forms.BooleanField(label="Billable", required=False)
     entitlement = BundleChoice(
@@ -32,6 +36,7 @@ class TimeForm(forms.Form):
         queryset=Entitlement.objects.none(),
         required=False,
         empty_label="No bundle",
+        widget=PlainSelect,
     )
     note = forms.CharField(label="What was done", required=False, max_length=300)
     override_reason = forms.CharField(
@@ -43,8 +48,16 @@ class TimeForm(forms.Form):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["entitlement"].queryset = selectors.bundles_for_case(organisation)
-        under_contract = selectors.under_maintenance_contract(organisation, at=timezone.now())
+        offered = selectors.time_choices(organisation, at=timezone.now())
+        bundle = self.fields["entitlement"]
+        # A bundle sent is looked up again when the form is checked; the list offered is
+        # the one just read.
+        bundle.queryset = selectors.bundles_for_case(organisation)
+        bundle.choices = [
+            ("", bundle.empty_label),
+            *((row.pk, bundle.label_from_instance(row)) for row in offered.bundles),
+        ]
+        under_contract = offered.under_contract
         billable = self.fields["billable"]
         billable.initial = rules.billable_by_default(
             from_bundle=False, under_contract=under_contract

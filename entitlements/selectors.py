@@ -103,17 +103,22 @@ def access_for(
         policy=policy,
         case_type_obj=case_type_obj,
         reason_obj=reason_obj,
+        contact=False,
     )
     grants = [] if tier.allowed else [as_grant(e) for e in entitlements_of(organisation)]
-    return rules.decide(
-        tier=tier,
-        channel=channel,
-        topic=rules.Topic(case_type=case_type, reason=reason, category=category),
-        serial=device.serial_number if device is not None else None,
-        grants=grants,
-        at=at,
-        tz=organisation.time_zone,
-    )
+    facts = {
+        "channel": channel,
+        "topic": rules.Topic(case_type=case_type, reason=reason, category=category),
+        "serial": device.serial_number if device is not None else None,
+        "grants": grants,
+        "at": at,
+        "tz": organisation.time_zone,
+    }
+    access = rules.decide(tier=tier, **facts)
+    if access.allowed:
+        return access
+    # Refused: with whom to turn to, which only a refusal shows.
+    return rules.decide(tier=partner_selectors.referral_contact_added(tier, organisation), **facts)
 
 
 def contract_technician(organisation: Organisation, *, at: datetime) -> User | None:
@@ -173,6 +178,32 @@ def bundles_for_case(organisation: Organisation) -> QuerySet[Entitlement]:
     return with_balance(
         Entitlement.objects.filter(organisation=organisation, kind=Entitlement.Kind.HOUR_BUNDLE)
     ).order_by("-starts_at", "-pk")
+
+
+@dataclass(frozen=True)
+class TimeChoices:
+    """What the form logging time on a case offers for an organisation."""
+
+    bundles: list[Entitlement]  # as ``bundles_for_case`` lists them
+    under_contract: bool  # as ``under_maintenance_contract`` answers
+
+
+def time_choices(organisation: Organisation, *, at: datetime) -> TimeChoices:
+    """The organisation's bundles and whether a maintenance contract runs at ``at``: one
+    query for both."""
+    rows = with_balance(
+        Entitlement.objects.filter(
+            organisation=organisation,
+            kind__in=[Entitlement.Kind.HOUR_BUNDLE, Entitlement.Kind.MAINTENANCE_CONTRACT],
+        )
+    ).order_by("-starts_at", "-pk")
+    bundles, under_contract = [], False
+    for row in rows:
+        if row.kind == Entitlement.Kind.HOUR_BUNDLE:
+            bundles.append(row)
+        elif row.starts_at <= at < row.ends_at:
+            under_contract = True
+    return TimeChoices(bundles=bundles, under_contract=under_contract)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from django.http import Http404
 from hwaas.models import CapexPurchase, HardwareRequest, LeaseAgreement, LeaseLine
 from partners.models import Device, Organisation, User
 from partners.roles import works_cases
+from tickets.models import Ticket
 
 
 def organisations_managed_by(user: User) -> QuerySet[Organisation]:
@@ -82,6 +83,23 @@ def request_for(*, user: User, pk: int) -> HardwareRequest:
         return requests_visible_to(user).get(pk=pk)
     except HardwareRequest.DoesNotExist as missing:
         raise Http404("No such request.") from missing
+
+
+def request_of_case(ticket: Ticket) -> HardwareRequest | None:
+    """The hardware request a case carries, with the lease line, purchase, agreement and
+    models its panel names, in one query; None for any other case. The caller already got
+    the case through ``tickets.selectors``, so the request is its reader's to see."""
+    return (
+        HardwareRequest.objects.filter(ticket=ticket)
+        .select_related(
+            "line__hardware_model",
+            "line__device",
+            "purchase__device",
+            "agreement",
+            "hardware_model",
+        )
+        .first()
+    )
 
 
 # --- The inventory -------------------------------------------------------------------------

@@ -1,8 +1,10 @@
+import functools
 import re
 from hmac import compare_digest
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
 from django.forms import EmailField, EmailInput
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -48,15 +50,29 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
+@functools.cache
+def _signed_in_users() -> QuerySet:
+    """How a signed-in user is read: with their organisation and their group names. Built
+    once per process, as every request reads one (each read clones it)."""
+    return with_group_names(User._default_manager.select_related("organisation"))
+
+
+@functools.cache
+def _tokens() -> QuerySet:
+    """How an API token is read: with its user as ``_signed_in_users`` reads one."""
+    tokens = ApiToken.objects.select_related("user__organisation")
+    names = group_names("user_id")
+    return tokens if names is None else tokens.annotate(**{GROUP_NAMES_ATTR: names})
+
+
 class UserBackend(ModelBackend):
     """Django's model backend, reading the signed-in user of a request in one query: with
     their organisation and the names of their groups (``roles_of``), which would otherwise
     take a query each on most pages."""
 
     def get_user(self, user_id):
-        users = with_group_names(User._default_manager.select_related("organisation"))
         try:
-            user = users.get(pk=user_id)
+            user = _signed_in_users().get(pk=user_id)
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
@@ -76,12 +92,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         if not TOKEN_SHAPE.fullmatch(token):
             raise AuthenticationFailed("Invalid token.")
         token = token.decode("ascii")
-        candidates = ApiToken.objects.filter(
-            token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]
-        ).select_related("user__organisation")
-        names = group_names("user_id")
-        if names is not None:
-            candidates = candidates.annotate(**{GROUP_NAMES_ATTR: names})
+        candidates = _tokens().filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])
         digest = hash_token(token)
         now = timezone.now()
         for api_token in candidates:
@@ -94,7 +105,7 @@ class ApiTokenAuthentication(TokenAuthentication):
                 )
                 continue
             if compare_digest(digest, api_token.digest):
-                if names is not None:
+                if hasattr(api_token, GROUP_NAMES_ATTR):
                     setattr(api_token.user, GROUP_NAMES_ATTR, getattr(api_token, GROUP_NAMES_ATTR))
                 if knox_settings.AUTO_REFRESH and api_token.expiry:
                     self.renew_token(api_token)

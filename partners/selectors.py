@@ -1,5 +1,7 @@
 """Reads for partners, organisations and the support policy, scoped by who is asking."""
 
+import copy
+import dataclasses
 import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -12,11 +14,11 @@ from partners.models import (
     CaseReason,
     CaseType,
     Device,
-    EligibilityRule,
     Organisation,
     PolicyVersion,
     User,
 )
+from partners.policy_cache import policy_reference
 from partners.roles import GROUP_NAMES, Role, has_role, works_cases
 
 logger = logging.getLogger(__name__)
@@ -30,17 +32,17 @@ def policy_in_force(at: datetime, *, zone: str) -> PolicyVersion:
     """The version of the terms in force at ``at`` where the clock reads ``zone``: the
     latest that has taken effect there (``policy_dates.version_in_force``: local midnight
     on its date). For an organisation, ``zone`` is its support calendar's
-    (``sla.selectors.policy_in_force_for``)."""
+    (``sla.selectors.policy_in_force_for``). Read from ``partners.policy_cache``."""
     if at.tzinfo is None:
         raise ValueError("policy_in_force needs an aware datetime")
-    versions = {version.effective_from: version for version in PolicyVersion.objects.all()}
+    versions = policy_reference().versions
     found = policy_dates.version_in_force(versions, at, zone)
     if found is None:
         raise NoPolicyInForce(
             f"No support policy is in force on {at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} "
             f"({zone})."
         )
-    return versions[found]
+    return copy.copy(versions[found])
 
 
 def api_tokens_of(user: User, *, now: datetime) -> QuerySet[ApiToken]:
@@ -66,6 +68,7 @@ def eligibility_for(
     policy: PolicyVersion,
     case_type_obj: CaseType | None = None,
     reason_obj: CaseReason | None = None,
+    contact: bool = True,
 ) -> eligibility.Decision:
     """May ``organisation`` open a case of this type and reason under ``policy`` (the
     version in force for it, which only its support calendar's zone can tell:
@@ -73,18 +76,24 @@ def eligibility_for(
     ``case_type`` and ``reason`` are codes of that version.
 
     A caller that has already read these codes' rows passes them (``case_type_obj``,
-    ``reason_obj``) so they are not read again.
+    ``reason_obj``) so they are not read again; one that may not need whom to turn to
+    passes ``contact=False`` and adds it to a refusal it keeps (``referral_contact_added``).
 
     Raises ``CaseType.DoesNotExist`` / ``CaseReason.DoesNotExist`` for codes the version
     in force does not know.
     """
+    reference = policy_reference()
     if case_type_obj is None:
-        case_type_obj = CaseType.objects.get(policy=policy, code=case_type)
+        case_type_obj = reference.case_type(policy.pk, case_type)
+        if case_type_obj is None:
+            raise CaseType.DoesNotExist(f"No case type {case_type!r} in {policy.code}.")
     if not reason:
         reason_obj = None
     elif reason_obj is None:
-        reason_obj = CaseReason.objects.get(case_type=case_type_obj, code=reason)
-    rule = EligibilityRule.objects.filter(policy=policy, audience=organisation.audience).first()
+        reason_obj = reference.reason(case_type_obj.pk, reason)
+        if reason_obj is None:
+            raise CaseReason.DoesNotExist(f"No reason {reason!r} for {case_type_obj.code}.")
+    rule = reference.rule(policy.pk, organisation.audience)
     if rule is None:
         logger.warning(
             "Policy %s has no eligibility rule for %s; referring upstream.",
@@ -98,16 +107,10 @@ def eligibility_for(
         access = eligibility.Access(rule.access)
         # Direct access opens everything: only a referred audience needs its exceptions.
         direct_types = (
-            dict(rule.direct_case_types.order_by("position").values_list("pk", "name"))
-            if access is not eligibility.Access.DIRECT
-            else {}
+            dict(rule.direct_case_types) if access is not eligibility.Access.DIRECT else {}
         )
         # Only a limited rule's list of reasons counts, or is shown.
-        allowed = (
-            list(rule.allowed_reasons.select_related("case_type"))
-            if access is eligibility.Access.LIMITED
-            else []
-        )
+        allowed = list(rule.allowed_reasons) if access is eligibility.Access.LIMITED else []
     rules = {
         "policy_version": policy.code,
         "access": access,
@@ -119,14 +122,21 @@ def eligibility_for(
         "allowed_reason_names": tuple(f"{r.case_type.name}: {r.name}" for r in allowed),
     }
     decision = eligibility.decide(**rules)
-    if decision.allowed:
+    return referral_contact_added(decision, organisation) if contact else decision
+
+
+def referral_contact_added(
+    decision: eligibility.Decision, organisation: Organisation
+) -> eligibility.Decision:
+    """A refusal with whom to turn to: the organisation's installer or upstream partner,
+    as the refusal says (read only here: it matters to a refusal alone)."""
+    if decision.allowed or decision.contact is not None:
         return decision
-    # Whom to turn to matters only to a refusal: read the partner and installer for it.
-    return eligibility.decide(
-        **rules,
-        upstream=_contact(organisation.upstream_partner),
-        installer=_contact(organisation.installer),
-    )
+    if decision.outcome is eligibility.Outcome.REFER_INSTALLER:
+        whom = organisation.installer
+    else:
+        whom = organisation.upstream_partner
+    return dataclasses.replace(decision, contact=_contact(whom))
 
 
 def organisations_visible_to(user: User) -> QuerySet[Organisation]:
@@ -152,13 +162,10 @@ def devices_visible_to(user: User) -> QuerySet[Device]:
 def support_overview(*, organisation: Organisation, policy: PolicyVersion) -> dict:
     """What this organisation may open under ``policy``, the version in force for it, for
     its home page."""
-    rule = (
-        EligibilityRule.objects.filter(policy=policy, audience=organisation.audience)
-        .prefetch_related("allowed_reasons__case_type")
-        .first()
-    )
+    reference = policy_reference()
+    rule = reference.rule(policy.pk, organisation.audience)
     access = eligibility.Access(rule.access) if rule else eligibility.Access.UPSTREAM
-    allowed = [f"{r.case_type.name}: {r.name}" for r in rule.allowed_reasons.all()] if rule else []
+    allowed = [f"{r.case_type.name}: {r.name}" for r in rule.allowed_reasons] if rule else []
     referral = {
         eligibility.Access.UPSTREAM: organisation.upstream_partner,
         eligibility.Access.LIMITED: organisation.upstream_partner,
@@ -171,12 +178,12 @@ def support_overview(*, organisation: Organisation, policy: PolicyVersion) -> di
         # Case types it opens with the vendor whatever its access (Customer Care, for those
         # referred upstream for technical support only).
         "direct_case_types": (
-            list(rule.direct_case_types.order_by("position").values_list("name", flat=True))
+            [name for _, name in rule.direct_case_types]
             if rule and access is not eligibility.Access.DIRECT
             else []
         ),
         "referral": referral,
-        "case_types": list(policy.case_types.all()),
+        "case_types": reference.case_types(policy.pk),
     }
 
 
@@ -220,7 +227,8 @@ def support_line_for(
     None), the first version loaded gives them: a number to call for a Critical problem
     beats none."""
     if policy is None:
-        policy = PolicyVersion.objects.order_by("effective_from").first()
+        versions = policy_reference().versions
+        policy = versions[min(versions)] if versions else None
     if policy is None:
         return None
     return support_lines.line_for(

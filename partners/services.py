@@ -25,6 +25,7 @@ from partners.models import (
     ResponseTarget,
     User,
 )
+from partners.policy_cache import policy_reference_forget
 from partners.roles import GROUP_NAMES, STAFF_ROLES, Role
 from partners.support_lines import problems as support_line_problems
 
@@ -162,6 +163,8 @@ def policy_version_load(*, data: dict, update: bool = False) -> tuple[PolicyVers
         policy, data["targets"], types_by_code=types_by_code, reasons_by_path=reasons_by_path
     )
     _load_credit_bands(policy, data["credit_bands"])
+    # The saves above have said so already; this covers any bulk write among them.
+    policy_reference_forget()
     return policy, True
 
 

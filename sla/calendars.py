@@ -49,13 +49,22 @@ def _cache_key(code: str) -> str:
 def business_calendar(code: str) -> BusinessCalendar:
     """The calendar ``code`` with every closed date on record (from the shared cache when
     another request has read it lately). Raises ``Calendar.DoesNotExist``."""
-    key = _cache_key(code)
-    stored = cache.get(key)
+    return _calendar_from(cache.get(_cache_key(code)), code)
+
+
+def business_calendars(codes: list[str]) -> dict[str, BusinessCalendar]:
+    """Several calendars as ``business_calendar`` reads them, with one round trip to the
+    shared cache for those it holds."""
+    stored = cache.get_many([_cache_key(code) for code in codes])
+    return {code: _calendar_from(stored.get(_cache_key(code)), code) for code in codes}
+
+
+def _calendar_from(stored, code: str) -> BusinessCalendar:
     if stored is None:
         calendar = Calendar.objects.get(code=code)
         closed = sorted(calendar.closed_dates.values_list("date", flat=True))
         stored = (calendar.time_zone, calendar.week, [day.isoformat() for day in closed])
-        cache.set(key, stored, CACHE_SECONDS)
+        cache.set(_cache_key(code), stored, CACHE_SECONDS)
     time_zone, week, closed = stored
     return BusinessCalendar(
         time_zone,

@@ -5,7 +5,8 @@ from datetime import datetime, tzinfo
 
 from django.db.models import Q
 
-from partners.models import PolicyVersion, ResponseTarget
+from partners.models import PolicyVersion
+from partners.policy_cache import policy_reference
 from partners.selectors import policy_in_force
 from sla import display, targets
 from sla.businesstime import BusinessCalendar
@@ -14,8 +15,10 @@ from sla.models import Clock
 from tickets.models import Ticket
 
 
-def target_rules(policy: PolicyVersion) -> list[targets.TargetRule]:
-    rows = ResponseTarget.objects.filter(policy=policy).select_related("case_type", "reason")
+def target_rules(policy: PolicyVersion | int) -> list[targets.TargetRule]:
+    """The response targets of the version (or the version with this id) as plain rules,
+    from ``partners.policy_cache``: a case's ``policy_id`` is enough, its row is not read."""
+    rows = policy_reference().targets(policy if isinstance(policy, int) else policy.pk)
     return [
         targets.TargetRule(
             metric=row.metric,
@@ -32,13 +35,16 @@ def target_rules(policy: PolicyVersion) -> list[targets.TargetRule]:
     ]
 
 
-def policy_in_force_for(*, region: str, at: datetime) -> PolicyVersion:
+def policy_in_force_for(
+    *, region: str, at: datetime, calendar: BusinessCalendar | None = None
+) -> PolicyVersion:
     """The version of the terms in force at ``at`` for an organisation of ``region``: dates
-    are read in the zone of the region's support calendar, so a version takes effect at
-    local midnight there (``partners.policy_dates``). Every case opened, every preview of
-    its deadlines and the ``sla_deadline`` command pick the version here. Raises
-    ``NoPolicyInForce``."""
-    return policy_in_force(at, zone=support_zone(region))
+    are read in the zone of the region's support calendar (``calendar``, when the caller
+    has read it), so a version takes effect at local midnight there
+    (``partners.policy_dates``). Every case opened, every preview of its deadlines and the
+    ``sla_deadline`` command pick the version here. Raises ``NoPolicyInForce``."""
+    zone = calendar.tz.key if calendar is not None else support_zone(region)
+    return policy_in_force(at, zone=zone)
 
 
 def deadlines_for(
@@ -73,7 +79,7 @@ def service_levels_for_staff(
     calendars: dict[str, BusinessCalendar] = {}
     levels = []
     clocks = display.clocks_for_viewer(ticket.clocks.all(), internal=True)
-    rules = target_rules(ticket.policy) if clocks else []
+    rules = target_rules(ticket.policy_id) if clocks else []
     for clock in clocks:
         calendar = None
         if display.needs_calendar(clock):

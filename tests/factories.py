@@ -107,6 +107,7 @@ def only_first_response_within(duration) -> None:
     from django.utils import timezone
 
     from partners.models import ResponseTarget
+    from partners.policy_cache import policy_reference_forget
     from partners.selectors import policy_in_force
 
     policy = policy_in_force(timezone.now(), zone="Europe/Rome")
@@ -117,3 +118,5 @@ def only_first_response_within(duration) -> None:
         calendar=ResponseTarget.Calendar.ALWAYS,
     )
     targets.exclude(metric=ResponseTarget.Metric.FIRST_RESPONSE).delete()
+    # ``update`` sends no signal: say the targets changed, as a bulk write must.
+    policy_reference_forget()

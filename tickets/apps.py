@@ -6,4 +6,7 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from tickets import document_timeline  # noqa: F401  (declares its wordings)
+        from tickets import (
+            document_timeline,  # noqa: F401  (declares its wordings)
+            signals,  # noqa: F401  (connects its receivers)
+        )

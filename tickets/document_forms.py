@@ -3,6 +3,7 @@ one item, and a CLASSOUND case's activation date."""
 
 from django import forms
 
+from core.renderers import PLAIN
 from tickets.models import DocumentItem
 from tickets.services.documents import ItemSpec
 
@@ -10,6 +11,8 @@ NAMED_KINDS = [(value, label) for value, label in DocumentItem.Kind.choices if v
 
 
 class DocumentRequestForm(forms.Form):
+    default_renderer = PLAIN  # one of the many forms on the staff case page
+
     # Ids of their own: the staff case page holds other forms with a "note" field.
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "docs_%s")
@@ -56,6 +59,8 @@ class DocumentUploadForm(forms.Form):
 
 
 class ActivationDateForm(forms.Form):
+    default_renderer = PLAIN  # one of the many forms on the staff case page
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "activation_%s")
         super().__init__(*args, **kwargs)

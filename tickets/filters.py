@@ -22,7 +22,9 @@ from typing import Any, ClassVar
 
 import django_filters
 from django import forms
+from django.core.cache import cache as shared_cache
 from django.core.validators import RegexValidator
+from django.db import connection
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.expressions import OrderBy
 from django.urls import reverse_lazy
@@ -138,10 +140,32 @@ def reason_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
+# How long a copy of the staff list is kept at most: the bound on a change that bypassed the
+# ORM's signals (``QuerySet.update``, raw SQL).
+STAFF_CHOICES_SECONDS = 300
+
+
+def _staff_choices_key() -> str:
+    # Named after the database: processes on different databases may share one cache
+    # server (parallel test runs), and a list of one is no good to another.
+    return f"tickets:staff-choices:{connection.settings_dict['NAME']}"
+
+
 def staff_choices() -> list[tuple[str, str]]:
-    """(id, name) of everyone a case can be assigned to."""
-    staff = selectors.staff_assignees().values_list("pk", "full_name", "email")
-    return [(str(pk), full_name or email) for pk, full_name, email in staff]
+    """(id, name) of everyone a case can be assigned to. Every staff case page and the queue
+    offer it, and it changes only when someone joins, leaves, changes name or roles: kept in
+    the shared cache, forgotten on every such change (``tickets.signals``)."""
+    key = _staff_choices_key()
+    found = shared_cache.get(key)
+    if found is None:
+        staff = selectors.staff_assignees().values_list("pk", "full_name", "email")
+        found = [(str(pk), full_name or email) for pk, full_name, email in staff]
+        shared_cache.set(key, found, STAFF_CHOICES_SECONDS)
+    return found
+
+
+def staff_choices_forget() -> None:
+    shared_cache.delete(_staff_choices_key())
 
 
 def assignee_choices() -> list[tuple[str, str]]:
@@ -346,6 +370,9 @@ class QueueFilter(CaseFilter):
         self.staff_choices = cache(staff_choices)
         self.filters["assignee"].extra["choices"] = cache(self._assignee_choices)
         self.filters["reason"].extra["widget"] = PlainSelect(choices=cache(reason_choices))
+        # Read only where the form is shown: filters applied without being shown (the next
+        # case of a view, on the case page) read no organisation list.
+        self.organisation_choices = cache(self.organisation_options)
 
     def _assignee_choices(self) -> list[tuple[str, str]]:
         return [(ASSIGNEE_ME, "Me"), (ASSIGNEE_NONE, "Nobody (unassigned)"), *self.staff_choices()]
@@ -356,9 +383,7 @@ class QueueFilter(CaseFilter):
     @property
     def form(self):
         form = super().form
-        field = form.fields["organisation"]
-        if not isinstance(field.widget.choices, list):
-            field.widget.choices = self.organisation_options()
+        form.fields["organisation"].widget.choices = self.organisation_choices
         return form
 
     def organisation_options(self) -> list[tuple[str, str]]:

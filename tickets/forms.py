@@ -16,6 +16,7 @@ from django.urls import reverse
 from core.converters import MAX_ID, as_id
 from core.forms import ServiceErrorsMixin
 from partners.models import CaseCategory, CaseReason, CaseType, Device, PolicyVersion
+from partners.policy_cache import policy_reference
 from tickets import attachments as attachment_rules
 from tickets.models import Ticket
 
@@ -161,7 +162,9 @@ class IntakeForm(ServiceErrorsMixin, forms.Form):
         self.policy = policy
         self.fields["attachments"].help_text = _attachment_help()
         self.fields["device"].queryset = devices
-        self.case_types = list(policy.case_types.all())
+        # The taxonomy comes from the cached rows of the terms (``partners.policy_cache``).
+        reference = policy_reference()
+        self.case_types = reference.case_types(policy.pk)
         self.fields["case_type"].choices = [("", "Choose a case type")] + [
             (t.code, t.name) for t in self.case_types
         ]
@@ -169,16 +172,14 @@ class IntakeForm(ServiceErrorsMixin, forms.Form):
             (t for t in self.case_types if t.code == self._current("case_type")), None
         )
         self.reasons: list[CaseReason] = (
-            list(self.case_type_obj.reasons.all()) if self.case_type_obj else []
+            reference.reasons_of(self.case_type_obj.pk) if self.case_type_obj else []
         )
         self.fields["reason"].choices = [("", "Choose a reason")] + [
             (r.code, r.name) for r in self.reasons
         ]
         self.reason_obj = next((r for r in self.reasons if r.code == self._current("reason")), None)
         self.categories: list[CaseCategory] = (
-            list(CaseCategory.objects.filter(reason=self.reason_obj, parent=None))
-            if self.reason_obj
-            else []
+            reference.categories_of(self.reason_obj.pk) if self.reason_obj else []
         )
         self.fields["category"].choices = [("", "No category")] + [
             (c.code, c.name) for c in self.categories
@@ -187,7 +188,7 @@ class IntakeForm(ServiceErrorsMixin, forms.Form):
             (c for c in self.categories if c.code == self._current("category")), None
         )
         self.subcategories: list[CaseCategory] = (
-            list(self.category_obj.subcategories.all()) if self.category_obj else []
+            reference.subcategories_of(self.category_obj.pk) if self.category_obj else []
         )
         self.fields["subcategory"].choices = [("", "No sub-category")] + [
             (c.code, c.name) for c in self.subcategories

@@ -8,6 +8,7 @@ message it is given, and each refuses an internal one.
 """
 
 import re
+import string
 from contextlib import nullcontext
 from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
@@ -121,8 +122,12 @@ def numbered_subject(ticket: Ticket | None, text: str) -> str:
     text = _one_line(text)
     if ticket is None:
         return text[:250]
-    number = re.compile(rf"\[?{re.escape(ticket.number)}(?!\d)\]?[\s:]*", re.IGNORECASE)
-    text = _one_line(number.sub(" ", text)).strip(" :")
+    # The number's digits are matched as they are, whatever the case: without them in the
+    # text there is nothing to take out, and no pattern to build for this one number.
+    if ticket.number.lstrip(string.ascii_letters) in text:
+        number = re.compile(rf"\[?{re.escape(ticket.number)}(?!\d)\]?[\s:]*", re.IGNORECASE)
+        text = _one_line(number.sub(" ", text))
+    text = text.strip(" :")
     text = text[:1].upper() + text[1:]
     return f"[{ticket.number}] {text}".strip()[:250]
 

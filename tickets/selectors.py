@@ -4,6 +4,7 @@ their public side; support staff (agents, NOC, admins) see everything."""
 from django.db.models import Prefetch, Q, QuerySet
 
 from partners.models import User
+from partners.policy_cache import policy_reference
 from partners.roles import CASE_WORKERS, GROUP_NAMES, works_cases
 from tickets.models import (
     Article,
@@ -30,24 +31,64 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.none()
 
 
+# Read with the case itself: the organisation and the people every page of a case names.
+# Who entered the case is nearly always its requester (``case_read``); the version of the
+# terms, the case type, reason and categories come from the shared copy of the policy's rows
+# (``_with_policy_rows``); what is seldom set (the organisation's upstream partner, the case
+# it follows up, its device) is read when used, by a query of its own and only for the cases
+# that have it.
+CASE_RELATED = ("organisation", "requester", "assignee")
+
+
+def case_read(cases: QuerySet[Ticket], pk: int) -> Ticket:
+    """Case ``pk`` among ``cases`` with what every page of a case shows; raises
+    Ticket.DoesNotExist when it is not among them.
+
+    Every join makes PostgreSQL weigh more join orders before it runs the query: past half
+    a dozen tables, planning took several times as long as a query of its own. So the case
+    joins only the rows that differ from case to case, and is read without the LIMIT that
+    ``get`` adds (a limit makes the planner weigh every order again for the first row); the
+    primary key already makes it one row at most."""
+    found = list(cases.select_related(*CASE_RELATED).filter(pk=pk).order_by())
+    if not found:
+        raise Ticket.DoesNotExist("No such case.")
+    ticket = found[0]
+    if ticket.created_by_id == ticket.requester_id:
+        ticket.created_by = ticket.requester
+    return _with_policy_rows(ticket)
+
+
+def _with_policy_rows(ticket: Ticket) -> Ticket:
+    """``ticket`` with its version of the terms, case type, reason and categories taken from
+    the shared copy of the policy's rows (``partners.policy_cache``). One the copy does not
+    hold is read from the database when first used, as it would be without it."""
+    reference = policy_reference()
+    if (policy := reference.version(ticket.policy_id)) is not None:
+        ticket.policy = policy
+    if case_type := _by_pk(reference.case_types(ticket.policy_id), ticket.case_type_id):
+        ticket.case_type = case_type
+    if ticket.reason_id is None:
+        return ticket
+    if reason := _by_pk(reference.reasons_of(ticket.case_type_id), ticket.reason_id):
+        ticket.reason = reason
+    if ticket.category_id is None:
+        return ticket
+    if category := _by_pk(reference.categories_of(ticket.reason_id), ticket.category_id):
+        ticket.category = category
+    if ticket.subcategory_id is None:
+        return ticket
+    if subcategory := _by_pk(reference.subcategories_of(ticket.category_id), ticket.subcategory_id):
+        ticket.subcategory = subcategory
+    return ticket
+
+
+def _by_pk(rows: list, pk: int):
+    return next((row for row in rows if row.pk == pk), None)
+
+
 def ticket_for(*, user: User, pk: int) -> Ticket:
     """Raises Ticket.DoesNotExist for a missing case and for someone else's alike."""
-    # Joined: what every page of a case shows. The rest is read by small queries of its
-    # own: with a dozen joins, planning the query took thirty times as long as running it.
-    return (
-        tickets_visible_to(user)
-        .select_related("organisation", "requester", "assignee", "case_type", "reason")
-        .prefetch_related(
-            "organisation__upstream_partner",
-            "created_by",
-            "policy",
-            "category",
-            "subcategory",
-            "device",
-            "follow_up_of",
-        )
-        .get(pk=pk)
-    )
+    return case_read(tickets_visible_to(user), pk)
 
 
 def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
@@ -60,15 +101,15 @@ def messages_visible_to(user: User, ticket: Ticket) -> QuerySet[Message]:
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     """Files of the cases the user sees; for a partner also those of its installed
     customers' cases (``customer_tickets_visible_to``), which it reads and answers."""
+    if works_cases(user):
+        # Every case: no need to ask the database which.
+        return Attachment.objects.all()
     cases = Q(ticket__in=tickets_visible_to(user))
     if user.is_authenticated and user.is_partner:
         cases |= Q(ticket__in=customer_tickets_visible_to(user))
-    attachments = Attachment.objects.filter(cases)
-    if not works_cases(user):
-        attachments = attachments.filter(
-            Q(message__isnull=True) | Q(message__visibility=Message.Visibility.PUBLIC)
-        )
-    return attachments
+    return Attachment.objects.filter(cases).filter(
+        Q(message__isnull=True) | Q(message__visibility=Message.Visibility.PUBLIC)
+    )
 
 
 def events_visible_to(user: User, ticket: Ticket) -> QuerySet[Event]:
@@ -206,20 +247,7 @@ def partner_ticket_for(*, user: User, pk: int) -> Ticket:
         return ticket_for(user=user, pk=pk)
     except Ticket.DoesNotExist:
         pass
-    return (
-        customer_tickets_visible_to(user)
-        .select_related("organisation", "requester", "assignee", "case_type", "reason")
-        .prefetch_related(
-            "organisation__upstream_partner",
-            "created_by",
-            "policy",
-            "category",
-            "subcategory",
-            "device",
-            "follow_up_of",
-        )
-        .get(pk=pk)
-    )
+    return case_read(customer_tickets_visible_to(user), pk)
 
 
 def is_customer_case(user: User, ticket: Ticket) -> bool:
@@ -234,6 +262,27 @@ def document_requests_of(ticket: Ticket) -> QuerySet[DocumentRequest]:
     return ticket.document_requests.select_related("asked_by").prefetch_related(
         Prefetch("items", queryset=DocumentItem.objects.select_related("attachment"))
     )
+
+
+def document_requests_with_items(
+    ticket: Ticket,
+) -> list[tuple[DocumentRequest, list[DocumentItem]]]:
+    """The documents asked for on ``ticket`` (which the caller got through ``ticket_for``),
+    oldest first, each with its items and their files: one query, read through the items.
+    Every request has items (``document_request_create`` refuses an empty list, and items
+    are only ever deleted with their request)."""
+    items = (
+        DocumentItem.objects.filter(request__ticket=ticket)
+        .select_related("request__asked_by", "attachment")
+        .order_by("request__asked_at", "request_id", "id")
+    )
+    found: dict[int, tuple[DocumentRequest, list[DocumentItem]]] = {}
+    for item in items:
+        request, its_items = found.setdefault(item.request_id, (item.request, []))
+        request.ticket = ticket
+        item.request = request
+        its_items.append(item)
+    return list(found.values())
 
 
 def document_item_for(*, ticket: Ticket, pk: int) -> DocumentItem:

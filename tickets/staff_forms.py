@@ -6,6 +6,7 @@ import uuid
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.renderers import PLAIN
 from core.widgets import PlainSelect
 from partners import selectors as partner_selectors
 from partners.extended_support import exclusion_for
@@ -143,6 +144,8 @@ class SavedViewForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
+    default_renderer = PLAIN  # one of the many forms on the staff case page
+
     visibility = forms.ChoiceField(
         label="Who sees this",
         choices=[
@@ -172,7 +175,10 @@ class ReplyForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ChoiceField(label="Assign to")
+    default_renderer = PLAIN  # one of the many forms on the staff case page
+
+    # Every member of staff is an option: written out in Python.
+    assignee = forms.ChoiceField(label="Assign to", widget=PlainSelect)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "assign")
@@ -187,7 +193,11 @@ class StatusForm(forms.Form):
     """Offers only the moves the transition table allows from the current status; a stale
     page may still send another, which the service then refuses with an explanation."""
 
-    status = forms.ChoiceField(label="New status", choices=Ticket.Status.choices)
+    default_renderer = PLAIN  # one of the many forms on the staff case page
+
+    status = forms.ChoiceField(
+        label="New status", choices=Ticket.Status.choices, widget=PlainSelect
+    )
     note = forms.CharField(
         label="Note for the timeline",
         required=False,
@@ -207,6 +217,8 @@ class StatusForm(forms.Form):
 
 
 class CosForm(forms.Form):
+    default_renderer = PLAIN  # one of the many forms on the staff case page
+
     cos = forms.ChoiceField(
         label="Class of service",
         choices=Ticket.ClassOfService.choices,
@@ -245,6 +257,8 @@ class CosForm(forms.Form):
 
 
 class RestoredForm(forms.Form):
+    default_renderer = PLAIN  # one of the many forms on the staff case page
+
     note = forms.CharField(
         label="Note (optional)",
         required=False,

@@ -11,6 +11,8 @@ from entitlements import selectors as entitlement_selectors
 from partners.models import PolicyVersion
 from sla import selectors as sla_selectors
 from sla import services as sla
+from sla.calendars import ALWAYS
+from sla.models import Calendar
 from tickets import services as ticket_services
 from tickets.errors import NotEligible
 from tickets.models import Ticket
@@ -33,8 +35,17 @@ def case_open(request: CaseRequest, *, now: datetime | None = None) -> tuple[Tic
         return existing, False
     ticket_services.opener_check(request)
     # The version in force where the organisation is served (its support calendar's zone);
-    # the case keeps it for life.
-    policy = sla_selectors.policy_in_force_for(region=request.requester.organisation.region, at=now)
+    # the case keeps it for life. Its clocks count on that calendar and the round-the-clock
+    # one: both read at once.
+    region = request.requester.organisation.region
+    try:
+        calendars = sla.Calendars([region, ALWAYS])
+    except Calendar.DoesNotExist:
+        # An emptied database: each is looked for when needed, and the zone falls back.
+        calendars = sla.Calendars()
+    policy = sla_selectors.policy_in_force_for(
+        region=region, at=now, calendar=calendars.loaded(region)
+    )
     taxonomy = ticket_services.taxonomy_resolve(policy=policy, request=request)
     if not request.proactive:
         eligibility_check(request, policy=policy, taxonomy=taxonomy, at=now)
@@ -42,7 +53,7 @@ def case_open(request: CaseRequest, *, now: datetime | None = None) -> tuple[Tic
     try:
         with transaction.atomic():
             # Planned first, so the case is written with its nearest breach in one go.
-            clocks = sla.clocks_plan(draft)
+            clocks = sla.clocks_plan(draft, calendars=calendars)
             draft.next_breach_at = sla.nearest_breach(clocks)
             ticket = ticket_services.ticket_insert(draft=draft, request=request)
             technician = entitlement_selectors.contract_technician(ticket.organisation, at=now)

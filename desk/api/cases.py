@@ -33,6 +33,8 @@ from desk.api.serializers import (
     TicketCreateSerializer,
     TicketDetailSerializer,
     TicketSerializer,
+    case_request_validated,
+    ticket_detail_data,
 )
 from partners import selectors as partner_selectors
 from tickets import selectors
@@ -129,9 +131,7 @@ class TicketListCreate(generics.ListAPIView):
                 },
                 status=status.HTTP_403_FORBIDDEN,
             )
-        serializer = TicketCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = case_request_validated(request)
         named, errors = _things_named(request, data)
         if errors:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
@@ -147,7 +147,7 @@ class TicketListCreate(generics.ListAPIView):
         else:
             ticket = visible_ticket(request, ticket.pk)
         return Response(
-            TicketDetailSerializer(ticket, context={"request": request}).data,
+            ticket_detail_data(ticket, request),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -4,6 +4,7 @@ Reading serializers only present what a selector already decided the user may se
 writing one checks the shape of the input and leaves the rules to ``desk.actions``.
 """
 
+import threading
 from datetime import datetime
 from functools import cached_property
 
@@ -198,6 +199,34 @@ class TicketDetailSerializer(TicketSerializer):
         read_only_fields = fields
 
 
+# A serializer's fields are built for each instance, which costs more than writing one case
+# with them: for JSON answers one serializer per thread (and kind of reader) is kept. The
+# browsable API's pages still get one built for the request: they show its form.
+_detail_serializers = threading.local()
+
+
+def _answers_in_json(request) -> bool:
+    renderer = getattr(request, "accepted_renderer", None)
+    return renderer is not None and renderer.format == "json"
+
+
+def ticket_detail_data(ticket: Ticket, request) -> dict:
+    """``TicketDetailSerializer(ticket, context={"request": request}).data``, from a
+    serializer whose fields were built once (per thread, for staff and for partners)."""
+    if not _answers_in_json(request):
+        return TicketDetailSerializer(ticket, context={"request": request}).data
+    internal = is_internal({"request": request})
+    kept = _detail_serializers.__dict__.setdefault("by_reader", {})
+    serializer = kept.get(internal)
+    if serializer is None:
+        serializer = kept[internal] = TicketDetailSerializer(context={"request": request})
+    serializer._context = {"request": request}
+    try:
+        return serializer.to_representation(ticket)
+    finally:
+        serializer._context = {}
+
+
 class TicketCreateSerializer(serializers.Serializer):
     """What a partner sends to open a case. Taxonomy values are the codes (slugs) of the
     support policy in force; the device is named by its serial number."""
@@ -261,3 +290,23 @@ class TicketCreateSerializer(serializers.Serializer):
         help_text="Any UUID chosen by the client; sending the same one again returns the case "
         "it already opened instead of opening another. The Idempotency-Key header works too.",
     )
+
+
+_create_serializers = threading.local()
+
+
+def case_request_validated(request) -> dict:
+    """What ``TicketCreateSerializer(data=request.data)`` validates to, or its
+    ValidationError with the same field errors; for JSON answers, from a serializer whose
+    fields were built once per thread."""
+    if not _answers_in_json(request):
+        serializer = TicketCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+    serializer = getattr(_create_serializers, "serializer", None)
+    if serializer is None:
+        serializer = _create_serializers.serializer = TicketCreateSerializer()
+    try:
+        return serializer.run_validation(request.data)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError(exc.detail) from None

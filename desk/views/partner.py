@@ -2,7 +2,8 @@
 replies, closing and feedback, and attachment downloads.
 
 Every case, message and file is fetched through ``tickets.selectors`` for the signed-in
-user: another organisation's case is a 404, exactly like a missing one.
+user: another organisation's case is a 404, exactly like a missing one. The case page keeps
+the files of the messages it shows (``desk.conversation``).
 """
 
 from urllib.parse import quote
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -19,16 +21,22 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from availability.models import Incident
 from availability.status import incidents_of_case
 from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_set_status
-from desk.documents_panel import documents_panel
+from desk.conversation import conversation_of
+from desk.documents_panel import DocumentsPanel, documents_panel
 from desk.step_in import has_messages_from_support
 from desk.support_line import support_line_now
 from desk.views import intake
+from entitlements.models import Intervention
 from entitlements.selectors import interventions_for
+from hwaas import selectors as hwaas_selectors
+from hwaas.models import HardwareRequest
 from partners import selectors as partner_selectors
 from partners.access import role_required
+from partners.models import CaseCategory, CaseType
 from partners.roles import Role
 from sla import display as sla_display
 from sla import selectors as sla_selectors
@@ -42,7 +50,14 @@ from tickets.forms import (
     ReplyForm,
     case_type_filter_choices,
 )
-from tickets.models import Feedback, Message, Ticket
+from tickets.models import (
+    DocumentRequest,
+    Feedback,
+    Message,
+    Ticket,
+    format_number,
+)
+from tickets.services.documents import is_classound
 from tickets.timeline import describe as timeline_in_words
 from tickets.views import kb
 
@@ -56,13 +71,67 @@ def _ticket_or_404(user, pk: int) -> Ticket:
         raise Http404("No such case.") from None
 
 
+def _name_of(model, field: str) -> Subquery:
+    return Subquery(model.objects.filter(pk=OuterRef(field)).order_by().values("name"))
+
+
+def _case_page_read(cases: QuerySet[Ticket], pk: int) -> Ticket:
+    """Case ``pk`` among ``cases`` (a scope of ``tickets.selectors``) with what its page
+    shows of it, in one query: who opened it, its organisation, reason, device and feedback,
+    the names of its case type and categories, and whether it has any interventions, linked
+    incidents, document requests or hardware request, so that the panels of a case without
+    them cost no query. A 404 when it is not among them.
+
+    The requester is read only where someone else typed the case in. Each join multiplies
+    the join orders PostgreSQL weighs, so names alone are read by subqueries, and the case
+    without the LIMIT that ``get`` adds (see ``selectors.case_read``): planning the query
+    took longer than running it."""
+    found = list(
+        cases.select_related("organisation", "created_by", "reason", "device", "feedback")
+        .annotate(
+            case_type_name=_name_of(CaseType, "case_type_id"),
+            category_name=_name_of(CaseCategory, "category_id"),
+            subcategory_name=_name_of(CaseCategory, "subcategory_id"),
+            has_interventions=Exists(Intervention.objects.filter(ticket=OuterRef("pk"))),
+            has_incidents=Exists(Incident.tickets.through.objects.filter(ticket=OuterRef("pk"))),
+            has_document_requests=Exists(DocumentRequest.objects.filter(ticket=OuterRef("pk"))),
+            has_hardware_request=Exists(HardwareRequest.objects.filter(ticket=OuterRef("pk"))),
+        )
+        .filter(pk=pk)
+        .order_by()
+    )
+    if not found:
+        raise Http404("No such case.")
+    return found[0]
+
+
+def _case_kind(ticket: Ticket) -> str:
+    """The case's type, reason and categories, as the page names them: "Tech Support ·
+    Call quality and dropped calls"."""
+    names = [ticket.case_type_name]
+    if ticket.reason_id:
+        names.append(ticket.reason.name)
+    if ticket.category_id:
+        names.append(ticket.category_name)
+    if ticket.subcategory_id:
+        names.append(ticket.subcategory_name)
+    return " · ".join(names)
+
+
+def _own_case_or_404(user, pk: int) -> Ticket:
+    """The organisation's own case, read for its page (``_case_page_read``)."""
+    return _case_page_read(selectors.tickets_visible_to(user), pk)
+
+
 def _readable_case_or_404(user, pk: int) -> Ticket:
     """The organisation's own case, or one of the end customers it installed, which it
-    reads and answers (never closes or rates): ``selectors.partner_ticket_for``."""
+    reads and answers (never closes or rates), read for its page (``_case_page_read``).
+    The same cases as ``selectors.partner_ticket_for``, looked for in the same order: one
+    query for the organisation's own case, which most are."""
     try:
-        return selectors.partner_ticket_for(user=user, pk=pk)
-    except Ticket.DoesNotExist:
-        raise Http404("No such case.") from None
+        return _own_case_or_404(user, pk)
+    except Http404:
+        return _case_page_read(selectors.customer_tickets_visible_to(user), pk)
 
 
 # --- My cases ----------------------------------------------------------------------------
@@ -144,11 +213,9 @@ def _render_case(
     unsent_reply: str = "",
     status: int = 200,
 ):
+    """The case page of ``ticket``, as read by ``_case_page_read``."""
     user = request.user
-    conversation = list(selectors.messages_visible_to(user, ticket))
-    intake_files = list(
-        selectors.attachments_visible_to(user).filter(ticket=ticket, message__isnull=True)
-    )
+    conversation, intake_files = conversation_of(user, ticket)
     timeline = timeline_in_words(list(selectors.events_visible_to(user, ticket)))
     feedback = _feedback_of(ticket)
     is_closed = ticket.status == workflow.Status.CLOSED
@@ -160,8 +227,12 @@ def _render_case(
         ticket.clocks.filter(metric__in=sla_display.PARTNER_METRICS), internal=False
     )
     now, zone = timezone.now(), timezone.get_current_timezone()
+    # An installed customer's case shows neither interventions nor documents.
+    own_panels = not customer_case
     context = {
         "ticket": ticket,
+        "case_kind": _case_kind(ticket),
+        "follow_up_number": format_number(ticket.follow_up_of_id),
         "clocks": [sla_display.clock_display(clock, tz=zone, now=now) for clock in clocks],
         "conversation": conversation,
         "intake_files": intake_files,
@@ -173,10 +244,19 @@ def _render_case(
         "feedback_form": (feedback_form or FeedbackForm()) if wants_feedback else None,
         "unsent_reply": unsent_reply,
         "customer_case": customer_case,
-        "interventions": interventions_for(ticket),
-        "linked_incidents": incidents_of_case(ticket, user=user, now=now),
-        "documents": documents_panel(
-            ticket=ticket, tz=user.effective_time_zone, now=now, staff=False
+        "interventions": (
+            interventions_for(ticket) if own_panels and ticket.has_interventions else []
+        ),
+        "linked_incidents": (
+            incidents_of_case(ticket, user=user, now=now) if ticket.has_incidents else []
+        ),
+        "documents": (
+            documents_panel(ticket=ticket, tz=user.effective_time_zone, now=now, staff=False)
+            if own_panels and ticket.has_document_requests
+            else DocumentsPanel(rows=[], classound=is_classound(ticket))
+        ),
+        "hardware_request": (
+            hwaas_selectors.request_of_case(ticket) if ticket.has_hardware_request else None
         ),
         "critical_label": (
             Ticket.CriticalCriterion(ticket.critical_criterion).label
@@ -243,7 +323,7 @@ def case_close(request, pk: int):
 @require_POST
 @role_required(Role.PARTNER)
 def case_feedback(request, pk: int):
-    ticket = _ticket_or_404(request.user, pk)
+    ticket = _own_case_or_404(request.user, pk)
     form = FeedbackForm(request.POST)
     if form.is_valid():
         try:

@@ -22,7 +22,7 @@ from desk import presence
 from desk.actions.macro import macro_effects, macro_text, reply_with_macro
 from desk.actions.reply import Reply
 from desk.actions.status import ticket_change_cos, ticket_set_status
-from desk.staff_case_page import case_url, staff_case_page
+from desk.staff_case_page import case_url, staff_case_for, staff_case_page
 from desk.views.staff import STAFF, error_text
 from entitlements.forms import TimeForm
 from entitlements.services import time_log
@@ -32,7 +32,6 @@ from sla import services as sla_services
 from tickets import services
 from tickets.errors import IllegalTransition, TicketClosed
 from tickets.models import Macro, Ticket
-from tickets.selectors import ticket_for
 from tickets.staff_forms import (
     STATUS_LABELS,
     AssignForm,
@@ -47,7 +46,7 @@ from tickets.staff_forms import (
 
 def _ticket(request, pk: int) -> Ticket:
     try:
-        return ticket_for(user=request.user, pk=pk)
+        return staff_case_for(user=request.user, pk=pk)
     except Ticket.DoesNotExist:
         raise Http404("No such case.") from None
 

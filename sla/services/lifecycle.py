@@ -32,11 +32,12 @@ from tickets.models import Ticket
 # --- Starting ----------------------------------------------------------------------------
 
 
-def clocks_plan(ticket: Ticket) -> list[Clock]:
+def clocks_plan(ticket: Ticket, *, calendars: Calendars | None = None) -> list[Clock]:
     """The clocks the ticket's policy gives a new case, from its creation instant, not yet
     written. ``ticket`` need not be saved: ``desk.actions.open_case`` plans them first so that the
-    case is written with its nearest breach, then has ``clocks_start`` write them."""
-    calendars = Calendars()
+    case is written with its nearest breach, then has ``clocks_start`` write them.
+    ``calendars``: those the caller has already read, if any."""
+    calendars = calendars if calendars is not None else Calendars()
     found = deadlines_for(ticket, cos=ticket.cos, at=ticket.created_at, calendars=calendars)
     return [
         clock_new(ticket, deadline, calendars[deadline.calendar], at=ticket.created_at)

@@ -1,4 +1,5 @@
-"""The queue's fast select writes the same select as Django's own widget."""
+"""The fast widgets write what Django's own write: the queue's select, and the form
+renderer of the staff case page's forms."""
 
 from html.parser import HTMLParser
 
@@ -6,6 +7,7 @@ from django import forms
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.renderers import PLAIN
 from core.widgets import PlainSelect
 
 
@@ -66,3 +68,52 @@ def test_labels_and_values_are_escaped():
 
     assert '<option value="&quot;&gt;&lt;script&gt;">Smith &amp; &lt;Sons&gt;</option>' in html
     assert "<script>" not in html
+
+
+# --- The plain form renderer ---------------------------------------------------------------
+
+plain_choices = st.lists(option, min_size=1, max_size=5, unique_by=lambda choice: choice[0])
+
+
+def every_widget(choices: list[tuple[str, str]], with_attrs: dict) -> type[forms.Form]:
+    """A form with one field of each widget the plain renderer writes itself."""
+
+    class EveryWidget(forms.Form):
+        text = forms.CharField(widget=forms.TextInput(attrs=with_attrs))
+        search = forms.CharField(widget=forms.TextInput(attrs={"type": "search", **with_attrs}))
+        number = forms.IntegerField(required=False)
+        day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+        hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+        notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, **with_attrs}))
+        tick = forms.BooleanField(required=False)
+        upload = forms.FileField(required=False)
+        radio = forms.ChoiceField(choices=choices, widget=forms.RadioSelect)
+        boxes = forms.MultipleChoiceField(
+            choices=[("Group", choices), *choices],
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+            required=False,
+        )
+
+    return EveryWidget
+
+
+@given(
+    choices=plain_choices,
+    typed=text,
+    pick=st.integers(min_value=0, max_value=4),
+    attr=text,
+    bound=st.booleans(),
+)
+def test_the_plain_renderer_writes_every_widget_as_djangos_templates_do(
+    choices, typed, pick, attr, bound
+):
+    form_class = every_widget(choices, {"placeholder": attr, "data-on": True, "data-off": False})
+    chosen = choices[pick % len(choices)][0]
+    data = {"text": typed, "search": typed, "notes": f"{typed}\n{typed}", "number": "7"}
+    data |= {"day": "2026-03-01", "hidden": typed, "tick": "on", "radio": chosen}
+    data["boxes"] = [chosen]
+    ours = form_class(data if bound else None, renderer=PLAIN)
+    django = form_class(data if bound else None)
+
+    for name in django.fields:
+        assert str(ours[name]) == str(django[name]), name

@@ -481,12 +481,11 @@ def test_staff_list_query_count_does_not_grow_with_rows(
 # --- Opening a case ----------------------------------------------------------------------
 
 
-# Session and user; the organisation, the version in force, the case type with its reason
-# and category, the tier's rule (its list of reasons only for limited access), a maintenance
-# contract's technician, the response targets; the case (with its nearest breach), its
-# event, its clocks and its e-mail in the outbox; the transaction's BEGIN and COMMIT. (The
-# support calendars are read once, then cached.)
-OPEN_CASE_QUERIES = 14
+# The session with its user; a maintenance contract's technician; the case (with its
+# nearest breach), its event, its clocks and its e-mail in the outbox; the transaction's
+# BEGIN and COMMIT. (The support calendars and the terms' rows, versions, taxonomy, rules
+# and targets, are read once, then cached: tests/tickets/test_api_opening_cost.py.)
+OPEN_CASE_QUERIES = 8
 
 
 def test_opening_a_case_costs_a_fixed_number_of_queries(

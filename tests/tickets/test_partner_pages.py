@@ -1,7 +1,7 @@
 """The partner's pages: the organisation's case list, the case page (conversation, reply,
 close, feedback) and attachment downloads, always scoped to the partner's organisation."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,13 +12,27 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from desk.actions.documents import documents_request
+from desk.actions.hardware_request import hardware_request_open
 from desk.actions.reply import Reply, message_post
+from entitlements.rules import REMOTE_ACCESS, Platform
+from entitlements.services import intervention_request
+from hwaas.services import RequestInput
 from partners.models import CaseType
+from tests.availability.factories import (
+    IncidentFactory,
+    IncidentUpdateFactory,
+    ServiceFactory,
+    SubscriptionFactory,
+)
+from tests.entitlements.factories import EntitlementFactory
 from tests.factories import OrganisationFactory, UserFactory
+from tests.hwaas.factories import LeaseAgreementFactory, LeaseLineFactory
 from tests.partners.pages import Page
 from tests.tickets.factories import MessageFactory, TicketFactory, policy_2026, ticket_create
 from tickets import events
 from tickets.models import Feedback, Message, Ticket
+from tickets.services.documents import ItemSpec
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -297,6 +311,87 @@ def test_case_page_query_count_does_not_grow_with_the_conversation(
     with django_assert_max_num_queries(len(few)):
         response = client.get(case_url(ticket))
     assert "f9.log" in response.content.decode()
+
+
+# The whole page, however long the conversation: the signed-in user, the case, its messages,
+# their files, its timeline, its clocks, and a query for each panel the case has
+# (interventions, linked incidents, documents asked for, the hardware request).
+CASE_PAGE_QUERIES = 12
+
+
+def case_with_every_panel(partner, agent) -> Ticket:
+    """A hardware request's case with a remote intervention asked for, an incident linked
+    to it and documents asked for."""
+    organisation = partner.organisation
+    EntitlementFactory(organisation=organisation)
+    agreement = LeaseAgreementFactory(lessor=organisation)
+    LeaseLineFactory(agreement=agreement, delivered_on=date(2026, 2, 1))
+    ticket = hardware_request_open(
+        requester=partner, data=RequestInput(kind="return", agreement=agreement)
+    ).ticket
+    intervention_request(
+        ticket=ticket,
+        actor=partner,
+        platform="3cx",
+        checklist=list(REMOTE_ACCESS[Platform.THREECX]),
+        access_description="3CX web admin, account support-tech.",
+        slots=[timezone.now() + timedelta(days=2)],
+    )
+    service = ServiceFactory()
+    SubscriptionFactory(organisation=organisation, services=[service])
+    incident = IncidentFactory(
+        title="Trunk outage in Milan", started_at=timezone.now(), services=[service]
+    )
+    IncidentUpdateFactory(incident=incident, body="The carrier is restoring the trunk.")
+    incident.tickets.add(ticket)
+    documents_request(
+        ticket=ticket,
+        actor=agent,
+        due_date=timezone.localdate() + timedelta(days=10),
+        note="For the return.",
+        items=[ItemSpec(kind="authorisation"), ItemSpec(kind="other", label="Delivery note")],
+        now=timezone.now(),
+    )
+    return ticket
+
+
+def test_case_page_takes_a_dozen_queries_for_three_messages_or_thirty(
+    client, partner, agent, calendars, django_assert_max_num_queries
+):
+    with time_machine.travel(datetime(2026, 11, 18, 10, 0, tzinfo=UTC), tick=False):
+        ticket = case_with_every_panel(partner, agent)
+
+        def converse(count: int) -> None:
+            for n in range(count):
+                author = agent if n % 2 else partner
+                files = [upload(f"m{ticket.messages.count()}.log")] if n % 3 == 0 else []
+                message_post(
+                    ticket=ticket,
+                    reply=Reply(author=author, body=f"Message {n}", attachments=files),
+                )
+
+        converse(3)
+        client.get(case_url(ticket))  # warm whatever is cached per process
+        with django_assert_max_num_queries(CASE_PAGE_QUERIES) as three:
+            client.get(case_url(ticket))
+        # Read now: the next request starts a fresh query log.
+        queries_for_three = len(three.captured_queries)
+
+        converse(27)
+        with django_assert_max_num_queries(queries_for_three):
+            response = client.get(case_url(ticket))
+
+    html = response.content.decode()
+    assert html.count('<li class="post ') == 31  # what the case was opened with, and 30 replies
+    assert "m27.log" in html
+    for panel in (
+        'id="hardware-request"',
+        'id="linked-incidents"',
+        "data-intervention=",
+        "data-document-request=",
+    ):
+        assert panel in html, panel
+    assert "The carrier is restoring the trunk." in html
 
 
 # --- Replying ----------------------------------------------------------------------------

@@ -3,7 +3,8 @@ internal notes, assignment, status, class of service, the timeline, and opening 
 a partner who calls."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,11 +14,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from desk.actions.documents import documents_request
 from desk.actions.reply import Reply, message_post
 from desk.actions.status import ticket_change_cos, ticket_set_status
+from entitlements.rules import REMOTE_ACCESS, Platform
+from entitlements.services import intervention_request, time_log
 from partners.models import Organisation
 from partners.roles import Role
+from tests.entitlements.factories import EntitlementFactory
 from tests.factories import (
     DeviceFactory,
     OrganisationFactory,
@@ -29,6 +35,7 @@ from tests.partners.pages import Page
 from tests.tickets.factories import MessageFactory, TicketFactory, open_case, ticket_create
 from tickets import services
 from tickets.models import Message, Ticket
+from tickets.services.documents import ItemSpec
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -186,10 +193,80 @@ def test_page_query_count_does_not_grow_with_the_conversation(
         )
         services.ticket_assign(ticket=ticket, actor=agent, assignee=StaffFactory(roles=[Role.NOC]))
 
-    with django_assert_max_num_queries(len(short.captured_queries) + 1):
+    with django_assert_max_num_queries(len(short.captured_queries)):
         response = client.get(case_url(ticket))
 
     assert "Note 14" in response.content.decode()
+
+
+# The signed-in user with their roles, the case with what it refers to, its messages, their
+# files, its timeline, clocks, time entries, the bundles time may be drawn from, its
+# interventions, the documents asked for, the cases of the queue view it was opened from,
+# the unread notifications of the header.
+PAGE_QUERIES = 12
+
+
+@pytest.mark.usefixtures("calendars")
+def test_a_case_opened_from_the_queue_takes_a_dozen_queries_for_three_or_thirty_messages(
+    agent, client, django_assert_max_num_queries
+):
+    partner = UserFactory(
+        organisation=OrganisationFactory(
+            tier=Organisation.Tier.GOLD, region=Organisation.Region.EU
+        ),
+        full_name="Anna Weber",
+    )
+    bundle = EntitlementFactory(organisation=partner.organisation, reference="BND-ALPINE")
+    ticket = open_case(partner)
+    services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
+    time_log(ticket=ticket, actor=agent, minutes=25, billable=True, entitlement=bundle)
+    time_log(ticket=ticket, actor=agent, minutes=10, billable=False, note="Read the trace.")
+    documents_request(
+        ticket=ticket,
+        actor=agent,
+        due_date=timezone.localdate() + timedelta(days=10),
+        note="For the porting.",
+        items=[ItemSpec(kind="authorisation"), ItemSpec(kind="other", label="Phone bill")],
+        now=timezone.now(),
+    )
+    intervention_request(
+        ticket=ticket,
+        actor=partner,
+        platform="3cx",
+        checklist=list(REMOTE_ACCESS[Platform.THREECX]),
+        access_description="3CX web admin at https://pbx.alpine.test:5001.",
+        slots=[timezone.now() + timedelta(days=2)],
+    )
+    url = case_url(ticket) + "?" + urlencode({"from": "status=new&status=open&assignee=me"})
+
+    def converse(first: int, last: int) -> None:
+        for n in range(first, last):
+            message_post(
+                ticket=ticket,
+                reply=Reply(
+                    author=agent if n % 2 else partner,
+                    body=f"Message {n}",
+                    internal=n % 4 == 1,
+                    attachments=[SimpleUploadedFile(f"trace{n}.txt", b"trace")],
+                ),
+            )
+
+    converse(0, 3)
+    client.get(url)
+    with django_assert_max_num_queries(PAGE_QUERIES) as short:
+        client.get(url)
+    converse(3, 30)
+    client.get(url)
+    with django_assert_max_num_queries(PAGE_QUERIES) as long:
+        response = client.get(url)
+
+    assert len(long.captured_queries) == len(short.captured_queries)
+    html = response.content.decode()
+    assert all(f"Message {n}" in html and f">trace{n}.txt</a>" in html for n in range(30))
+    assert html.count(INTERNAL_LABEL) == 8
+    assert 'class="intervention"' in html
+    assert "Phone bill" in html
+    assert "BND-ALPINE (1 h 35 min left)" in html
 
 
 # --- Replies and internal notes ------------------------------------------------------------

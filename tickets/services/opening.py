@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from partners import extended_support
 from partners.models import CaseCategory, CaseReason, CaseType, Device, User
+from partners.policy_cache import policy_reference
 from partners.roles import Role, has_role, works_cases
 from tickets import attachments as attachment_rules
 from tickets import events, notifications
@@ -95,44 +96,28 @@ def opener_check(request: CaseRequest) -> None:
 
 
 def taxonomy_resolve(*, policy, request: CaseRequest) -> Taxonomy:
-    """The rows of the version in force for the request's codes; field errors for codes it
-    lacks."""
+    """The rows of the version in force for the request's codes (``partners.policy_cache``);
+    field errors for codes it lacks."""
+    reference = policy_reference()
     case_type, reason = request.case_type, request.reason
     category, subcategory = request.category, request.subcategory
-    if reason and category and not subcategory:
-        # The usual case, every code known: one query. Anything unknown, or a sub-category,
-        # is looked up step by step below (and an unknown code named).
-        lookup = {
-            "reason__case_type__policy": policy,
-            "reason__case_type__code": case_type,
-            "reason__code": reason,
-            "parent": None,
-            "code": category,
-        }
-        category_obj = (
-            CaseCategory.objects.select_related("reason__case_type").filter(**lookup).first()
-        )
-        if category_obj is not None:
-            return Taxonomy(category_obj.reason.case_type, category_obj.reason, category_obj)
     errors: dict[str, str] = {}
-    type_obj = CaseType.objects.filter(policy=policy, code=case_type).first()
+    type_obj = reference.case_type(policy.pk, case_type)
     if type_obj is None:
         raise ValidationError({"case_type": "Choose one of the case types offered."})
     reason_obj = category_obj = subcategory_obj = None
     if reason:
-        reason_obj = CaseReason.objects.filter(case_type=type_obj, code=reason).first()
+        reason_obj = reference.reason(type_obj.pk, reason)
         if reason_obj is None:
             errors["reason"] = f"Choose a reason listed for {type_obj.name}."
-    elif CaseReason.objects.filter(case_type=type_obj).exists():
+    elif reference.has_reasons(type_obj.pk):
         errors["reason"] = "Choose a reason."
     if category and reason_obj:
-        category_obj = CaseCategory.objects.filter(
-            reason=reason_obj, parent=None, code=category
-        ).first()
+        category_obj = reference.category(reason_obj.pk, category)
         if category_obj is None:
             errors["category"] = f"Choose a category listed for {reason_obj.name}."
     if subcategory and category_obj:
-        subcategory_obj = CaseCategory.objects.filter(parent=category_obj, code=subcategory).first()
+        subcategory_obj = reference.subcategory(category_obj.pk, subcategory)
         if subcategory_obj is None:
             errors["subcategory"] = f"Choose a sub-category listed for {category_obj.name}."
     if errors:
