@@ -1,32 +1,42 @@
 """The desk at scale: pages and API calls over a million cases, through a real server.
 
 python bench/scale.py [--sizes 10000,1000000 | --tickets N] [--duration 10] [--connections 4]
-                      [--workers 3] [--keep] [--out-dir bench/results]
+                      [--workers 3] [--only floor,me,queue,mycases,case,create,sweep]
+                      [--keep] [--out-dir bench/results]
 
 For each size, in a PostgreSQL database of its own next to the one DATABASE_URL names
 (``<name>_scale_<size>``, created, migrated and dropped by the script), it fills about
 2,000 organisations with two members each, twenty agents, and the cases: three years of
 them, most closed or resolved and some new, open or waiting, in the terms' case types,
 critical or standard, European or American, each with its SLA clocks (``next_breach_at``
-kept as ``sla.services`` keeps it) and about three messages. One partner's case has thirty
-messages. Then it starts gunicorn on loopback with production settings and measures, with
-``wrk`` and several connections, the median, 95th and 99th percentile latency and the
-requests per second of
+kept as ``sla.services`` keeps it) and about three messages. One partner has an open case
+with thirty messages and one with three. Then it starts gunicorn on loopback with
+production settings, serving ``bench/floor_wsgi.py`` (the desk, plus a bare Django view at
+``/_floor/``), and measures, with ``wrk``, the median, 95th and 99th percentile latency and
+the requests per second on several connections and on one of
 
-- the floor: ``/api/me/``, the smallest authenticated JSON answer of the same server;
+- the floor: ``/_floor/``, a function view returning a small JSON body through Django with
+  no middleware at all, in the same processes as the desk: what any request costs;
+- ``/api/me/``, the smallest authenticated JSON answer of the desk;
 - the agent queue, page and API, in its default order and filtered (open Critical cases
-  of one region; one organisation; a word);
-- a partner's "My cases" and a case page with thirty messages;
-- opening cases through the API (tickets per second);
+  of one region; one organisation; a word), and a partner's "My cases";
+- the case pages, staff (``/staff/cases/<pk>/``, an agent) and partner (``/cases/<pk>/``),
+  each for a case with three messages and one with thirty;
+- opening cases through the API with a token, on one connection and on several (cases per
+  second; afterwards every case answered is looked for in the database with its clocks);
 
-and times the SLA sweep's queries over the clocks, as ``bench/sla_sweep.py`` does, with
-their plans. The report (JSON and a Markdown table) compares each queue figure with the
-floor and the largest size with the smallest, and adds the latest credits benchmark
-(``bench/credits.py``, which ``make bench`` runs before this script).
+with the floor measured again just before each of them, and counts the SQL queries of one
+request of each (``bench/scale_queries.py``: Django's test client in the server's settings
+and ``connection.execute_wrapper``). It times the SLA sweep's queries over the clocks, as
+``bench/sla_sweep.py`` does, with their plans. The report (JSON and a Markdown table) sets
+each figure beside the floor, checks the targets (``TARGETS``), compares the largest size
+with the smallest, and adds the latest credits benchmark (``bench/credits.py``, which
+``make bench`` runs before this script).
 
 ``--keep`` leaves the databases in place and a later run with ``--keep`` measures them
 again (after migrating them) instead of filling them anew: seed once, measure many times.
-Needs PostgreSQL and ``wrk``.
+``--only`` measures some of the groups above, for a quick look. Needs PostgreSQL and
+``wrk``; exits with 1 when a case the API accepted is missing or has no clocks.
 """
 
 import argparse
@@ -72,7 +82,9 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count, Max, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from floor_wsgi import FLOOR_PATH  # noqa: E402
 
 from partners.models import CaseReason, CaseType, Organisation, PolicyVersion, User  # noqa: E402
 from partners.roles import GROUP_NAMES, Role  # noqa: E402
@@ -88,12 +100,37 @@ AGENTS = 20
 BATCH = 50_000  # cases per COPY
 YEARS = 3
 LONG_CASE_MESSAGES = 30
+SHORT_CASE_MESSAGES = 3
 SEARCH_WORD = "echo"  # in about one case subject in thirty
 
 AGENT_EMAIL = "agent@scale.test"
 PARTNER_EMAIL = "partner@scale.test"  # "My cases" and the long case
 CREATOR_EMAIL = "creator@scale.test"  # opens cases through the API
 LONG_CASE_SUBJECT = "Calls drop on the reception DECT handsets (long conversation)"
+
+# What --only chooses from: the endpoints measured (and their queries counted), and the sweep.
+GROUPS = ("floor", "me", "queue", "mycases", "case", "create", "sweep")
+CASE_PAGES = {
+    "staff case page, 3 messages": ("staff", SHORT_CASE_MESSAGES),
+    "staff case page, 30 messages": ("staff", LONG_CASE_MESSAGES),
+    "partner case page, 3 messages": ("partner", SHORT_CASE_MESSAGES),
+    "partner case page, 30 messages": ("partner", LONG_CASE_MESSAGES),
+}
+FLOOR = "floor: bare Django view"
+ME = "/api/me/ (trivial authenticated answer)"
+CREATE = "open a case (API), {connections} connection{s}"
+# (endpoint, figure, "<=" or ">=", limit): p95 over the floor's, queries of one request,
+# cases opened per second.
+TARGETS = [
+    (ME, "p95_vs_floor", "<=", 1.3),
+    *((name, "p95_vs_floor", "<=", 4) for name in CASE_PAGES),
+    # "The desk's own floor" read the other way: its trivial authenticated answer.
+    *((name, "p95_vs_me", "<=", 4) for name in CASE_PAGES),
+    *((name, "queries", "<=", 12) for name in CASE_PAGES),
+    (CREATE.format(connections=1, s=""), "tickets_per_second", ">=", 120),
+    (CREATE.format(connections=4, s="s"), "tickets_per_second", ">=", 250),
+    (CREATE.format(connections=1, s=""), "queries", "<=", 10),
+]
 
 Status, State, Metric = Ticket.Status, Clock.State, Clock.Metric
 # Shares out of 1,000: mostly finished work, some in progress.
@@ -386,8 +423,11 @@ def seed(size: int, *, now: datetime, rng: random.Random) -> dict:
             values[message_at[column]] = value
         return values
 
-    def case(ticket_id: int, long: bool = False) -> tuple[list, list, list]:
-        if long:
+    def case(ticket_id: int, conversation: int | None = None) -> tuple[list, list, list]:
+        """A case; with ``conversation``, an open one of the measured partner with that many
+        messages, all public."""
+        showcase = conversation is not None
+        if showcase:
             organisation, requester, status = organisations[0], partner.pk, Status.OPEN
         else:
             organisation = organisations[rng.randrange(len(organisations))]
@@ -404,11 +444,11 @@ def seed(size: int, *, now: datetime, rng: random.Random) -> dict:
         types = parties.types[policy.pk]
         technical = [entry for entry in types if entry[0].is_technical]
         others = [entry for entry in types if not entry[0].is_technical]
-        case_type, reasons = rng.choice(technical if rng.random() < 0.65 or long else others)
+        case_type, reasons = rng.choice(technical if rng.random() < 0.65 or showcase else others)
         cos = "critical" if case_type.is_technical and rng.random() < 0.08 else "standard"
         device = rng.choice(DEVICES)
         subject = rng.choice(SUBJECTS).format(n=rng.randint(2, 90), device=device)
-        if long:
+        if conversation == LONG_CASE_MESSAGES:
             subject = LONG_CASE_SUBJECT
         description = " ".join(
             sentence.format(n=rng.randint(5, 300)) for sentence in rng.sample(SENTENCES, 3)
@@ -481,8 +521,8 @@ def seed(size: int, *, now: datetime, rng: random.Random) -> dict:
         counts["statuses"][status] += 1
 
         replies = (
-            LONG_CASE_MESSAGES
-            if long
+            conversation
+            if showcase
             else rng.choice([0, 1] if status == Status.NEW else [1, 2, 3, 3, 4, 5])
         )
         last = now if active else finished
@@ -491,12 +531,14 @@ def seed(size: int, *, now: datetime, rng: random.Random) -> dict:
         for k in range(replies):
             by_agent = k % 2 == 0 and bool(parties.agents)
             author = rng.choice(parties.agents) if by_agent else requester
-            internal = by_agent and not long and rng.random() < 0.15
+            internal = by_agent and not showcase and rng.random() < 0.15
             messages.append(
                 message(ticket_id, author=author, at=created + step * (k + 1), internal=internal)
             )
         return ticket, clocks, messages
 
+    # The last two cases are the partner's whose pages are measured.
+    measured = {size: LONG_CASE_MESSAGES, size - 1: SHORT_CASE_MESSAGES}
     tables = [Ticket._meta.db_table, Clock._meta.db_table, Message._meta.db_table]
     indexes = _secondary_indexes(tables)
     with connection.cursor() as cursor:
@@ -507,7 +549,7 @@ def seed(size: int, *, now: datetime, rng: random.Random) -> dict:
         cursor.execute("SET maintenance_work_mem = '256MB'")
     try:
         for first in range(1, size + 1, BATCH):
-            made = [case(n, long=n == size) for n in range(first, min(first + BATCH, size + 1))]
+            made = [case(n, measured.get(n)) for n in range(first, min(first + BATCH, size + 1))]
             with transaction.atomic():
                 write(
                     Ticket,
@@ -549,26 +591,31 @@ def database_url(name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-class Server:
-    """gunicorn serving the bench database with production settings."""
+def server_env(database: str, *, secret_key: str, var_dir: str) -> dict:
+    """The environment of the server: production settings on the bench database."""
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "supportdesk.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secret_key,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url(database),
+        "REDIS_URL": os.environ.get("SCALE_REDIS_URL", "redis://127.0.0.1:6379/7"),
+        "CACHE_KEY_PREFIX": "scale-bench",
+        # Collected static files and uploads stay out of the working tree's var/.
+        "VAR_DIR": var_dir,
+    }
+    env.pop("CELERY_BROKER_URL", None)
+    return env
 
-    def __init__(
-        self, database: str, *, secret_key: str, var_dir: str, workers: int, threads: int
-    ) -> None:
+
+class Server:
+    """gunicorn serving the bench database with production settings: the desk, and the
+    bare floor at ``/_floor/`` (``bench/floor_wsgi.py``)."""
+
+    def __init__(self, env: dict, *, workers: int, threads: int) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = os.environ | {
-            "DJANGO_SETTINGS_MODULE": "supportdesk.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": secret_key,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": database_url(database),
-            "REDIS_URL": os.environ.get("SCALE_REDIS_URL", "redis://127.0.0.1:6379/7"),
-            "CACHE_KEY_PREFIX": "scale-bench",
-            # Collected static files and uploads stay out of the working tree's var/.
-            "VAR_DIR": var_dir,
-        }
-        env.pop("CELERY_BROKER_URL", None)
+        var_dir = env["VAR_DIR"]
         if not (Path(var_dir) / "static" / "staticfiles.json").exists():
             subprocess.run(
                 [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"],
@@ -578,7 +625,8 @@ class Server:
             )
         command = [
             str(Path(sys.executable).with_name("gunicorn")),
-            "supportdesk.wsgi:application",
+            f"--pythonpath={BENCH_DIR}",
+            "floor_wsgi:application",
             f"--workers={workers}",
             f"--bind=127.0.0.1:{self.port}",
             "--log-level=warning",
@@ -700,73 +748,185 @@ def run_wrk(url: str, *, headers: dict, duration: int, connections: int, script:
         "p99_ms": round(p99 / 1000, 1),
         "max_ms": round(worst / 1000, 1),
         "errors": non_2xx + socket_errors,
+        "non_2xx": non_2xx,
     }
 
 
-def endpoints(*, agent_cookie, partner_cookie, organisation_id, long_case_id) -> list[tuple]:
-    """(name, path, headers) of every read measured; the first is the floor."""
+# Opening a case counted by bench/scale_queries.py: the body LUA_CREATE sends.
+CREATE_BODY = {
+    "case_type": "tech_support",
+    "reason": "call-quality",
+    "category": "dropped",
+    "subject": "Calls drop after 0 seconds",
+    "description": "Every outgoing call drops since this morning (load 0).",
+    "wms_version": "7.02.1",
+    "firmware_versions": "DP-40 1.9.0",
+}
+
+
+def measured_cases(partner: User) -> dict[int, Ticket]:
+    """The partner's cases whose pages are measured, by their number of messages: the long
+    conversation the seed makes, and the latest case with three messages, all public: the
+    open one the seed makes, or on a kept database without it another, open if one is."""
+    long_case = Ticket.objects.filter(requester=partner, subject=LONG_CASE_SUBJECT).latest("pk")
+    public = Q(messages__visibility=Message.Visibility.PUBLIC)
+    short = (
+        Ticket.objects.filter(organisation_id=partner.organisation_id)
+        .annotate(total=Count("messages"), public=Count("messages", filter=public))
+        .filter(total=SHORT_CASE_MESSAGES, public=SHORT_CASE_MESSAGES)
+        .order_by("-pk")
+    )
+    short_case = short.filter(status=Status.OPEN).first() or short.first()
+    if short_case is None:
+        raise RuntimeError(
+            f"No case of {partner.organisation} has {SHORT_CASE_MESSAGES} messages: seed anew."
+        )
+    return {SHORT_CASE_MESSAGES: short_case, LONG_CASE_MESSAGES: long_case}
+
+
+def endpoints(*, agent_cookie, partner_cookie, organisation_id, cases) -> list[tuple]:
+    """(group, name, path, headers) of every read measured."""
     agent = {"Cookie": agent_cookie}
     partner = {"Cookie": partner_cookie}
     critical = {"status": "open", "cos": "critical", "region": "eu"}
-    return [
-        ("floor /api/me/", "/api/me/", agent),
-        ("queue page", "/queue/", agent),
-        ("queue page: open Critical EU", "/queue/?" + urlencode(critical), agent),
-        ("queue page: one organisation", f"/queue/?organisation={organisation_id}", agent),
-        ("queue page: search", f"/queue/?q={SEARCH_WORD}", agent),
-        ("queue API", "/api/tickets/", agent),
-        ("queue API: open Critical EU", "/api/tickets/?" + urlencode(critical), agent),
-        ("queue API: one organisation", f"/api/tickets/?organisation={organisation_id}", agent),
-        ("queue API: search", f"/api/tickets/?q={SEARCH_WORD}", agent),
-        ("my cases", "/cases/", partner),
-        ("case page, 30 messages", f"/cases/{long_case_id}/", partner),
+    reads = [
+        # The same request as the next, which the bare view does not read.
+        ("floor", FLOOR, FLOOR_PATH, agent),
+        ("me", ME, "/api/me/", agent),
+        ("queue", "queue page", "/queue/", agent),
+        ("queue", "queue page: open Critical EU", "/queue/?" + urlencode(critical), agent),
+        ("queue", "queue page: one organisation", f"/queue/?organisation={organisation_id}", agent),
+        ("queue", "queue page: search", f"/queue/?q={SEARCH_WORD}", agent),
+        ("queue", "queue API", "/api/tickets/", agent),
+        ("queue", "queue API: open Critical EU", "/api/tickets/?" + urlencode(critical), agent),
+        (
+            "queue",
+            "queue API: one organisation",
+            f"/api/tickets/?organisation={organisation_id}",
+            agent,
+        ),
+        ("queue", "queue API: search", f"/api/tickets/?q={SEARCH_WORD}", agent),
+        ("mycases", "my cases", "/cases/", partner),
     ]
+    for name, (side, messages) in CASE_PAGES.items():
+        pk = cases[messages].pk
+        if side == "staff":
+            reads.append(("case", name, f"/staff/cases/{pk}/", agent))
+        else:
+            reads.append(("case", name, f"/cases/{pk}/", partner))
+    return reads
+
+
+def count_queries(env: dict, requests: list[dict]) -> dict:
+    """The queries of one request of each, counted by ``bench/scale_queries.py`` with the
+    server's environment."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as out:
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, str(BENCH_DIR / "scale_queries.py"), out.name],
+            input=json.dumps(requests),
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode:
+            raise RuntimeError(f"counting queries failed:\n{done.stderr[-5000:]}")
+        counted = json.load(out)
+    for spec in requests:
+        status = counted[spec["name"]]["status"]
+        if status != spec["status"]:
+            raise RuntimeError(f"{spec['name']} answered {status}, not {spec['status']}")
+    return counted
+
+
+def opened_cases(creator: User, *, after: int, answered: int) -> dict:
+    """The cases ``creator`` opened since case ``after``, as the database has them: each
+    answered 201 must be there with its clocks (a few more may have been in flight when
+    the load stopped)."""
+    opened = Ticket.objects.filter(pk__gt=after, created_by=creator)
+    cases = opened.count()
+    without_clocks = opened.filter(clocks__isnull=True).count()
+    clocks = Clock.objects.filter(ticket__in=opened).count()
+    return {
+        "cases_answered": answered,
+        "tickets_created": cases,
+        "clocks": clocks,
+        "cases_without_clocks": without_clocks,
+        "verified": cases >= answered and without_clocks == 0,
+    }
 
 
 def measure_server(database: str, args) -> dict:
     agent = User.objects.get(email=AGENT_EMAIL)
     partner = User.objects.get(email=PARTNER_EMAIL)
     creator = User.objects.get(email=CREATOR_EMAIL)
-    long_case = Ticket.objects.filter(requester=partner, subject=LONG_CASE_SUBJECT).latest("pk")
+    cases = measured_cases(partner)
     # Sessions are signed, and their user hash keyed, with the server's key.
     settings.SECRET_KEY = secret_key = "scale-benchmark-" + os.urandom(24).hex()
     _, token = api_token_issue(user=creator)
-    reads = endpoints(
-        agent_cookie=session_cookie(agent),
-        partner_cookie=session_cookie(partner),
-        organisation_id=partner.organisation_id,
-        long_case_id=long_case.pk,
-    )
-    server = Server(
-        database,
-        secret_key=secret_key,
-        var_dir=args.var_dir,
-        workers=args.workers,
-        threads=args.threads,
-    )
+    agent_cookie = session_cookie(agent)
+    reads = [
+        read
+        for read in endpoints(
+            agent_cookie=agent_cookie,
+            partner_cookie=session_cookie(partner),
+            organisation_id=partner.organisation_id,
+            cases=cases,
+        )
+        if read[0] in args.only
+    ]
+    create_headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    creations = [
+        CREATE.format(connections=n, s="" if n == 1 else "s")
+        for n in sorted({1, args.connections})
+        if "create" in args.only
+    ]
+    counted = [
+        {"name": name, "path": path, "headers": headers, "status": 200}
+        for _, name, path, headers in reads
+    ]
+    if creations:
+        counted.append(
+            {
+                "name": creations[0],
+                "method": "POST",
+                "path": "/api/tickets/",
+                "headers": create_headers,
+                "body": json.dumps(CREATE_BODY),
+                "status": 201,
+            }
+        )
+    env = server_env(database, secret_key=secret_key, var_dir=args.var_dir)
+    server = Server(env, workers=args.workers, threads=args.threads)
     results: dict = {}
+
+    def floor_p95(connections: int = args.connections) -> float:
+        # The machine is shared: the floor measured just before each endpoint, on as many
+        # connections, is the one its figures are compared with.
+        return run_wrk(
+            server.base + FLOOR_PATH,
+            headers={"Cookie": agent_cookie},
+            duration=args.floor_duration,
+            connections=connections,
+            script="",
+        )["p95_ms"]
+
     try:
-        floor_url, floor_headers = server.base + reads[0][1], reads[0][2]
-        for number, (name, path, headers) in enumerate(reads):
-            url = server.base + path
+        for _, _, path, headers in reads:
             try:
-                preflight(url, headers)
+                preflight(server.base + path, headers)
             except RuntimeError:
                 print(Path(server.log.name).read_text()[-5000:], file=sys.stderr)
                 raise
+        queries = count_queries(env, counted)
+        for group, name, path, headers in reads:
+            url = server.base + path
             found = {"path": path}
-            if number:
-                # The machine is shared: the floor measured just before each endpoint is
-                # the one its figures are compared with.
-                found["floor_p95_ms"] = run_wrk(
-                    floor_url,
-                    headers=floor_headers,
-                    duration=args.floor_duration,
-                    connections=args.connections,
-                    script="",
-                )["p95_ms"]
+            if group != "floor":
+                found["floor_p95_ms"] = floor_p95()
             run_wrk(url, headers=headers, duration=2, connections=args.connections, script="")
-            results[name] = found | run_wrk(
+            found |= run_wrk(
                 url,
                 headers=headers,
                 duration=args.duration,
@@ -779,30 +939,39 @@ def measure_server(database: str, args) -> dict:
                 serial = run_wrk(
                     url, headers=headers, duration=args.serial_duration, connections=1, script=""
                 )
-                results[name] |= {"serial_p50_ms": serial["p50_ms"]}
-            print(f"  {name}: {results[name]}", file=sys.stderr)
-        before = Ticket.objects.count()
-        create_headers = {
-            "Authorization": f"Token {token}",
-            "Content-Type": "application/json",
-        }
-        created = run_wrk(
-            server.base + "/api/tickets/",
-            headers=create_headers,
-            duration=args.create_duration,
-            connections=args.connections,
-            script=LUA_CREATE,
-        )
-        made = Ticket.objects.count() - before
-        created |= {
-            "tickets_created": made,
-            "tickets_per_second": round(made / created["seconds"], 1),
-        }
-        results["open a case (API)"] = {"path": "POST /api/tickets/"} | created
-        print(f"  open a case: {created}", file=sys.stderr)
+                found |= {
+                    "serial_p50_ms": serial["p50_ms"],
+                    "serial_p95_ms": serial["p95_ms"],
+                    "serial_rps": serial["rps"],
+                }
+            results[name] = found | queries[name]
+            print(f"  {name}: {_brief(results[name])}", file=sys.stderr)
+        for name in creations:
+            connections = 1 if name == creations[0] else args.connections
+            found = {"path": "POST /api/tickets/", "connections": connections}
+            found["floor_p95_ms"] = floor_p95(connections)
+            after = Ticket.objects.aggregate(last=Max("pk"))["last"] or 0
+            created = run_wrk(
+                server.base + "/api/tickets/",
+                headers=create_headers,
+                duration=args.create_duration,
+                connections=connections,
+                script=LUA_CREATE,
+            )
+            answered = created["requests"] - created["non_2xx"]
+            found |= created | {"tickets_per_second": round(answered / created["seconds"], 1)}
+            found |= opened_cases(creator, after=after, answered=answered)
+            found |= queries[creations[0]]
+            results[name] = found
+            print(f"  {name}: {_brief(found)}", file=sys.stderr)
     finally:
         server.stop()
-    return results
+    shown = {n: {"pk": c.pk, "status": c.status} for n, c in cases.items()}
+    return {"cases": shown if "case" in args.only else {}, "endpoints": results}
+
+
+def _brief(found: dict) -> dict:
+    return {key: value for key, value in found.items() if key != "statements"}
 
 
 def sweep(now: datetime, runs: int) -> dict:
@@ -841,23 +1010,54 @@ def run_size(size: int, args) -> dict:
                 raise
             seeded_in = round(time.perf_counter() - began, 1)
             print(f"seeded {size} cases in {seeded_in} s: {counts}", file=sys.stderr)
-        sweep_results = sweep(now, args.sweep_runs)
+        sweep_results = sweep(now, args.sweep_runs) if "sweep" in args.only else {}
         http = measure_server(database, args)
     finally:
         if args.keep:
             leave_bench_database(original)
         else:
             drop_bench_database(original)
-    for name, found in http.items():
-        if name.startswith("queue") and found.get("floor_p95_ms"):
+    for found in http["endpoints"].values():
+        if found.get("floor_p95_ms"):
             found["p95_vs_floor"] = round(found["p95_ms"] / found["floor_p95_ms"], 2)
+    me_p95 = http["endpoints"].get(ME, {}).get("p95_ms")
+    for name in CASE_PAGES:
+        found = http["endpoints"].get(name)
+        if me_p95 and found and found.get("p95_ms"):
+            found["p95_vs_me"] = round(found["p95_ms"] / me_p95, 2)
     return {
         "tickets": size,
         "seeded": counts,
         "seed_seconds": seeded_in,
-        "endpoints": http,
+        "measured_cases": http["cases"],
+        "endpoints": http["endpoints"],
+        "targets": check_targets(http["endpoints"]),
         "sla_sweep": sweep_results,
     }
+
+
+def check_targets(endpoints: dict) -> list[dict]:
+    """Each target whose figure was measured: met or missed, and by how much (to spare when
+    met, short when missed)."""
+    checked = []
+    for name, figure, sense, limit in TARGETS:
+        measured = endpoints.get(name, {}).get(figure)
+        if measured is None:
+            continue
+        gap = limit - measured if sense == "<=" else measured - limit
+        checked.append(
+            {
+                "endpoint": name,
+                "figure": figure,
+                "target": f"{sense} {limit}",
+                "limit": limit,
+                "measured": measured,
+                "met": gap >= 0,
+                "by": round(abs(gap), 2),
+                "by_percent": round(abs(gap) / limit * 100),
+            }
+        )
+    return checked
 
 
 # --- The report ---------------------------------------------------------------------------
@@ -879,14 +1079,14 @@ def latest_credits() -> dict | None:
 
 
 def compare(sizes: list[dict]) -> dict:
-    """Each queue figure at the largest size over the same figure at the smallest: p95 under
-    load, and the median of one request at a time."""
+    """Each figure at the largest size over the same figure at the smallest: p95 under load,
+    and the median of one request at a time."""
     if len(sizes) < 2:
         return {}
     small, large = sizes[0]["endpoints"], sizes[-1]["endpoints"]
     growth = {}
     for name in large:
-        if not name.startswith("queue") or name not in small:
+        if name not in small:
             continue
         growth[name] = {
             key: round(large[name][key] / small[name][key], 2)
@@ -896,12 +1096,34 @@ def compare(sizes: list[dict]) -> dict:
     return growth
 
 
+FIGURES = {
+    "p95_vs_floor": ("p95 / floor p95", "×"),
+    "p95_vs_me": ("p95 / p95 of /api/me/", "×"),
+    "queries": ("SQL queries of one request", ""),
+    "tickets_per_second": ("cases opened per second", "/s"),
+}
+
+
 def markdown(report: dict) -> str:
     lines = []
-    columns = ["p50 ms", "p95 ms", "p99 ms", "req/s", "1 conn. p50 ms", "floor p95", "p95/floor"]
+    columns = [
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "req/s",
+        "1 conn. p50 ms",
+        "1 conn. p95 ms",
+        "1 conn. req/s",
+        "floor p95 ms",
+        "p95/floor",
+        "p95 / me",
+        "queries",
+    ]
     for size in report["sizes"]:
         lines += [
-            f"{size['tickets']:,} cases, {report['load']['connections']} connections:",
+            f"{size['tickets']:,} cases, {report['load']['connections']} connections; the "
+            "floor is a bare Django view (no middleware) in the same server, measured just "
+            "before each row on as many connections:",
             "",
             "| Endpoint | " + " | ".join(columns) + " |",
             "|---|" + "---:|" * len(columns),
@@ -909,13 +1131,61 @@ def markdown(report: dict) -> str:
         for name, found in size["endpoints"].items():
             rate = found.get("tickets_per_second", found.get("rps", ""))
             cells = [found.get(key, "") for key in ("p50_ms", "p95_ms", "p99_ms")]
+            cells += [f"{rate} cases/s" if "tickets_per_second" in found else rate]
             cells += [
-                f"{rate} cases/s" if "tickets_per_second" in found else rate,
-                found.get("serial_p50_ms", ""),
-                found.get("floor_p95_ms", ""),
-                found.get("p95_vs_floor", ""),
+                found.get(key, "")
+                for key in (
+                    "serial_p50_ms",
+                    "serial_p95_ms",
+                    "serial_rps",
+                    "floor_p95_ms",
+                    "p95_vs_floor",
+                    "p95_vs_me",
+                    "queries",
+                )
             ]
             lines.append(f"| {name} | " + " | ".join(str(cell) for cell in cells) + " |")
+        lines.append("")
+        cases = size.get("measured_cases") or {}
+        if cases:
+            shown = ", ".join(
+                f"{messages} messages: case {case['pk']} ({case['status']})"
+                for messages, case in cases.items()
+            )
+            lines += [f"Case pages measured: {shown}.", ""]
+        for name, found in size["endpoints"].items():
+            if "tickets_created" in found:
+                clocks = (
+                    "each with its clocks"
+                    if not found["cases_without_clocks"]
+                    else f"{found['cases_without_clocks']} WITHOUT CLOCKS"
+                )
+                lines.append(
+                    f"- {name}: {found['cases_answered']} answered 201, "
+                    f"{found['tickets_created']} in the database, {clocks} "
+                    f"({found['clocks']} clocks){'' if found['verified'] else ': FAILED'}"
+                )
+        if size["targets"]:
+            if lines[-1]:
+                lines.append("")
+            lines += [
+                f"Targets at {size['tickets']:,} cases:",
+                "",
+                "| Endpoint | Figure | Target | Measured | Result |",
+                "|---|---|---:|---:|---|",
+            ]
+            for target in size["targets"]:
+                label, unit = FIGURES[target["figure"]]
+                sense = "≤" if target["target"].startswith("<=") else "≥"
+                result = (
+                    f"met, {target['by']}{unit} ({target['by_percent']} %) to spare"
+                    if target["met"]
+                    else f"missed by {target['by']}{unit} ({target['by_percent']} %)"
+                )
+                lines.append(
+                    f"| {target['endpoint']} | {label} | {sense} {target['limit']}{unit} | "
+                    f"{target['measured']}{unit} | {result} |"
+                )
         lines.append("")
     if report["growth"]:
         first, last = report["sizes"][0]["tickets"], report["sizes"][-1]["tickets"]
@@ -965,8 +1235,16 @@ def main() -> None:
     parser.add_argument("--sweep-runs", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7, help="random seed for the data")
     parser.add_argument("--keep", action="store_true", help="keep and reuse the databases")
+    parser.add_argument(
+        "--only",
+        default=",".join(GROUPS),
+        help=f"comma-separated, of {','.join(GROUPS)} (the floor before each is always measured)",
+    )
     parser.add_argument("--out-dir", type=Path, default=BENCH_DIR / "results")
     args = parser.parse_args()
+    args.only = {group.strip() for group in args.only.split(",") if group.strip()}
+    if unknown := args.only - set(GROUPS):
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))}; choose from {GROUPS}")
 
     if connection.vendor != "postgresql":
         print("bench/scale.py needs PostgreSQL: set DATABASE_URL. Skipped.", file=sys.stderr)
@@ -983,7 +1261,14 @@ def main() -> None:
         "at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
         "server": {"workers": args.workers, "threads": args.threads},
-        "load": {"connections": args.connections, "seconds_per_endpoint": args.duration},
+        "load": {
+            "connections": args.connections,
+            "seconds_per_endpoint": args.duration,
+            "floor_seconds": args.floor_duration,
+            "serial_seconds": args.serial_duration,
+            "create_seconds": args.create_duration,
+        },
+        "measured": [group for group in GROUPS if group in args.only],
         "sizes": measured,
         "growth": compare(measured),
         "credits": latest_credits(),
@@ -995,6 +1280,14 @@ def main() -> None:
     stem = args.out_dir / f"{datetime.now(tz=UTC):%F}-scale"
     stem.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
     stem.with_suffix(".md").write_text(table)
+    lost = [
+        f"{size['tickets']:,} cases, {name}"
+        for size in measured
+        for name, found in size["endpoints"].items()
+        if found.get("verified") is False
+    ]
+    if lost:
+        sys.exit(f"Cases the API accepted are missing or have no clocks: {'; '.join(lost)}")
 
 
 if __name__ == "__main__":
