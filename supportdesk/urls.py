@@ -48,6 +48,10 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    # First: the API and the load balancer's health check are resolved here before Django
+    # tries (and lists, on the way) the pages' patterns, none of which they could match.
+    path("api/", include(api_patterns)),
+    path("health/", views.health_check, name="health"),
     path("", partners_views.landing, name="landing"),
     path(
         "accounts/login/",
@@ -81,7 +85,5 @@ urlpatterns = [
             )
         ),
     ),
-    path("api/", include(api_patterns)),
-    path("health/", views.health_check, name="health"),
     path("admin/", admin.site.urls),
 ]
