@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -36,7 +36,6 @@ from hwaas import selectors as hwaas_selectors
 from hwaas.models import HardwareRequest
 from partners import selectors as partner_selectors
 from partners.access import role_required
-from partners.models import CaseCategory, CaseType
 from partners.roles import Role
 from sla import display as sla_display
 from sla import selectors as sla_selectors
@@ -71,51 +70,29 @@ def _ticket_or_404(user, pk: int) -> Ticket:
         raise Http404("No such case.") from None
 
 
-def _name_of(model, field: str) -> Subquery:
-    return Subquery(model.objects.filter(pk=OuterRef(field)).order_by().values("name"))
-
-
 def _case_page_read(cases: QuerySet[Ticket], pk: int) -> Ticket:
-    """Case ``pk`` among ``cases`` (a scope of ``tickets.selectors``) with what its page
-    shows of it, in one query: who opened it, its organisation, reason, device and feedback,
-    the names of its case type and categories, and whether it has any interventions, linked
-    incidents, document requests or hardware request, so that the panels of a case without
-    them cost no query. A 404 when it is not among them.
-
-    The requester is read only where someone else typed the case in. Each join multiplies
-    the join orders PostgreSQL weighs, so names alone are read by subqueries, and the case
-    without the LIMIT that ``get`` adds (see ``selectors.case_read``): planning the query
-    took longer than running it."""
-    found = list(
-        cases.select_related("organisation", "created_by", "reason", "device", "feedback")
-        .annotate(
-            case_type_name=_name_of(CaseType, "case_type_id"),
-            category_name=_name_of(CaseCategory, "category_id"),
-            subcategory_name=_name_of(CaseCategory, "subcategory_id"),
-            has_interventions=Exists(Intervention.objects.filter(ticket=OuterRef("pk"))),
-            has_incidents=Exists(Incident.tickets.through.objects.filter(ticket=OuterRef("pk"))),
-            has_document_requests=Exists(DocumentRequest.objects.filter(ticket=OuterRef("pk"))),
-            has_hardware_request=Exists(HardwareRequest.objects.filter(ticket=OuterRef("pk"))),
-        )
-        .filter(pk=pk)
-        .order_by()
+    """Case ``pk`` among ``cases`` (a scope of ``tickets.selectors``) as ``case_read`` reads
+    a case for its pages, in one query, with what the partner's page shows besides: its
+    device and feedback, and whether it has any interventions, linked incidents, document
+    requests or hardware request, so that the panels of a case without them cost no query.
+    A 404 when it is not among them."""
+    cases = cases.select_related("device", "feedback").annotate(
+        has_interventions=Exists(Intervention.objects.filter(ticket=OuterRef("pk"))),
+        has_incidents=Exists(Incident.tickets.through.objects.filter(ticket=OuterRef("pk"))),
+        has_document_requests=Exists(DocumentRequest.objects.filter(ticket=OuterRef("pk"))),
+        has_hardware_request=Exists(HardwareRequest.objects.filter(ticket=OuterRef("pk"))),
     )
-    if not found:
-        raise Http404("No such case.")
-    return found[0]
+    try:
+        return selectors.case_read(cases, pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such case.") from None
 
 
 def _case_kind(ticket: Ticket) -> str:
     """The case's type, reason and categories, as the page names them: "Tech Support ·
     Call quality and dropped calls"."""
-    names = [ticket.case_type_name]
-    if ticket.reason_id:
-        names.append(ticket.reason.name)
-    if ticket.category_id:
-        names.append(ticket.category_name)
-    if ticket.subcategory_id:
-        names.append(ticket.subcategory_name)
-    return " · ".join(names)
+    parts = (ticket.case_type, ticket.reason, ticket.category, ticket.subcategory)
+    return " · ".join(part.name for part in parts if part is not None)
 
 
 def _own_case_or_404(user, pk: int) -> Ticket:
