@@ -41,22 +41,10 @@ from tests.factories import (
     only_first_response_within,
 )
 from tests.services import collect_static, database_url, free_port, need, run_gunicorn, web_env
+from tests.tickets.factories import tech_support_body
 from tickets.models import Event, Notification, OutgoingEmail, Ticket
 
 pytestmark = [pytest.mark.fault, pytest.mark.integration]
-
-
-def tech_support(**overrides) -> dict:
-    return {
-        "case_type": "tech_support",
-        "reason": "call-quality",
-        "category": "dropped",
-        "subject": "Calls drop after 30 seconds",
-        "description": "Every outgoing call drops after about 30 seconds since this morning.",
-        "wms_version": "7.02.1",
-        "firmware_versions": "DP-40 1.9.0",
-        **overrides,
-    }
 
 
 # --- Redis stopped -----------------------------------------------------------------------
@@ -92,7 +80,7 @@ def test_with_redis_stopped_cases_are_still_opened_and_the_sweep_catches_up_afte
     # The portal form: saved with its clocks, the partner sent to the new case.
     started = time.monotonic()
     response = browser.post(
-        reverse("tickets:case_new"), tech_support(subject="Opened from the portal")
+        reverse("tickets:case_new"), tech_support_body(subject="Opened from the portal")
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     portal_case = Ticket.objects.get(subject="Opened from the portal")
@@ -111,7 +99,7 @@ def test_with_redis_stopped_cases_are_still_opened_and_the_sweep_catches_up_afte
 
     # The API, the same.
     caplog.clear()
-    response = api.post("/api/tickets/", tech_support(subject="Opened by API"), format="json")
+    response = api.post("/api/tickets/", tech_support_body(subject="Opened by API"), format="json")
     assert response.status_code == 201, response.content
     api_case = Ticket.objects.get(subject="Opened by API")
     assert [clock["state"] for clock in response.json()["clocks"]] == [Clock.State.RUNNING]

@@ -138,3 +138,20 @@ class RefusedMailFileFactory(factory.django.DjangoModelFactory):
     original_name = "trace.txt"
     content_type = "text/plain"
     size = 18
+
+
+def tech_support_body(device=None, **overrides) -> dict:
+    """The body of a technical-support case as a partner sends it to ``POST /api/tickets/``."""
+    body = {
+        "case_type": "tech_support",
+        "reason": "call-quality",
+        "category": "dropped",
+        "subject": "Calls drop after 30 seconds",
+        "description": "Every outgoing call drops after about 30 seconds since this morning.",
+        "wms_version": "7.02.1",
+        "firmware_versions": "DP-40 1.9.0",
+    }
+    if device is not None:
+        body["device"] = device.serial_number
+    body.update(overrides)
+    return body

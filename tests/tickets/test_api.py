@@ -23,7 +23,13 @@ from tests.factories import (
     UserFactory,
     organisation_for_audience,
 )
-from tests.tickets.factories import ArticleFactory, MessageFactory, TicketFactory, ticket_create
+from tests.tickets.factories import (
+    ArticleFactory,
+    MessageFactory,
+    TicketFactory,
+    tech_support_body,
+    ticket_create,
+)
 from tickets.models import Message, Ticket
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -55,22 +61,6 @@ def client_for(user) -> APIClient:
 def ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return [item["id"] for item in response.json()["results"]]
-
-
-def tech_support_body(device=None, **overrides) -> dict:
-    body = {
-        "case_type": "tech_support",
-        "reason": "call-quality",
-        "category": "dropped",
-        "subject": "Calls drop after 30 seconds",
-        "description": "Every outgoing call drops after about 30 seconds since this morning.",
-        "wms_version": "7.02.1",
-        "firmware_versions": "DP-40 1.9.0",
-    }
-    if device is not None:
-        body["device"] = device.serial_number
-    body.update(overrides)
-    return body
 
 
 # --- Who sees which cases ----------------------------------------------------------------

@@ -20,6 +20,7 @@ from partners.models import Organisation
 from sla.models import Clock
 from tests.entitlements.factories import EntitlementFactory
 from tests.factories import OrganisationFactory, UserFactory, api_token
+from tests.tickets.factories import tech_support_body
 from tickets.models import Event, OutgoingEmail, Ticket
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -36,19 +37,6 @@ OPEN_CASE_QUERIES = 8
 # A case the tier's rule refers upstream reads the organisation's entitlements too, and
 # their devices: ten in all.
 OPEN_ON_ENTITLEMENT_QUERIES = OPEN_CASE_QUERIES + 2
-
-
-def tech_support_body(**overrides) -> dict:
-    return {
-        "case_type": "tech_support",
-        "reason": "call-quality",
-        "category": "dropped",
-        "subject": "Calls drop after 30 seconds",
-        "description": "Every outgoing call drops after about 30 seconds since this morning.",
-        "wms_version": "7.02.1",
-        "firmware_versions": "DP-40 1.9.0",
-        **overrides,
-    }
 
 
 def session_client(user) -> APIClient:
