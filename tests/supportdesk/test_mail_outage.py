@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from tests.factories import OrganisationFactory, UserFactory
 from tests.services import RedisServer
-from tests.supportdesk.test_faults import broker_failures, tech_support
+from tests.supportdesk.test_faults import broker_failures
+from tests.tickets.factories import tech_support_body
 from tickets.models import OutgoingEmail, Ticket
 from tickets.tasks import deliver_pending_emails
 
@@ -55,7 +56,9 @@ def test_cases_opened_while_redis_is_down_get_their_email_once_it_is_back(
     redis_server.stop()
     caplog.set_level(logging.ERROR)
     for n in range(3):
-        response = browser.post(reverse("tickets:case_new"), tech_support(subject=f"Outage {n}"))
+        response = browser.post(
+            reverse("tickets:case_new"), tech_support_body(subject=f"Outage {n}")
+        )
         assert response.status_code == 302, response.content.decode()[:2000]
 
     cases = list(Ticket.objects.filter(subject__startswith="Outage"))
