@@ -121,12 +121,17 @@ def breaches_due(*, now: datetime):
 
 
 def warnings_due(*, now: datetime):
-    """Ids of running clocks past their warning point, not yet warned and not yet at their
-    breach instant (``clock_warning_pending``; a late warning is never given)."""
+    """Ids of running clocks past their warning point and not yet warned, earliest first,
+    read from ``clock_warning_pending``.
+
+    A late warning is never given, but "not yet at the breach instant" is left to
+    ``clock_warn``, which checks it under lock, and to the sweep, which breaches what is due
+    first. In the query, PostgreSQL judged ``breach_at > now`` from the whole table, where
+    it is rare, though every running clock meets it; it then read every running clock from
+    the breach index instead of this one (13 ms instead of a fraction of one at a million
+    cases)."""
     return (
-        Clock.objects.filter(
-            state=Clock.State.RUNNING, warned_at=None, warn_at__lte=now, breach_at__gt=now
-        )
+        Clock.objects.filter(state=Clock.State.RUNNING, warned_at=None, warn_at__lte=now)
         .order_by("warn_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

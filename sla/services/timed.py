@@ -129,8 +129,11 @@ def sla_sweep(*, now: datetime, lookahead: timedelta) -> SweepResult:
             break
     while True:
         due = list(selectors.warnings_due(now=now))
-        warned += sum(clock_warn(clock_id=pk, now=now) for pk in due)
-        if len(due) < selectors.SWEEP_BATCH:
+        given = sum(clock_warn(clock_id=pk, now=now) for pk in due)
+        warned += given
+        # A batch that gave no warning is one of clocks at their breach instant: the next
+        # sweep breaches them, and what comes after them waits for it.
+        if len(due) < selectors.SWEEP_BATCH or not given:
             break
     plan = list(selectors.timers_coming(now=now, until=now + lookahead))
     timers.arm_many(plan, now=now, horizon=lookahead)

@@ -402,6 +402,22 @@ def test_the_sweep_acts_on_every_due_clock_once_breaches_first(partner, lead, no
     assert clock(soon).warned_at is None
 
 
+def test_the_sweep_never_warns_at_the_breach_instant_and_ends_on_a_batch_of_such_clocks(
+    partner, lead, no_broker, monkeypatch
+):
+    cases = [open_case(partner, rome(2026, 11, 24, 10, 0)) for _ in range(3)]
+    breach_at = clock(cases[0]).breach_at
+    Clock.objects.filter(ticket__in=cases).update(breach_at=breach_at)
+    monkeypatch.setattr("sla.selectors.SWEEP_BATCH", 2)
+
+    at_breach = sla.sla_sweep(now=breach_at, lookahead=timedelta(minutes=1))
+    after = sla.sla_sweep(now=breach_at + timedelta(seconds=1), lookahead=timedelta(minutes=1))
+
+    assert (at_breach.breached, at_breach.warned) == (0, 0)
+    assert (after.breached, after.warned) == (3, 0)
+    assert not Clock.objects.filter(ticket__in=cases, warned_at__isnull=False).exists()
+
+
 def test_the_sweep_queues_precise_timers_for_what_falls_due_before_it_runs_again(
     partner, no_broker
 ):
