@@ -70,22 +70,16 @@ def _ticket_or_404(user, pk: int) -> Ticket:
         raise Http404("No such case.") from None
 
 
-def _case_page_read(cases: QuerySet[Ticket], pk: int) -> Ticket:
-    """Case ``pk`` among ``cases`` (a scope of ``tickets.selectors``) as ``case_read`` reads
-    a case for its pages, in one query, with what the partner's page shows besides: its
-    device and feedback, and whether it has any interventions, linked incidents, document
-    requests or hardware request, so that the panels of a case without them cost no query.
-    A 404 when it is not among them."""
-    cases = cases.select_related("device", "feedback").annotate(
+def _with_panels(cases: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What the partner's case page reads with the case besides ``case_read``'s: its device
+    and feedback, and whether it has any interventions, linked incidents, document requests
+    or hardware request, so that the panels of a case without them cost no query."""
+    return cases.select_related("device", "feedback").annotate(
         has_interventions=Exists(Intervention.objects.filter(ticket=OuterRef("pk"))),
         has_incidents=Exists(Incident.tickets.through.objects.filter(ticket=OuterRef("pk"))),
         has_document_requests=Exists(DocumentRequest.objects.filter(ticket=OuterRef("pk"))),
         has_hardware_request=Exists(HardwareRequest.objects.filter(ticket=OuterRef("pk"))),
     )
-    try:
-        return selectors.case_read(cases, pk)
-    except Ticket.DoesNotExist:
-        raise Http404("No such case.") from None
 
 
 def _case_kind(ticket: Ticket) -> str:
@@ -96,19 +90,20 @@ def _case_kind(ticket: Ticket) -> str:
 
 
 def _own_case_or_404(user, pk: int) -> Ticket:
-    """The organisation's own case, read for its page (``_case_page_read``)."""
-    return _case_page_read(selectors.tickets_visible_to(user), pk)
+    """The organisation's own case, read for its page (``_with_panels``)."""
+    try:
+        return selectors.case_read(_with_panels(selectors.tickets_visible_to(user)), pk)
+    except Ticket.DoesNotExist:
+        raise Http404("No such case.") from None
 
 
 def _readable_case_or_404(user, pk: int) -> Ticket:
     """The organisation's own case, or one of the end customers it installed, which it
-    reads and answers (never closes or rates), read for its page (``_case_page_read``).
-    The same cases as ``selectors.partner_ticket_for``, looked for in the same order: one
-    query for the organisation's own case, which most are."""
+    reads and answers (never closes or rates), read for its page (``_with_panels``)."""
     try:
-        return _own_case_or_404(user, pk)
-    except Http404:
-        return _case_page_read(selectors.customer_tickets_visible_to(user), pk)
+        return selectors.partner_ticket_for(user=user, pk=pk, reading=_with_panels)
+    except Ticket.DoesNotExist:
+        raise Http404("No such case.") from None
 
 
 # --- My cases ----------------------------------------------------------------------------
@@ -190,7 +185,7 @@ def _render_case(
     unsent_reply: str = "",
     status: int = 200,
 ):
-    """The case page of ``ticket``, as read by ``_case_page_read``."""
+    """The case page of ``ticket``, as read by ``_readable_case_or_404``."""
     user = request.user
     conversation, intake_files = conversation_of(user, ticket)
     timeline = timeline_in_words(list(selectors.events_visible_to(user, ticket)))
